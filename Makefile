@@ -1,0 +1,39 @@
+# `make run` sets up and runs the site on SQLite; `make test` runs lint and the test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_PASSWORD := kloudsso-demo-2026
+
+.PHONY: run test lint format lock
+
+$(BIN)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/python scripts/write_dev_env.py
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createorg --name "Acme" --slug acme --owner-email owner@acme.test --password $(DEMO_PASSWORD) --plan paid
+	$(BIN)/python manage.py createorg --name "Globex" --slug globex --owner-email owner@acme.test --plan free
+	@echo ""
+	@echo "  KloudSSO is starting at http://127.0.0.1:8000/"
+	@echo "  Sign in at http://127.0.0.1:8000/login/ as owner@acme.test with password $(DEMO_PASSWORD)"
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras -o requirements.lock pyproject.toml

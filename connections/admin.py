@@ -1,0 +1,143 @@
+"""Support staff see every connection read-only; they can enable or disable one. Secrets are never rendered."""
+
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from connections.models import Connection, SAMLCertificate, ServiceProvider
+from connections.selectors import certificate_expiry
+
+SECRET_MASK = "•••••••• (stored encrypted; never shown)"
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "organization", "kind", "enabled", "idp", "cert_expiry", "updated_at"]
+    list_filter = ["kind", "enabled", "organization__plan"]
+    search_fields = [
+        "display_name",
+        "organization__name",
+        "organization__slug",
+        "oidc__issuer",
+        "saml__idp_entity_id",
+    ]
+    list_select_related = ["organization", "oidc", "saml"]
+    actions = ["enable", "disable"]
+    fields = [
+        "public_id",
+        "organization",
+        "kind",
+        "display_name",
+        "enabled",
+        "idp_details",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = [
+        "public_id",
+        "organization",
+        "kind",
+        "display_name",
+        "idp_details",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("saml__certificates")
+
+    def has_add_permission(self, request):
+        return False  # owners add connections in the console, where discovery and metadata are validated
+
+    @admin.display(description="Identity provider")
+    def idp(self, obj):
+        return obj.idp_label
+
+    @admin.display(description="Certificate expiry")
+    def cert_expiry(self, obj):
+        expiry = certificate_expiry(obj)
+        return f"{expiry:%Y-%m-%d}" if expiry else "—"
+
+    @admin.display(description="IdP details")
+    def idp_details(self, obj):
+        return format_html_join("", "<div><strong>{}</strong>: {}</div>", _details(obj))
+
+    @admin.action(description="Enable selected connections")
+    def enable(self, request, queryset):
+        updated = queryset.update(enabled=True)
+        self.message_user(request, f"{updated} connection(s) enabled.")
+
+    @admin.action(description="Disable selected connections")
+    def disable(self, request, queryset):
+        updated = queryset.update(enabled=False)
+        self.message_user(request, f"{updated} connection(s) disabled.")
+
+
+def _details(connection):
+    if connection.kind == "oidc":
+        oidc = connection.oidc
+        return [
+            ("Discovery URL", oidc.discovery_url),
+            ("Issuer", oidc.issuer),
+            ("Authorization endpoint", oidc.authorization_endpoint),
+            ("Token endpoint", oidc.token_endpoint),
+            ("JWKS URI", oidc.jwks_uri),
+            ("Client ID", oidc.client_id),
+            ("Client secret", SECRET_MASK),
+            ("Scopes", oidc.scopes),
+            ("Discovered at", f"{oidc.discovered_at:%Y-%m-%d %H:%M} UTC"),
+        ]
+    saml = connection.saml
+    rows = [
+        ("Source", saml.get_source_display()),
+        ("Metadata URL", saml.metadata_url or "—"),
+        ("IdP entity ID", saml.idp_entity_id),
+        ("SSO URL (HTTP-Redirect)", saml.sso_redirect_url or "—"),
+        ("SSO URL (HTTP-POST)", saml.sso_post_url or "—"),
+        (
+            "Metadata valid until",
+            f"{saml.metadata_valid_until:%Y-%m-%d}" if saml.metadata_valid_until else "—",
+        ),
+        ("Email attribute", saml.email_attribute or "—"),
+        ("NameID format", saml.nameid_format or "any"),
+        ("IdP-initiated sign-in", "allowed" if saml.allow_idp_initiated else "refused"),
+    ]
+    rows += [
+        (
+            "Signing certificate",
+            f"{c.subject} · expires {c.not_after:%Y-%m-%d} · SHA-256 {c.sha256_fingerprint}",
+        )
+        for c in saml.certificates.all()
+    ]
+    return rows
+
+
+@admin.register(ServiceProvider)
+class ServiceProviderAdmin(admin.ModelAdmin):
+    list_display = ["entity_id", "organization", "created_at"]
+    search_fields = ["entity_id", "organization__name"]
+    fields = ["organization", "entity_id", "certificate_pem", "private_key", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Private key")
+    def private_key(self, obj):
+        return SECRET_MASK
+
+
+@admin.register(SAMLCertificate)
+class SAMLCertificateAdmin(admin.ModelAdmin):
+    list_display = ["subject", "not_after", "sha256_fingerprint"]
+    list_select_related = ["saml_settings__connection"]
+    readonly_fields = [
+        "saml_settings",
+        "certificate_pem",
+        "subject",
+        "sha256_fingerprint",
+        "not_before",
+        "not_after",
+    ]
+
+    def has_add_permission(self, request):
+        return False

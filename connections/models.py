@@ -1,0 +1,16 @@
+"""The app's models, one module each; Django finds them through this module."""
+
+from connections.connection import Connection, Kind
+from connections.oidc.models import OIDCSettings
+from connections.saml.models import SAMLCertificate, SAMLSettings, Source
+from connections.service_provider import ServiceProvider
+
+__all__ = [
+    "Connection",
+    "Kind",
+    "OIDCSettings",
+    "SAMLCertificate",
+    "SAMLSettings",
+    "ServiceProvider",
+    "Source",
+]

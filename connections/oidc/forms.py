@@ -1,0 +1,71 @@
+import re
+
+from django import forms
+
+from connections.forms import DisplayNameField
+from connections.oidc.discovery import DiscoveryError, discover
+from connections.oidc.models import DEFAULT_SCOPES
+
+SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")  # RFC 6749 §3.3 scope-token
+
+
+class OIDCConnectionForm(forms.Form):
+    """Add and edit share this form. On edit a blank Client secret keeps the stored one."""
+
+    display_name = DisplayNameField(initial="Entra ID")
+    discovery_url = forms.CharField(
+        label="Discovery URL",
+        max_length=500,
+        help_text="For Entra ID: https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0/"
+        ".well-known/openid-configuration. An issuer URL is completed with /.well-known/openid-configuration.",
+        widget=forms.URLInput(
+            attrs={"placeholder": "https://login.microsoftonline.com/…/v2.0/.well-known/openid-configuration"}
+        ),
+    )
+    client_id = forms.CharField(label="Client ID", max_length=255, help_text="Entra ID: the Application (client) ID.")
+    client_secret = forms.CharField(
+        label="Client secret",
+        max_length=2000,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Entra ID: the secret's Value (not its Secret ID).",
+    )
+    scopes = forms.CharField(label="Scopes", max_length=300, initial=DEFAULT_SCOPES)
+
+    def __init__(self, *args, has_secret: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.discovery = None
+        if has_secret:
+            self.fields["client_secret"].required = False
+            self.fields[
+                "client_secret"
+            ].help_text = "Stored and hidden. Leave blank to keep it; type a new one to replace it."
+
+    def clean_client_id(self):
+        value = self.cleaned_data["client_id"].strip()
+        if any(ch.isspace() for ch in value):
+            raise forms.ValidationError("The Client ID contains spaces; copy it again from the IdP.")
+        return value
+
+    def clean_scopes(self):
+        if "," in self.cleaned_data["scopes"]:
+            raise forms.ValidationError("Separate scopes with spaces, not commas: openid email profile.")
+        scopes = list(dict.fromkeys(self.cleaned_data["scopes"].split()))
+        bad = [s for s in scopes if not SCOPE_TOKEN.match(s)]
+        if bad:
+            raise forms.ValidationError(f"Not a valid scope: {', '.join(bad)}. Separate scopes with spaces.")
+        if "openid" not in scopes:
+            raise forms.ValidationError("Scopes must include openid; without it the IdP sends no ID token.")
+        return " ".join(scopes)
+
+    def clean(self):
+        cleaned = super().clean()
+        url = cleaned.get("discovery_url")
+        if url:
+            try:
+                self.discovery = discover(url)
+            except DiscoveryError as exc:
+                self.add_error("discovery_url", exc.message)
+            else:
+                cleaned["discovery_url"] = self.discovery.discovery_url
+        return cleaned

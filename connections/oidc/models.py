@@ -1,0 +1,40 @@
+from django.db import models
+
+from connections.connection import Connection
+from connections.crypto import decrypt_secret, encrypt_secret
+
+DEFAULT_SCOPES = "openid email profile"
+
+
+class OIDCSettings(models.Model):
+    """An OIDC client registration at one IdP, with the endpoints its discovery document gave at save time."""
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="oidc")
+    discovery_url = models.URLField(max_length=500)
+    issuer = models.CharField(max_length=500)
+    authorization_endpoint = models.URLField(max_length=500)
+    token_endpoint = models.URLField(max_length=500)
+    jwks_uri = models.URLField(max_length=500)
+    userinfo_endpoint = models.URLField(max_length=500, blank=True)
+    discovery_document = models.JSONField(default=dict)
+    discovered_at = models.DateTimeField()
+    client_id = models.CharField(max_length=255)
+    client_secret_encrypted = models.TextField()
+    scopes = models.CharField(max_length=300, default=DEFAULT_SCOPES)
+
+    class Meta:
+        verbose_name = "OIDC settings"
+        verbose_name_plural = "OIDC settings"
+
+    def __str__(self):
+        return f"OIDC settings of {self.connection_id}"
+
+    @property
+    def idp_label(self) -> str:
+        return self.issuer
+
+    def set_client_secret(self, plaintext: str) -> None:
+        self.client_secret_encrypted = encrypt_secret(plaintext)
+
+    def get_client_secret(self) -> str:
+        return decrypt_secret(self.client_secret_encrypted)

@@ -1,0 +1,46 @@
+from django.db import transaction
+from django.utils import timezone
+
+from connections.connection import Connection, Kind
+from connections.oidc.discovery import Discovery
+from connections.oidc.models import OIDCSettings
+
+
+@transaction.atomic
+def oidc_connection_save(
+    *,
+    org,
+    connection: Connection | None = None,
+    display_name: str,
+    discovery: Discovery,
+    client_id: str,
+    client_secret: str,
+    scopes: str,
+) -> Connection:
+    """Create or update an OIDC connection in one transaction; a blank client_secret keeps the stored one."""
+    if connection is None:
+        connection = Connection.objects.create(organization=org, kind=Kind.OIDC, display_name=display_name)
+        oidc = OIDCSettings(connection=connection)
+    else:
+        if connection.organization_id != org.id or connection.kind != Kind.OIDC:
+            raise ValueError("This connection is not an OIDC connection of this organization.")
+        connection.display_name = display_name
+        connection.save(update_fields=["display_name", "updated_at"])
+        oidc = connection.oidc
+
+    oidc.discovery_url = discovery.discovery_url
+    oidc.issuer = discovery.issuer
+    oidc.authorization_endpoint = discovery.authorization_endpoint
+    oidc.token_endpoint = discovery.token_endpoint
+    oidc.jwks_uri = discovery.jwks_uri
+    oidc.userinfo_endpoint = discovery.userinfo_endpoint
+    oidc.discovery_document = discovery.document
+    oidc.discovered_at = timezone.now()
+    oidc.client_id = client_id
+    oidc.scopes = scopes
+    if client_secret:
+        oidc.set_client_secret(client_secret)
+    elif not oidc.client_secret_encrypted:
+        raise ValueError("A new OIDC connection needs a client secret.")
+    oidc.save()
+    return connection

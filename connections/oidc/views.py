@@ -1,0 +1,47 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+
+from connections.oidc.forms import OIDCConnectionForm
+from connections.oidc.services import oidc_connection_save
+from connections.sp import oidc_redirect_uri
+from kloudsso.tenancy.access import sso_manager_required
+
+
+@sensitive_post_parameters("client_secret")
+@sso_manager_required
+def add(request):
+    return connection_form(request, connection=None)
+
+
+def connection_form(request, connection=None):
+    """Add and edit: the caller has already checked access and scoped `connection` to request.org."""
+    oidc = connection.oidc if connection else None
+    if request.method == "POST":
+        form = OIDCConnectionForm(request.POST, has_secret=oidc is not None)
+        if form.is_valid():
+            data = form.cleaned_data
+            saved = oidc_connection_save(
+                org=request.org,
+                connection=connection,
+                display_name=data["display_name"],
+                discovery=form.discovery,
+                client_id=data["client_id"],
+                client_secret=data["client_secret"],
+                scopes=data["scopes"],
+            )
+            verb = "updated" if connection else "added"
+            messages.success(request, f"Connection {saved.display_name!r} {verb}. Issuer: {form.discovery.issuer}.")
+            return redirect("connections:list", org_slug=request.org.slug)
+    else:
+        initial = {}
+        if oidc:
+            initial = {
+                "display_name": connection.display_name,
+                "discovery_url": oidc.discovery_url,
+                "client_id": oidc.client_id,
+                "scopes": oidc.scopes,
+            }
+        form = OIDCConnectionForm(initial=initial, has_secret=oidc is not None)
+    context = {"form": form, "connection": connection, "redirect_uri": oidc_redirect_uri()}
+    return render(request, "connections/oidc_form.html", context)

@@ -1,0 +1,63 @@
+from django.db import models
+from django.utils import timezone
+
+from connections.connection import Connection
+
+
+class Source(models.TextChoices):
+    XML = "xml", "Paste metadata XML"
+    URL = "url", "Metadata URL"
+    MANUAL = "manual", "Manual"
+
+
+class SAMLSettings(models.Model):
+    """A SAML 2.0 IdP, normalized from metadata XML, a metadata URL or the manual form (see idp_config.IdPConfig)."""
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="saml")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.XML)
+    metadata_url = models.URLField(max_length=1000, blank=True)
+    metadata_xml = models.TextField(blank=True, help_text="The metadata as given or fetched; empty for manual.")
+    metadata_valid_until = models.DateTimeField(null=True, blank=True)
+    idp_entity_id = models.CharField("IdP entity ID", max_length=1024)
+    sso_redirect_url = models.URLField("SSO URL (HTTP-Redirect)", max_length=2048, blank=True)
+    sso_post_url = models.URLField("SSO URL (HTTP-POST)", max_length=2048, blank=True)
+    email_attribute = models.CharField(max_length=255, blank=True)
+    nameid_format = models.CharField("NameID format", max_length=255, blank=True)
+    allow_idp_initiated = models.BooleanField("allow IdP-initiated sign-in", default=False)
+
+    class Meta:
+        verbose_name = "SAML settings"
+        verbose_name_plural = "SAML settings"
+
+    def __str__(self):
+        return f"SAML settings of {self.connection_id}"
+
+    @property
+    def idp_label(self) -> str:
+        return self.idp_entity_id
+
+    @property
+    def metadata_expired(self) -> bool:
+        return self.metadata_valid_until is not None and self.metadata_valid_until <= timezone.now()
+
+
+class SAMLCertificate(models.Model):
+    """A signing certificate of the IdP; several at once during a rollover."""
+
+    saml_settings = models.ForeignKey(SAMLSettings, on_delete=models.CASCADE, related_name="certificates")
+    certificate_pem = models.TextField()
+    subject = models.CharField(max_length=500, blank=True)
+    sha256_fingerprint = models.CharField(max_length=95)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+
+    class Meta:
+        ordering = ["not_after"]
+        verbose_name = "SAML signing certificate"
+
+    def __str__(self):
+        return f"{self.subject or 'certificate'} (expires {self.not_after:%Y-%m-%d})"
+
+    @property
+    def expired(self) -> bool:
+        return self.not_after <= timezone.now()

@@ -1,0 +1,53 @@
+from django.db import transaction
+
+from connections.connection import Connection, Kind
+from connections.saml.idp_config import IdPConfig
+from connections.saml.models import SAMLCertificate, SAMLSettings, Source
+
+
+@transaction.atomic
+def saml_connection_save(
+    *,
+    org,
+    connection: Connection | None = None,
+    display_name: str,
+    source: str,
+    idp: IdPConfig,
+    metadata_url: str = "",
+    email_attribute: str = "",
+    nameid_format: str = "",
+) -> Connection:
+    """Create or update a SAML connection and its certificates in one transaction."""
+    if connection is None:
+        connection = Connection.objects.create(organization=org, kind=Kind.SAML, display_name=display_name)
+        saml = SAMLSettings(connection=connection)
+    else:
+        if connection.organization_id != org.id or connection.kind != Kind.SAML:
+            raise ValueError("This connection is not a SAML connection of this organization.")
+        connection.display_name = display_name
+        connection.save(update_fields=["display_name", "updated_at"])
+        saml = connection.saml
+
+    saml.source = source
+    saml.metadata_url = metadata_url if source == Source.URL else ""
+    saml.metadata_xml = idp.metadata_xml
+    saml.metadata_valid_until = idp.valid_until
+    saml.idp_entity_id = idp.entity_id
+    saml.sso_redirect_url = idp.sso_redirect_url
+    saml.sso_post_url = idp.sso_post_url
+    saml.email_attribute = email_attribute.strip()
+    saml.nameid_format = nameid_format
+    saml.save()
+    saml.certificates.all().delete()
+    SAMLCertificate.objects.bulk_create(
+        SAMLCertificate(
+            saml_settings=saml,
+            certificate_pem=cert.pem,
+            subject=cert.subject,
+            sha256_fingerprint=cert.sha256_fingerprint,
+            not_before=cert.not_before,
+            not_after=cert.not_after,
+        )
+        for cert in idp.certificates
+    )
+    return connection

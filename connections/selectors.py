@@ -1,0 +1,46 @@
+"""Reads of connections, always scoped to one organization in the query itself."""
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from connections.connection import Connection, Kind
+from connections.saml.idp_config import certificate_warnings, metadata_warnings
+from connections.saml.models import SAMLCertificate
+
+
+def connection_list(*, org) -> QuerySet[Connection]:
+    # 2 queries whatever the count: connections joined with their settings rows, then all SAML certificates.
+    return (
+        Connection.objects.filter(organization=org)
+        .select_related("oidc", "saml")
+        .prefetch_related(Prefetch("saml__certificates", queryset=SAMLCertificate.objects.order_by("not_after")))
+    )
+
+
+def connection_get(*, org, public_id) -> Connection:
+    """The organization's connection, or 404 (also for another organization's connection)."""
+    return get_object_or_404(Connection.objects.select_related("oidc", "saml"), organization=org, public_id=public_id)
+
+
+def connection_warnings(connection: Connection) -> list[str]:
+    """What the owner should act on before sign-ins break; uses prefetched certificates."""
+    if connection.kind != Kind.SAML:
+        return []
+    saml = connection.saml
+    warnings = []
+    if saml.metadata_expired:
+        warnings.append(
+            f"The metadata expired on {saml.metadata_valid_until:%Y-%m-%d} (validUntil): SAML sign-ins ignore it. "
+            "Edit the connection with fresh metadata from the IdP."
+        )
+    warnings += metadata_warnings(saml.metadata_valid_until)
+    warnings += certificate_warnings(saml.certificates.all())
+    return warnings
+
+
+def certificate_expiry(connection: Connection):
+    """The last expiry among the signing certificates (the date sign-ins stop without a new one)."""
+    if connection.kind != Kind.SAML:
+        return None
+    dates = [cert.not_after for cert in connection.saml.certificates.all()]
+    return max(dates) if dates else None

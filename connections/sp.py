@@ -1,0 +1,110 @@
+"""Our service provider side: the values owners copy into their IdP, and the SP metadata document."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from saml2 import BINDING_HTTP_POST, md, samlp
+from saml2 import xmldsig as ds
+from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT
+
+from connections.crypto import encrypt_secret
+from connections.service_provider import ServiceProvider
+
+OIDC_REDIRECT_PATH = "/sso/oidc"
+SAML_ACS_PATH = "/sso/saml"
+SP_CERTIFICATE_YEARS = 10
+
+
+@dataclass(frozen=True)
+class SPDetails:
+    redirect_uri: str
+    entity_id: str
+    acs_url: str
+    metadata_url: str
+
+
+def oidc_redirect_uri() -> str:
+    return settings.PUBLIC_BASE_URL + OIDC_REDIRECT_PATH
+
+
+def saml_acs_url() -> str:
+    return settings.PUBLIC_BASE_URL + SAML_ACS_PATH
+
+
+def sp_details(sp: ServiceProvider) -> SPDetails:
+    return SPDetails(
+        redirect_uri=oidc_redirect_uri(),
+        entity_id=sp.entity_id,
+        acs_url=saml_acs_url(),
+        metadata_url=f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{sp.organization.public_id}",
+    )
+
+
+def service_provider_get_or_create(*, org) -> ServiceProvider:
+    """The organization's SP, created on first use with a fresh key pair (safe when two requests race)."""
+    existing = ServiceProvider.objects.filter(organization=org).first()
+    if existing:
+        return existing
+    entity_id = f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{org.public_id}"
+    certificate_pem, key_pem = _generate_key_pair(common_name=f"KloudSSO SP {org.slug}")
+    try:
+        with transaction.atomic():
+            return ServiceProvider.objects.create(
+                organization=org,
+                entity_id=entity_id,
+                certificate_pem=certificate_pem,
+                private_key_encrypted=encrypt_secret(key_pem),
+            )
+    except IntegrityError:
+        return ServiceProvider.objects.get(organization=org)
+
+
+def _generate_key_pair(*, common_name: str) -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=365 * SP_CERTIFICATE_YEARS))
+        .sign(key, hashes.SHA256())
+    )
+    certificate_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return certificate_pem, key_pem
+
+
+def sp_metadata_xml(sp: ServiceProvider) -> str:
+    """SAML 2.0 SP metadata, built with pysaml2's own metadata classes."""
+    cert_b64 = "".join(line for line in sp.certificate_pem.strip().splitlines() if "-----" not in line)
+    key_info = ds.KeyInfo(x509_data=ds.X509Data(x509_certificate=ds.X509Certificate(text=cert_b64)))
+    descriptor = md.SPSSODescriptor(
+        protocol_support_enumeration=samlp.NAMESPACE,
+        authn_requests_signed="true",
+        want_assertions_signed="true",
+        key_descriptor=[md.KeyDescriptor(use="signing", key_info=key_info)],
+        name_id_format=[
+            md.NameIDFormat(text=NAMEID_FORMAT_EMAILADDRESS),
+            md.NameIDFormat(text=NAMEID_FORMAT_PERSISTENT),
+        ],
+        assertion_consumer_service=[
+            md.AssertionConsumerService(
+                binding=BINDING_HTTP_POST, location=saml_acs_url(), index="0", is_default="true"
+            )
+        ],
+    )
+    entity = md.EntityDescriptor(entity_id=sp.entity_id, spsso_descriptor=[descriptor])
+    xml = entity.to_string(nspair={"md": md.NAMESPACE, "ds": ds.NAMESPACE}).decode()
+    return xml if xml.startswith("<?xml") else '<?xml version="1.0" encoding="UTF-8"?>\n' + xml

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from connections import views
+from connections.oidc import views as oidc_views
+from connections.saml import views as saml_views
+
+app_name = "connections"
+urlpatterns = [
+    path("", views.connection_index, name="list"),
+    path("add/", views.add_choose, name="add"),
+    path("add/oidc/", oidc_views.add, name="add_oidc"),
+    path("add/saml/", saml_views.add, name="add_saml"),
+    path("sp-metadata.xml", views.sp_metadata_download, name="sp_metadata"),
+    path("<uuid:public_id>/edit/", views.edit, name="edit"),
+    path("<uuid:public_id>/toggle/", views.toggle, name="toggle"),
+    path("<uuid:public_id>/delete/", views.delete, name="delete"),
+]

@@ -1,0 +1,44 @@
+"""How a request gets its organization: from the URL's slug, through the signed-in user's own membership.
+
+The lookup filters by the user in the query itself, so another organization's slug is a 404, never a 403.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+
+from .models import Membership
+
+
+def membership_get(*, user, slug: str) -> Membership:
+    return get_object_or_404(Membership.objects.select_related("organization"), user=user, organization__slug=slug)
+
+
+def org_member_required(view):
+    """Sets request.org and request.membership, or 404s for people outside the organization."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, org_slug, *args, **kwargs):
+        request.membership = membership_get(user=request.user, slug=org_slug)
+        request.org = request.membership.organization
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def sso_manager_required(view):
+    """Owners of a paid organization: 403 for other members, an explanation page on the free plan."""
+
+    @org_member_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.membership.manages_sso:
+            raise PermissionDenied("Only the organization's owners manage SSO.")
+        if not request.org.has_sso:
+            return render(request, "tenancy/sso_needs_paid_plan.html")
+        return view(request, *args, **kwargs)
+
+    return wrapper

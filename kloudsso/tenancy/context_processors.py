@@ -1,0 +1,10 @@
+def current_organization(request):
+    """The organization picker in the page header: the user's memberships and the current one."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "current_org": getattr(request, "org", None),
+        "current_membership": getattr(request, "membership", None),
+        "user_memberships": user.memberships.select_related("organization").order_by("organization__name"),
+    }

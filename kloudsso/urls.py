@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from connections import views as connection_views
+from kloudsso.tenancy import views as tenancy_views
+
+admin.site.site_header = "KloudSSO support"
+admin.site.site_title = "KloudSSO support"
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("switch/", tenancy_views.switch, name="switch_org"),
+    path("orgs/<slug:org_slug>/", tenancy_views.org_home, name="org_home"),
+    path("orgs/<slug:org_slug>/connections/", include("connections.urls")),
+    path(
+        "sso/saml/metadata/<uuid:org_public_id>",
+        connection_views.sp_metadata_public,
+        name="sp_metadata_public",
+    ),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,41 @@
+// Copy buttons, the organization picker and the SAML form's "way in" panels. Pages work without it.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  const text = source ? source.textContent.trim() : "";
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (err) {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    document.execCommand("copy");
+  }
+  const label = button.textContent;
+  button.textContent = "Copied";
+  setTimeout(() => { button.textContent = label; }, 1500);
+});
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-autosubmit]")) event.target.form.submit();
+});
+
+function showSourcePanels(form) {
+  const checked = form.querySelector("input[name=source]:checked");
+  const current = checked ? checked.value : "xml";
+  form.querySelectorAll(".source-panel").forEach((panel) => {
+    panel.hidden = panel.dataset.source !== current;
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-saml-form]").forEach((form) => {
+    showSourcePanels(form);
+    form.addEventListener("change", (event) => {
+      if (event.target.name === "source") showSourcePanels(form);
+    });
+  });
+});

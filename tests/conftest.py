@@ -1,0 +1,91 @@
+"""Personas across two organizations, and real servers on 127.0.0.1.
+
+alice: owner of Acme (paid) · bob: member of Acme · ada: admin of Acme · charlie: owner of Globex (paid)
+· frank: owner of Freeco (free plan)
+"""
+
+from pathlib import Path
+
+import pytest
+
+from kloudsso.accounts.models import User
+from kloudsso.tenancy.models import Membership, Organization, Plan, Role
+from tests.support.http_server import LocalServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _person(email: str, org: Organization, role: str) -> User:
+    user = User.objects.create_user(email, "correct-horse-battery")
+    Membership.objects.create(user=user, organization=org, role=role)
+    return user
+
+
+@pytest.fixture
+def acme(db):
+    return Organization.objects.create(name="Acme", slug="acme", plan=Plan.PAID)
+
+
+@pytest.fixture
+def globex(db):
+    return Organization.objects.create(name="Globex", slug="globex", plan=Plan.PAID)
+
+
+@pytest.fixture
+def freeco(db):
+    return Organization.objects.create(name="Freeco", slug="freeco", plan=Plan.FREE)
+
+
+@pytest.fixture
+def alice(acme):
+    return _person("alice@acme.test", acme, Role.OWNER)
+
+
+@pytest.fixture
+def bob(acme):
+    return _person("bob@acme.test", acme, Role.MEMBER)
+
+
+@pytest.fixture
+def ada(acme):
+    return _person("ada@acme.test", acme, Role.ADMIN)
+
+
+@pytest.fixture
+def charlie(globex):
+    return _person("charlie@globex.test", globex, Role.OWNER)
+
+
+@pytest.fixture
+def frank(freeco):
+    return _person("frank@freeco.test", freeco, Role.OWNER)
+
+
+@pytest.fixture
+def as_alice(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def http_server():
+    server = LocalServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def https_server(tmp_path):
+    server = LocalServer(tls=True, tmp_path=tmp_path)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def secure_idp_mode(settings):
+    """Production rules for IdP URLs: https only, no private or loopback addresses."""
+    settings.SSO_ALLOW_INSECURE_IDP = False
+
+
+def metadata_fixture(name: str) -> bytes:
+    return (FIXTURES / "metadata" / name).read_bytes()

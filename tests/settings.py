@@ -1,0 +1,17 @@
+"""Test settings: fixed test values, then the one real settings module.
+
+The environment still wins, so `DATABASE_URL=postgres://... pytest` runs the same suite on PostgreSQL.
+"""
+
+import os
+
+os.environ["ENV_FILE"] = ""  # never read a developer's .env into the tests
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("SECRETS_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=")
+os.environ.setdefault("SSO_ALLOW_INSECURE_IDP", "true")
+os.environ.setdefault("PUBLIC_BASE_URL", "http://testserver")
+
+from kloudsso.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
