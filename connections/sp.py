@@ -50,6 +50,7 @@ def service_provider_get_or_create(*, org) -> ServiceProvider:
     """The organization's SP, created on first use with a fresh key pair (safe when two requests race)."""
     existing = ServiceProvider.objects.filter(organization=org).first()
     if existing:
+        existing.organization = org  # already loaded: spares a query on the hot Connections page
         return existing
     entity_id = f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{org.public_id}"
     certificate_pem, key_pem = _generate_key_pair(common_name=f"KloudSSO SP {org.slug}")

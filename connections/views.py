@@ -1,8 +1,7 @@
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from connections.connection import Kind
 from connections.oidc import views as oidc_views
@@ -37,10 +36,11 @@ def edit(request, public_id):
     return FORM_VIEWS[connection.kind](request, connection)
 
 
-@require_POST
 @sso_manager_required
 def toggle(request, public_id):
     connection = connection_get(org=request.org, public_id=public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     connection.enabled = not connection.enabled
     connection.save(update_fields=["enabled", "updated_at"])
     state = "enabled" if connection.enabled else "disabled"

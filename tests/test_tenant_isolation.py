@@ -1,0 +1,99 @@
+"""Every owner-console URL: another organization's owner gets 404, a member or admin of the organization 403,
+an owner on the free plan the plan explanation, and nobody signed out gets in."""
+
+import pytest
+from django.urls import reverse
+
+from connections.models import Connection
+from tests.support.factories import oidc_connection, saml_connection
+
+CONNECTION_URLS = ["connections:edit", "connections:toggle", "connections:delete"]
+ORG_URLS = [
+    "connections:list",
+    "connections:add",
+    "connections:add_oidc",
+    "connections:add_saml",
+    "connections:sp_metadata",
+]
+
+
+@pytest.fixture(params=["oidc", "saml"])
+def acme_connection(request, acme):
+    return oidc_connection(acme) if request.param == "oidc" else saml_connection(acme)
+
+
+def connection_url(name, connection, org_slug="acme"):
+    return reverse(name, kwargs={"org_slug": org_slug, "public_id": connection.public_id})
+
+
+@pytest.mark.parametrize("name", CONNECTION_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_organizations_owner_gets_404_on_every_connection_url(client, charlie, acme_connection, name, method):
+    client.force_login(charlie)
+    # Through Acme's slug (charlie is not a member) and through Globex's own slug (the connection is not Globex's).
+    assert getattr(client, method)(connection_url(name, acme_connection, "acme")).status_code == 404
+    assert getattr(client, method)(connection_url(name, acme_connection, "globex")).status_code == 404
+    acme_connection.refresh_from_db()
+    assert acme_connection.enabled and acme_connection.display_name in {"Entra ID", "Okta"}
+
+
+@pytest.mark.parametrize("name", ORG_URLS)
+def test_another_organizations_owner_gets_404_on_every_organization_url(client, charlie, acme, name):
+    client.force_login(charlie)
+    assert client.get(reverse(name, kwargs={"org_slug": "acme"})).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["bob", "ada"])
+@pytest.mark.parametrize("name", CONNECTION_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_members_and_admins_get_403_on_every_connection_url(client, request, acme_connection, persona, name, method):
+    client.force_login(request.getfixturevalue(persona))
+    assert getattr(client, method)(connection_url(name, acme_connection)).status_code == 403
+    assert Connection.objects.filter(pk=acme_connection.pk, enabled=True).exists()
+
+
+@pytest.mark.parametrize("persona", ["bob", "ada"])
+@pytest.mark.parametrize("name", ORG_URLS)
+def test_members_and_admins_get_403_on_every_organization_url(client, request, acme, persona, name):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse(name, kwargs={"org_slug": "acme"})).status_code == 403
+
+
+@pytest.mark.parametrize("name", ORG_URLS)
+def test_signed_out_visitors_are_sent_to_sign_in(client, acme, name):
+    response = client.get(reverse(name, kwargs={"org_slug": "acme"}))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("name", ORG_URLS)
+def test_free_plan_owners_see_what_sso_needs(client, frank, name):
+    client.force_login(frank)
+    response = client.get(reverse(name, kwargs={"org_slug": "freeco"}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Single sign-on needs a paid plan" in html
+    assert "contact KloudSSO support" in html
+
+
+def test_free_plan_owners_cannot_add_a_connection_by_posting(client, frank, http_server):
+    client.force_login(frank)
+    url = reverse("connections:add_saml", kwargs={"org_slug": "freeco"})
+    response = client.post(url, {"display_name": "x", "source": "manual"})
+    assert "Single sign-on needs a paid plan" in response.content.decode()
+    assert not Connection.objects.exists()
+
+
+def test_a_downgraded_organizations_connections_are_out_of_reach(client, alice, acme):
+    connection = oidc_connection(acme)
+    acme.plan = "free"
+    acme.save()
+    client.force_login(alice)
+    response = client.post(connection_url("connections:delete", connection))
+    assert "needs a paid plan" in response.content.decode()
+    assert Connection.objects.filter(pk=connection.pk).exists()
+
+
+def test_the_org_home_page_is_404_for_outsiders(client, charlie, acme):
+    client.force_login(charlie)
+    assert client.get(reverse("org_home", kwargs={"org_slug": "acme"})).status_code == 404
