@@ -140,6 +140,9 @@ SECURE_SSL_REDIRECT = _strict_bool("SECURE_SSL_REDIRECT", default=PUBLIC_BASE_IS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PUBLIC_BASE_IS_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _strict_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = False
+# Accepted consciously (README, "Deployment checks"): HSTS for subdomains and preloading bind the whole parent
+# domain, which a self-hosted sso.company.com must not decide for the company.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

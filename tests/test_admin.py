@@ -1,0 +1,99 @@
+"""The Django admin for support staff: everything visible, no secret ever rendered."""
+
+import pytest
+from django.urls import reverse
+
+from connections.models import Connection, ServiceProvider
+from connections.sp import service_provider_get_or_create
+from kloudsso.accounts.models import User
+from tests.support.factories import CLIENT_SECRET, oidc_connection, saml_connection
+
+
+@pytest.fixture
+def staff(client, db):
+    user = User.objects.create_superuser("support@kloudsso.test", "support-password-1")
+    client.force_login(user)
+    return client
+
+
+def test_the_connection_page_shows_idp_details_but_never_the_secret(staff, acme):
+    connection = oidc_connection(acme)
+    html = staff.get(reverse("admin:connections_connection_change", args=[connection.pk])).content.decode()
+    assert "https://login.microsoftonline.com/tid-1/v2.0" in html
+    assert "client-1" in html
+    assert "stored encrypted; never shown" in html
+    assert CLIENT_SECRET not in html
+    assert connection.oidc.client_secret_encrypted not in html
+
+
+def test_the_connection_list_shows_certificate_expiry_and_has_no_secret(staff, acme, globex):
+    oidc_connection(acme)
+    saml_connection(globex)
+    html = staff.get(reverse("admin:connections_connection_changelist")).content.decode()
+    assert "2028-11-01" in html
+    assert "Acme" in html and "Globex" in html
+    assert CLIENT_SECRET not in html
+
+
+def test_the_service_provider_page_masks_the_private_key(staff, acme):
+    sp = service_provider_get_or_create(org=acme)
+    html = staff.get(reverse("admin:connections_serviceprovider_change", args=[sp.pk])).content.decode()
+    assert "PRIVATE KEY" not in html
+    assert sp.private_key_encrypted not in html
+    assert "stored encrypted; never shown" in html
+
+
+def test_support_can_disable_and_enable_connections(staff, acme):
+    connection = saml_connection(acme)
+    url = reverse("admin:connections_connection_changelist")
+    staff.post(url, {"action": "disable", "_selected_action": [connection.pk]})
+    assert not Connection.objects.get().enabled
+    staff.post(url, {"action": "enable", "_selected_action": [connection.pk]})
+    assert Connection.objects.get().enabled
+
+
+def test_support_can_change_an_organizations_plan_and_see_members(staff, alice, acme):
+    url = reverse("admin:tenancy_organization_change", args=[acme.pk])
+    html = staff.get(url).content.decode()
+    assert "alice@acme.test" in html
+    membership = acme.memberships.get()
+    response = staff.post(
+        url,
+        {
+            "name": "Acme",
+            "slug": "acme",
+            "plan": "free",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": membership.pk,
+            "memberships-0-organization": acme.pk,
+            "memberships-0-user": alice.pk,
+            "memberships-0-role": "owner",
+        },
+    )
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert acme.plan == "free"
+
+
+def test_support_can_search_and_filter_organizations(staff, acme, globex, freeco):
+    html = staff.get(reverse("admin:tenancy_organization_changelist") + "?plan__exact=paid&q=acme").content.decode()
+    assert ">Acme<" in html
+    assert ">Globex<" not in html and ">Freeco<" not in html
+
+
+def test_every_admin_page_renders(staff, alice, acme):
+    oidc_connection(acme)
+    saml_connection(acme, display_name="Okta")
+    service_provider_get_or_create(org=acme)
+    for name in [
+        "admin:connections_connection_changelist",
+        "admin:connections_serviceprovider_changelist",
+        "admin:connections_samlcertificate_changelist",
+        "admin:tenancy_organization_changelist",
+        "admin:tenancy_membership_changelist",
+        "admin:accounts_user_changelist",
+        "admin:accounts_user_add",
+    ]:
+        assert staff.get(reverse(name)).status_code == 200, name
+    assert ServiceProvider.objects.count() == 1

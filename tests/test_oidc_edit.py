@@ -1,0 +1,100 @@
+"""Editing an OIDC connection: the client secret is write-only and encrypted at rest."""
+
+import pytest
+from django.db import connection as db
+from django.urls import reverse
+
+from connections.models import OIDCSettings
+from tests.support.factories import CLIENT_SECRET, oidc_connection
+from tests.support.oidc import discovery_document
+
+
+@pytest.fixture
+def idp(http_server):
+    issuer = http_server.url("/t2/v2.0")
+    http_server.serve("/t2/v2.0/.well-known/openid-configuration", discovery_document(issuer))
+    return http_server
+
+
+@pytest.fixture
+def connection(acme):
+    return oidc_connection(acme)
+
+
+def edit_url(connection):
+    return reverse("connections:edit", kwargs={"org_slug": "acme", "public_id": connection.public_id})
+
+
+def form_data(idp, **overrides):
+    data = {
+        "display_name": "Entra ID",
+        "discovery_url": idp.url("/t2/v2.0/.well-known/openid-configuration"),
+        "client_id": "client-2",
+        "client_secret": "",
+        "scopes": "openid email profile",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_edit_form_never_shows_the_secret(as_alice, connection):
+    html = as_alice.get(edit_url(connection)).content.decode()
+    assert CLIENT_SECRET not in html
+    assert 'name="client_secret"' in html
+    assert "Leave blank to keep it" in html
+    assert 'value="client-1"' in html
+
+
+def test_a_blank_secret_keeps_the_stored_one(as_alice, connection, idp):
+    response = as_alice.post(edit_url(connection), form_data(idp))
+    assert response.status_code == 302
+    oidc = OIDCSettings.objects.get()
+    assert oidc.get_client_secret() == CLIENT_SECRET
+    assert oidc.client_id == "client-2"
+    assert oidc.issuer == idp.url("/t2/v2.0")
+
+
+def test_a_new_secret_replaces_the_stored_one(as_alice, connection, idp):
+    as_alice.post(edit_url(connection), form_data(idp, client_secret="rotated-secret-456"))
+    assert OIDCSettings.objects.get().get_client_secret() == "rotated-secret-456"
+
+
+def test_a_failed_edit_changes_nothing(as_alice, connection):
+    response = as_alice.post(edit_url(connection), {**form_data_stub(), "client_secret": "new"})
+    assert response.status_code == 200
+    oidc = OIDCSettings.objects.get()
+    assert (oidc.client_id, oidc.get_client_secret()) == ("client-1", CLIENT_SECRET)
+
+
+def form_data_stub():
+    return {
+        "display_name": "X",
+        "discovery_url": "https://login.microsoftonline.com/common/v2.0",
+        "client_id": "c",
+        "scopes": "openid",
+    }
+
+
+def test_the_secret_is_not_in_the_raw_database_row(connection):
+    with db.cursor() as cursor:
+        cursor.execute("SELECT * FROM connections_oidcsettings")
+        row = cursor.fetchone()
+    assert not any(CLIENT_SECRET in str(value) for value in row)
+    assert OIDCSettings.objects.get().get_client_secret() == CLIENT_SECRET
+
+
+def test_a_secret_survives_key_rotation(connection, settings):
+    from cryptography.fernet import Fernet
+
+    settings.SECRETS_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.SECRETS_ENCRYPTION_KEYS]
+    assert OIDCSettings.objects.get().get_client_secret() == CLIENT_SECRET
+
+
+def test_a_removed_key_gives_a_clear_error(connection, settings):
+    from cryptography.fernet import Fernet
+
+    from connections.crypto import SecretUnreadable
+
+    settings.SECRETS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(SecretUnreadable, match="SECRETS_ENCRYPTION_KEYS"):
+        OIDCSettings.objects.get().get_client_secret()

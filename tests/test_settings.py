@@ -1,0 +1,61 @@
+"""Settings come from the environment, strictly; `check --deploy` with production-like values is clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kloudsso.logging import mask_secrets
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "ENV_FILE": "",
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 30 + "production-like-secret-key-with-enough-entropy-1234567890",
+    "SECRETS_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=",
+    "PUBLIC_BASE_URL": "https://sso.example.com",
+    "DATABASE_URL": "sqlite:////tmp/kloudsso-deploy-check.sqlite3",
+}
+
+
+def manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and not k.startswith("DJANGO")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_refuses_to_start_without_encryption_keys():
+    result = manage("check", **{**PRODUCTION, "SECRETS_ENCRYPTION_KEYS": ""})
+    assert "SECRETS_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_booleans_are_parsed_strictly():
+    result = manage("check", **{**PRODUCTION, "DEBUG": "ture"})
+    assert "DEBUG must be true or false (got 'ture')" in result.stderr
+
+
+def test_log_lines_mask_client_secrets_and_private_keys():
+    line = "POST token client_id=a&client_secret=hunter2&code=x {'client_secret': 'abc'}"
+    masked = mask_secrets(line)
+    assert "hunter2" not in masked and "abc'" not in masked
+    assert "client_id=a" in masked
+    pem = "-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----"
+    assert "MIIEv" not in mask_secrets(pem)
