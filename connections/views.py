@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
 from connections.connection import Kind
@@ -21,7 +22,7 @@ def connection_index(request):
         {"connection": c, "warnings": connection_warnings(c), "certificate_expiry": certificate_expiry(c)}
         for c in connection_list(org=request.org)
     ]
-    return render(request, "connections/index.html", {"sp": sp_details(sp), "rows": rows})
+    return render(request, "connections/index.html", {"sp": sp_details(sp), "rows": rows, "now": timezone.now()})
 
 
 @sso_manager_required

@@ -98,3 +98,13 @@ def test_a_removed_key_gives_a_clear_error(connection, settings):
     settings.SECRETS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(SecretUnreadable, match="SECRETS_ENCRYPTION_KEYS"):
         OIDCSettings.objects.get().get_client_secret()
+
+
+def test_error_reports_mask_the_client_secret(as_alice, connection):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    for url in [reverse("connections:add_oidc", kwargs={"org_slug": "acme"}), edit_url(connection)]:
+        response = as_alice.post(url, {"client_secret": "leak-me", "client_id": "c"})
+        params = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+        assert params["client_secret"] != "leak-me"
+        assert params["client_id"] == "c"
