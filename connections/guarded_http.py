@@ -19,17 +19,17 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from connections.errors import ConfigurationError
+
 MAX_REDIRECTS = 3
 USER_AGENT = "KloudSSO (+https://github.com/kloudsso)"
 
 
-class FetchError(Exception):
+class FetchError(ConfigurationError):
     """A fetch failed; `message` says what happened and what the owner can do about it."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code)
 
 
 @dataclass(frozen=True)

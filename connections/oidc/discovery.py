@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from connections.errors import ConfigurationError
 from connections.guarded_http import FetchError, check_url, fetch
 from connections.oidc import entra
 
@@ -17,11 +18,8 @@ ENDPOINT_KEYS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "userin
 PLACEHOLDER = re.compile(r"\{[^}]*\}")
 
 
-class DiscoveryError(Exception):
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class DiscoveryError(ConfigurationError):
+    pass
 
 
 @dataclass(frozen=True)

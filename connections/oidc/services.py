@@ -4,6 +4,7 @@ from django.utils import timezone
 from connections.connection import Connection, Kind
 from connections.oidc.discovery import Discovery
 from connections.oidc.models import OIDCSettings
+from connections.services import connection_upsert
 
 
 @transaction.atomic
@@ -18,15 +19,9 @@ def oidc_connection_save(
     scopes: str,
 ) -> Connection:
     """Create or update an OIDC connection in one transaction; a blank client_secret keeps the stored one."""
-    if connection is None:
-        connection = Connection.objects.create(organization=org, kind=Kind.OIDC, display_name=display_name)
-        oidc = OIDCSettings(connection=connection)
-    else:
-        if connection.organization_id != org.id or connection.kind != Kind.OIDC:
-            raise ValueError("This connection is not an OIDC connection of this organization.")
-        connection.display_name = display_name
-        connection.save(update_fields=["display_name", "updated_at"])
-        oidc = connection.oidc
+    is_new = connection is None
+    connection = connection_upsert(org=org, connection=connection, kind=Kind.OIDC, display_name=display_name)
+    oidc = OIDCSettings(connection=connection) if is_new else connection.oidc
 
     oidc.discovery_url = discovery.discovery_url
     oidc.issuer = discovery.issuer

@@ -12,6 +12,7 @@ from defusedxml import DefusedXmlException
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
 from saml2.mdstore import InMemoryMetaData
 
+from connections.errors import ConfigurationError
 from connections.saml.certificates import CertificateError, load_certificate
 from connections.saml.idp_config import IdPConfig
 
@@ -20,12 +21,10 @@ MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 
 
-class MetadataError(ValueError):
+class MetadataError(ConfigurationError):
     def __init__(self, message: str, code: str, entity_ids: tuple[str, ...] = ()):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.entity_ids = entity_ids
+        super().__init__(message, code)
+        self.entity_ids = entity_ids  # set when the owner must pick one of several identity providers
 
 
 def parse_idp_metadata(data: bytes | str, *, entity_id: str = "", now: datetime | None = None) -> IdPConfig:

@@ -3,6 +3,7 @@ from django.db import transaction
 from connections.connection import Connection, Kind
 from connections.saml.idp_config import IdPConfig
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source
+from connections.services import connection_upsert
 
 
 @transaction.atomic
@@ -18,15 +19,9 @@ def saml_connection_save(
     nameid_format: str = "",
 ) -> Connection:
     """Create or update a SAML connection and its certificates in one transaction."""
-    if connection is None:
-        connection = Connection.objects.create(organization=org, kind=Kind.SAML, display_name=display_name)
-        saml = SAMLSettings(connection=connection)
-    else:
-        if connection.organization_id != org.id or connection.kind != Kind.SAML:
-            raise ValueError("This connection is not a SAML connection of this organization.")
-        connection.display_name = display_name
-        connection.save(update_fields=["display_name", "updated_at"])
-        saml = connection.saml
+    is_new = connection is None
+    connection = connection_upsert(org=org, connection=connection, kind=Kind.SAML, display_name=display_name)
+    saml = SAMLSettings(connection=connection) if is_new else connection.saml
 
     saml.source = source
     saml.metadata_url = metadata_url if source == Source.URL else ""
