@@ -6,6 +6,7 @@ without re-entering every secret.
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 
 class SecretUnreadable(Exception):
@@ -16,10 +17,12 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in settings.SECRETS_ENCRYPTION_KEYS])
 
 
+@sensitive_variables("plaintext")
 def encrypt_secret(plaintext: str) -> str:
     return _fernet().encrypt(plaintext.encode()).decode()
 
 
+@sensitive_variables()
 def decrypt_secret(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()

@@ -1,13 +1,17 @@
 """The one HTTP client for every URL a tenant gives us (OIDC discovery, JWKS, SAML metadata).
 
-It enforces, for each request and each redirect: https only, a total time limit, a size limit, and no connection to
-a private, loopback or otherwise non-public address. The address check runs on the socket actually connected, so a
-hostname that resolves to a public address at validation time and a private one later (DNS rebinding) is still
-refused. SSO_ALLOW_INSECURE_IDP lifts the https and address rules, for development and tests.
+For each request and each redirect it enforces: a well-formed http(s) URL, https only, one time limit for the whole
+fetch, a size limit, and no private, loopback or otherwise non-public address. The address rule is applied where the
+connection is made: we resolve the name ourselves, refuse if any answer is not public, and connect to the vetted
+address, so DNS rebinding cannot slip a private address in and nothing ever connects to an internal port (which
+would otherwise let an owner map the internal network from our error messages). SSO_ALLOW_INSECURE_IDP lifts the
+https and address rules, for development and tests.
 """
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -15,14 +19,25 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from connections.errors import ConfigurationError
 
 MAX_REDIRECTS = 3
+MAX_URL_LENGTH = 2000
 USER_AGENT = "KloudSSO (+https://github.com/kloudsso)"
+_url_validator = URLValidator(schemes=["http", "https"])
+_fetch_state = threading.local()
+
+# IPv6 ranges that embed an IPv4 address (checked through that address) or that are never public.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_NEVER_PUBLIC_V6 = [ipaddress.ip_network("64:ff9b:1::/48"), ipaddress.ip_network("fec0::/10")]
 
 
 class FetchError(ConfigurationError):
@@ -44,21 +59,51 @@ class _NonPublicAddress(OSError):
     pass
 
 
-def _is_public(address: str) -> bool:
+def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return is_public_address(str(ip.ipv4_mapped))
+        if ip.sixtofour:
+            return is_public_address(str(ip.sixtofour))
+        if ip.teredo or any(ip in net for net in _NEVER_PUBLIC_V6):
+            return False
+        if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+            return is_public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
     return ip.is_global and not ip.is_multicast
 
 
 class _GuardedMixin:
     def _new_conn(self):
-        sock = super()._new_conn()
-        peer = sock.getpeername()[0]
-        if not settings.SSO_ALLOW_INSECURE_IDP and not _is_public(peer):
-            sock.close()
-            raise _NonPublicAddress(f"{self.host} resolves to {peer}, which is not a public address")
+        sock = super()._new_conn() if settings.SSO_ALLOW_INSECURE_IDP else self._connect_public()
+        sockets = getattr(_fetch_state, "sockets", None)
+        if sockets is not None:
+            sockets.append(sock)  # so the fetch's deadline can cut it off
         return sock
+
+    def _connect_public(self):
+        try:
+            answers = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        for *_, sockaddr in answers:
+            if not is_public_address(sockaddr[0]):
+                raise _NonPublicAddress(f"{self.host} resolves to {sockaddr[0]}, which is not a public address")
+        last_error = None
+        for family, kind, proto, _, sockaddr in answers:
+            sock = socket.socket(family, kind, proto)
+            try:
+                for option in self.socket_options or ():
+                    sock.setsockopt(*option)
+                sock.settimeout(self.timeout)
+                sock.connect(sockaddr)
+                return sock
+            except OSError as exc:
+                sock.close()
+                last_error = exc
+        if isinstance(last_error, TimeoutError):
+            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out.")
+        raise NewConnectionError(self, f"Failed to establish a new connection: {last_error}")
 
 
 class _GuardedHTTPConnection(_GuardedMixin, HTTPConnection):
@@ -96,32 +141,65 @@ def _session() -> requests.Session:
 def check_url(url: str) -> str:
     """Validate a tenant-supplied URL's form (not its reachability); return it stripped."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise FetchError("invalid_url", f"{url!r} is not a web address; it should start with https://.")
+    invalid = FetchError(
+        "invalid_url", f"{url[:200]!r} is not a valid web address; it should look like https://idp.example.com/…."
+    )
+    if len(url) > MAX_URL_LENGTH or "\x00" in url or any(ch.isspace() for ch in url):
+        raise invalid
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range
+        _url_validator(url)
+    except (ValueError, ValidationError):
+        raise invalid from None
+    if parts.username or parts.password:
+        raise FetchError("invalid_url", "The URL must not contain a user name or password.")
     if parts.scheme == "http" and not settings.SSO_ALLOW_INSECURE_IDP:
         raise FetchError(
             "insecure_scheme",
             f"{url} uses plain http. Identity provider URLs must use https; use the https:// address.",
         )
-    if parts.username or parts.password:
-        raise FetchError("invalid_url", "The URL must not contain a user name or password.")
     return url
 
 
 def fetch(url: str, *, accept: str = "*/*") -> FetchResult:
+    """GET a tenant-supplied URL within SSO_HTTP_TIMEOUT_SECONDS in all, redirects included."""
     timeout = settings.SSO_HTTP_TIMEOUT_SECONDS
-    max_bytes = settings.SSO_HTTP_MAX_BYTES
     deadline = time.monotonic() + timeout
+    sockets: list[socket.socket] = []
+    watchdog = threading.Timer(timeout, _cut_off, [sockets])
+    _fetch_state.sockets = sockets
+    watchdog.start()
+    try:
+        return _fetch(url, accept=accept, deadline=deadline)
+    except FetchError:
+        if time.monotonic() >= deadline:
+            raise _timeout(url, timeout) from None
+        raise
+    finally:
+        watchdog.cancel()
+        _fetch_state.sockets = None
+
+
+def _cut_off(sockets: list[socket.socket]) -> None:
+    # A server that drips bytes would otherwise hold the request for as long as each read stays under the timeout.
+    for sock in list(sockets):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _fetch(url: str, *, accept: str, deadline: float) -> FetchResult:
+    max_bytes = settings.SSO_HTTP_MAX_BYTES
     with _session() as session:
         for _ in range(MAX_REDIRECTS + 1):
             url = check_url(url)
-            response = _get(session, url, accept=accept, timeout=timeout)
+            remaining = max(deadline - time.monotonic(), 0.01)
+            response = _get(session, url, accept=accept, timeout=remaining)
             with response:
                 if response.is_redirect:
                     url = urljoin(url, response.headers.get("Location", ""))
                     continue
-                body = _read_limited(response, url=url, max_bytes=max_bytes, deadline=deadline)
+                body = _read_limited(response, url=url, max_bytes=max_bytes)
                 return FetchResult(
                     url=url,
                     status=response.status_code,
@@ -142,23 +220,26 @@ def _get(session, url, *, accept, timeout):
             "from a public certificate authority for this host name.",
         ) from None
     except requests.exceptions.Timeout:
-        raise FetchError(
-            "timeout", f"{host} did not answer within {timeout:g} seconds. Check the URL, or try again later."
-        ) from None
+        raise _timeout(url, settings.SSO_HTTP_TIMEOUT_SECONDS) from None
     except requests.exceptions.ConnectionError as exc:
         raise _connection_error(host, exc) from None
-    except requests.exceptions.RequestException as exc:
+    except (requests.exceptions.RequestException, urllib3.exceptions.LocationValueError, ValueError) as exc:
         raise FetchError("invalid_url", f"Could not request {url}: {_reason(exc)}.") from None
+
+
+def _timeout(url: str, timeout: float) -> FetchError:
+    host = urlsplit(url).hostname or url
+    message = f"{host} did not answer within {timeout:g} seconds. Check the URL, or try again later."
+    return FetchError("timeout", message)
 
 
 def _connection_error(host: str, exc: Exception) -> FetchError:
     for cause in _causes(exc):
         if isinstance(cause, _NonPublicAddress):
             return FetchError(
-                "private_address",
-                f"{cause}. Identity provider URLs must be reachable on the public internet.",
+                "private_address", f"{cause}. Identity provider URLs must be reachable on the public internet."
             )
-        if isinstance(cause, urllib3.exceptions.NameResolutionError | socket.gaierror):
+        if isinstance(cause, NameResolutionError | socket.gaierror):
             return FetchError("dns", f"The host name {host} could not be found. Check the URL for typos.")
     refused = next((c.strerror for c in _causes(exc) if isinstance(c, OSError) and c.strerror), None)
     why = refused or "no connection could be made"
@@ -183,7 +264,7 @@ def _reason(exc: Exception) -> str:
     return text if len(text) < 200 else text[:200] + "…"
 
 
-def _read_limited(response, *, url: str, max_bytes: int, deadline: float) -> bytes:
+def _read_limited(response, *, url: str, max_bytes: int) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(url, max_bytes)
@@ -193,8 +274,6 @@ def _read_limited(response, *, url: str, max_bytes: int, deadline: float) -> byt
             size += len(chunk)
             if size > max_bytes:
                 raise _too_large(url, max_bytes)
-            if time.monotonic() > deadline:
-                raise FetchError("timeout", f"{url} was too slow to send its answer; try again later.")
             chunks.append(chunk)
     except requests.exceptions.RequestException as exc:
         raise FetchError("unreachable", f"Reading {url} failed ({_reason(exc)}).") from None

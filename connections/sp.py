@@ -53,7 +53,7 @@ def service_provider_get_or_create(*, org) -> ServiceProvider:
         existing.organization = org  # already loaded: spares a query on the hot Connections page
         return existing
     entity_id = f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{org.public_id}"
-    certificate_pem, key_pem = _generate_key_pair(common_name=f"KloudSSO SP {org.slug}")
+    certificate_pem, key_pem = _generate_key_pair(common_name="KloudSSO service provider")
     try:
         with transaction.atomic():
             return ServiceProvider.objects.create(

@@ -149,6 +149,8 @@ X_FRAME_OPTIONS = "DENY"
 if _strict_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+DEFAULT_EXCEPTION_REPORTER_FILTER = "kloudsso.error_reports.SecretSafeExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

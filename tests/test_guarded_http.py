@@ -1,8 +1,12 @@
 """The one client for tenant-supplied URLs, against a real server on 127.0.0.1."""
 
+import socket
+import threading
+import time
+
 import pytest
 
-from connections.guarded_http import FetchError, check_url, fetch
+from connections.guarded_http import FetchError, check_url, fetch, is_public_address
 
 
 def test_it_follows_a_redirect_and_reports_the_final_url(http_server):
@@ -41,6 +45,13 @@ def test_it_refuses_a_body_that_grows_past_the_limit_without_content_length(http
         ("not a url", "invalid_url"),
         ("ftp://idp.example/x", "invalid_url"),
         ("https://user:pw@idp.example/x", "invalid_url"),
+        ("https://[::1", "invalid_url"),
+        ("https://a b.example/", "invalid_url"),
+        ("https://idp.example:99999/", "invalid_url"),
+        ("https://" + "a" * 64 + ".example/", "invalid_url"),
+        ("https://idp.example/" + "x" * 2000, "invalid_url"),
+        ("https://idp.example/\x00", "invalid_url"),
+        ("javascript:alert(1)", "invalid_url"),
     ],
 )
 def test_it_refuses_malformed_urls(url, code):
@@ -75,11 +86,66 @@ def test_it_refuses_loopback_at_connect_time_in_secure_mode(https_server, secure
         ("::1", False),
         ("fd00::1", False),
         ("::ffff:127.0.0.1", False),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("64:ff9b::a00:1", False),
+        ("2002:7f00:1::1", False),
+        ("::7f00:1", False),
+        ("fec0::1", False),
+        ("64:ff9b:1::1", False),
+        ("2001:0::1", False),
+        ("64:ff9b::1414:8001", True),
         ("20.190.128.1", True),
         ("2603:1030::1", True),
     ],
 )
 def test_address_classification(address, public):
-    from connections.guarded_http import _is_public
+    assert is_public_address(address) is public
 
-    assert _is_public(address) is public
+
+def _listener():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.3)
+    return listener
+
+
+def test_a_refused_private_address_is_never_connected_to(secure_idp_mode):
+    # Refusing before connecting means open and closed internal ports look the same: no port scanning through us.
+    listener = _listener()
+    port = listener.getsockname()[1]
+    messages = set()
+    for target in (port, 1):
+        with pytest.raises(FetchError) as caught:
+            fetch(f"https://127.0.0.1:{target}/")
+        assert caught.value.code == "private_address"
+        messages.add(caught.value.message)
+    assert len(messages) == 1
+    with pytest.raises(TimeoutError):
+        listener.accept()
+    listener.close()
+
+
+def test_one_deadline_covers_a_server_that_drips_its_answer(settings):
+    settings.SSO_HTTP_TIMEOUT_SECONDS = 0.5
+    listener = _listener()
+    listener.settimeout(None)
+
+    def drip():
+        conn, _ = listener.accept()
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n")
+        try:
+            for _ in range(40):
+                time.sleep(0.1)
+                conn.sendall(b" ")
+        except OSError:
+            pass
+        conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    # Each byte arrives well within the per-read timeout; only the fetch's one deadline can stop it.
+    with pytest.raises(FetchError) as caught:
+        fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/slow")
+    assert caught.value.code == "timeout"
+    listener.close()

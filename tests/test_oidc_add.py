@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from connections.models import Connection, OIDCSettings
-from tests.support.oidc import discovery_document
+from tests.support.oidc import discovery_document, serve_idp
 
 SECRET = "s3cr3t~Value.from-Entra_ABC123"
 
@@ -29,8 +29,7 @@ def post(client, discovery_url, **overrides):
 
 @pytest.fixture
 def good_idp(http_server):
-    issuer = http_server.url("/tenant-1/v2.0")
-    http_server.serve("/tenant-1/v2.0/.well-known/openid-configuration", discovery_document(issuer))
+    serve_idp(http_server, "/tenant-1/v2.0")
     return http_server
 
 
@@ -189,3 +188,57 @@ def test_the_secret_is_never_rendered_back(as_alice, http_server):
     response = post(as_alice, http_server.url("/nothing-here"))
     assert response.status_code == 200
     assert SECRET not in response.content.decode()
+
+
+def test_it_checks_that_the_signing_keys_can_be_fetched(as_alice, http_server):
+    issuer = http_server.url("/nokeys")
+    http_server.serve("/nokeys/.well-known/openid-configuration", discovery_document(issuer))
+    error = post(as_alice, issuer).context["form"].errors["discovery_url"][0]
+    assert "signing keys (jwks_uri)" in error and "HTTP 404" in error
+
+
+def test_it_refuses_an_empty_key_set(as_alice, http_server):
+    issuer = http_server.url("/empty")
+    http_server.serve("/empty/.well-known/openid-configuration", discovery_document(issuer))
+    http_server.serve("/empty/discovery/v2.0/keys", '{"keys": []}')
+    error = post(as_alice, issuer).context["form"].errors["discovery_url"][0]
+    assert "hold no key" in error
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"issuer": NaN}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_it_survives_hostile_json(as_alice, http_server, body):
+    url = http_server.serve("/h/.well-known/openid-configuration", body)
+    error = post(as_alice, url).context["form"].errors["discovery_url"][0]
+    assert "did not return JSON" in error
+
+
+def test_it_stores_only_what_sign_ins_need_from_the_document(as_alice, http_server):
+    issuer = serve_idp(http_server, "/kept")
+    document = json.loads(
+        discovery_document(issuer, x_vendor={"nested": "\u0000"}, claims_supported=["sub", "a\u0000"])
+    )
+    http_server.serve("/kept/.well-known/openid-configuration", json.dumps(document))
+    assert post(as_alice, issuer).status_code == 302
+    stored = OIDCSettings.objects.get().discovery_document
+    assert "x_vendor" not in stored
+    assert stored["claims_supported"] == ["sub"]
+    assert stored["id_token_signing_alg_values_supported"] == ["RS256"]
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "login.microsoftonline.com/tid/v2.0", "https://idp.example:99999/x"])
+def test_it_explains_a_malformed_discovery_url(as_alice, url):
+    error = post(as_alice, url).context["form"].errors["discovery_url"][0]
+    assert "is not a valid web address" in error
+
+
+def test_a_long_issuer_url_is_stored_whole(as_alice, http_server):
+    prefix = "/" + "p" * 440
+    issuer = serve_idp(http_server, prefix)
+    assert post(as_alice, issuer).status_code == 302
+    assert OIDCSettings.objects.get().discovery_url == issuer + "/.well-known/openid-configuration"

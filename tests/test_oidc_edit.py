@@ -1,18 +1,19 @@
 """Editing an OIDC connection: the client secret is write-only and encrypted at rest."""
 
+import uuid
+
 import pytest
 from django.db import connection as db
 from django.urls import reverse
 
 from connections.models import OIDCSettings
 from tests.support.factories import CLIENT_SECRET, oidc_connection
-from tests.support.oidc import discovery_document
+from tests.support.oidc import serve_idp
 
 
 @pytest.fixture
 def idp(http_server):
-    issuer = http_server.url("/t2/v2.0")
-    http_server.serve("/t2/v2.0/.well-known/openid-configuration", discovery_document(issuer))
+    serve_idp(http_server, "/t2/v2.0")
     return http_server
 
 
@@ -108,3 +109,23 @@ def test_error_reports_mask_the_client_secret(as_alice, connection):
         params = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
         assert params["client_secret"] != "leak-me"
         assert params["client_id"] == "c"
+
+
+def test_the_debug_error_page_does_not_show_the_secret(client, alice, idp, settings, monkeypatch):
+    # `make run` turns DEBUG on; a crash while saving must not print the typed secret on Django's debug page.
+    settings.DEBUG = True
+    client.raise_request_exception = False
+    client.force_login(alice)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(OIDCSettings, "save", crash)
+    secret = uuid.uuid4().hex  # made at run time: the debug page quotes this file's source lines
+    response = client.post(
+        reverse("connections:add_oidc", kwargs={"org_slug": "acme"}), form_data(idp, client_secret=secret)
+    )
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "database went away" in page  # it is the debug page
+    assert secret not in page

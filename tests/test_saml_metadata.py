@@ -1,5 +1,6 @@
 """Parsing real IdP metadata (tests/fixtures/metadata, sources in SOURCES.md) into the one validated shape."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -184,3 +185,69 @@ def test_a_real_aggregate_past_its_valid_until_is_refused_once_an_entity_is_pick
         parse_idp_metadata(sample("multi_entity_metadata.xml"), entity_id="https://idp.it.gu.se/idp/shibboleth")
     assert caught.value.code == "metadata_expired"
     assert "2010-04-03" in caught.value.message
+
+
+OKTA_SSO = "https://dev-149827.oktapreview.com/app/wirecomdev149827_wirestaging_1/exkh52ytxrJeMH5140h7/sso/saml"
+OKTA_ENTITY = 'entityID="http://www.okta.com/exkh52ytxrJeMH5140h7"'
+
+
+def okta(old: str = "", new: str = "") -> str:
+    xml = sample("okta_metadata.xml")
+    assert old == "" or old in xml
+    return xml.replace(old, new)
+
+
+@pytest.mark.parametrize(
+    ("xml", "code"),
+    [
+        (re.sub(r"<ds:KeyInfo.*?</ds:KeyInfo>", "", okta(), flags=re.DOTALL), "unreadable"),
+        (re.sub(r"<ds:X509Certificate>.*?</ds:X509Certificate>", "", okta(), flags=re.DOTALL), "unreadable"),
+        (okta(f' Location="{OKTA_SSO}"'), "unreadable"),
+        (okta("</md:IDPSSODescriptor>", "</md:IDPSSODescriptor><md:AttributeAuthorityDescriptor/>"), "unreadable"),
+        (
+            okta(
+                "</md:IDPSSODescriptor>",
+                "<md:Extensions>" + "<x>" * 5000 + "</x>" * 5000 + "</md:Extensions></md:IDPSSODescriptor>",
+            ),
+            "unreadable",
+        ),
+        (okta(OKTA_SSO, "javascript:alert(1)"), "bad_sso_url"),
+        (okta(OKTA_ENTITY, 'entityID=""'), "no_entity_id"),
+        (okta(OKTA_ENTITY, 'entityID="https://x/' + "a" * 2000 + '"'), "no_entity_id"),
+        (okta(OKTA_ENTITY, OKTA_ENTITY + ' validUntil="soon"'), "bad_valid_until"),
+        ('<?xml version="1.0" encoding="bogus"?>' + okta(), "not_xml"),
+    ],
+)
+def test_malformed_metadata_gets_a_form_error_not_a_crash(xml, code):
+    with pytest.raises(MetadataError) as caught:
+        parse_idp_metadata(xml.encode())
+    assert caught.value.code == code
+
+
+def test_metadata_sso_urls_must_be_https_in_secure_mode(secure_idp_mode):
+    with pytest.raises(MetadataError) as caught:
+        parse_idp_metadata(okta(OKTA_SSO, "http://10.0.0.1/sso"))
+    assert caught.value.code == "bad_sso_url"
+    assert "plain http" in caught.value.message
+
+
+def test_an_un_namespaced_entity_descriptor_is_explained():
+    with pytest.raises(MetadataError) as caught:
+        parse_idp_metadata('<EntityDescriptor entityID="x"/>')
+    assert "is in no namespace" in caught.value.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_it_reads_uploads_with_a_byte_order_mark(encoding):
+    config = parse_idp_metadata(okta().encode(encoding))
+    assert config.sso_redirect_url == OKTA_SSO
+
+
+def test_it_honours_the_declared_encoding_of_uploaded_bytes():
+    xml = '<?xml version="1.0" encoding="ISO-8859-1"?>' + okta(OKTA_ENTITY, 'entityID="https://idp.example/é"')
+    assert parse_idp_metadata(xml.encode("latin-1")).entity_id == "https://idp.example/é"
+
+
+def test_pasted_text_keeps_its_characters_whatever_its_declaration_says():
+    xml = '<?xml version="1.0" encoding="ISO-8859-1"?>' + okta(OKTA_ENTITY, 'entityID="https://idp.example/é"')
+    assert parse_idp_metadata(xml).entity_id == "https://idp.example/é"

@@ -14,7 +14,20 @@ from connections.oidc import entra
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 REQUIRED_KEYS = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
-ENDPOINT_KEYS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint")
+ENDPOINT_KEYS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint", "end_session_endpoint")
+# What sign-ins will need from the document; the rest (tenant-controlled, of any shape) is not stored.
+KEPT_KEYS = (
+    *REQUIRED_KEYS,
+    *ENDPOINT_KEYS[3:],
+    "response_types_supported",
+    "scopes_supported",
+    "claims_supported",
+    "id_token_signing_alg_values_supported",
+    "token_endpoint_auth_methods_supported",
+    "code_challenge_methods_supported",
+    "subject_types_supported",
+    "grant_types_supported",
+)
 PLACEHOLDER = re.compile(r"\{[^}]*\}")
 
 
@@ -45,23 +58,16 @@ def normalize_discovery_url(url: str) -> str:
 
 
 def discover(url: str) -> Discovery:
-    url = normalize_discovery_url(url)
-    _refuse_multi_tenant(url)
     try:
-        check_url(url)
-        result = fetch(url, accept="application/json")
+        url = check_url(normalize_discovery_url(check_url(url)))
     except FetchError as exc:
-        raise DiscoveryError(f"Could not fetch the discovery document: {exc.message}", exc.code) from None
-    if result.status != 200:
-        raise DiscoveryError(
-            f"{url} answered HTTP {result.status}, not the discovery document. Check the Discovery URL; "
-            "it usually ends with /.well-known/openid-configuration.",
-            "http_status",
-        )
-    document = _parse_json(result.body, url)
+        raise DiscoveryError(exc.message, exc.code) from None
+    _refuse_multi_tenant(url)
+    document = _fetch_json(url, what="the discovery document")
     _check_required(document, url)
     _check_issuer(document["issuer"], url)
     _check_endpoints(document)
+    _check_jwks(document["jwks_uri"])
     return Discovery(
         discovery_url=url,
         issuer=document["issuer"],
@@ -69,8 +75,22 @@ def discover(url: str) -> Discovery:
         token_endpoint=document["token_endpoint"],
         jwks_uri=document["jwks_uri"],
         userinfo_endpoint=document.get("userinfo_endpoint") or "",
-        document=document,
+        document=_kept(document),
     )
+
+
+def _fetch_json(url: str, *, what: str) -> dict:
+    try:
+        result = fetch(url, accept="application/json")
+    except FetchError as exc:
+        raise DiscoveryError(f"Could not fetch {what}: {exc.message}", exc.code) from None
+    if result.status != 200:
+        raise DiscoveryError(
+            f"{url} answered HTTP {result.status} instead of {what}. Check the Discovery URL; "
+            "it usually ends with /.well-known/openid-configuration.",
+            "http_status",
+        )
+    return _parse_json(result.body, url)
 
 
 def _refuse_multi_tenant(url: str) -> None:
@@ -87,8 +107,8 @@ def _refuse_multi_tenant(url: str) -> None:
 
 def _parse_json(body: bytes, url: str) -> dict:
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        document = json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
         raise DiscoveryError(
             f"{url} did not return JSON. Check that the Discovery URL points at the OpenID configuration, "
             "not at a sign-in page.",
@@ -97,6 +117,10 @@ def _parse_json(body: bytes, url: str) -> dict:
     if not isinstance(document, dict):
         raise DiscoveryError(f"{url} returned JSON that is not an object; it is not a discovery document.", "not_json")
     return document
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python accepts them, databases do not
 
 
 def _check_required(document: dict, url: str) -> None:
@@ -143,7 +167,7 @@ def _check_endpoints(document: dict) -> None:
     for key in ENDPOINT_KEYS:
         value = document.get(key)
         if value in (None, ""):
-            continue  # the required ones were checked already; userinfo is optional
+            continue  # the required ones were checked already; the others are optional
         if not isinstance(value, str):
             raise DiscoveryError(f"The discovery document's {key} is not a URL.", "bad_endpoint")
         try:
@@ -152,3 +176,27 @@ def _check_endpoints(document: dict) -> None:
             raise DiscoveryError(
                 f"The discovery document's {key} is not usable: {exc.message}", "bad_endpoint"
             ) from None
+
+
+def _check_jwks(jwks_uri: str) -> None:
+    """The IdP's signing keys must be reachable now, or no ID token could ever be verified."""
+    jwks = _fetch_json(jwks_uri, what="the IdP's signing keys (jwks_uri)")
+    keys = jwks.get("keys")
+    if not isinstance(keys, list) or not any(isinstance(k, dict) and k.get("kty") for k in keys):
+        raise DiscoveryError(
+            f"The signing keys at {jwks_uri} (the discovery document's jwks_uri) hold no key, so no ID token could "
+            "be verified. Check the IdP's configuration.",
+            "empty_jwks",
+        )
+
+
+def _kept(document: dict) -> dict:
+    def clean(value):
+        if isinstance(value, str):
+            return value if "\x00" not in value else None
+        if isinstance(value, list):
+            return [item for item in value if isinstance(item, str) and "\x00" not in item]
+        return None
+
+    kept = {key: clean(document.get(key)) for key in KEPT_KEYS}
+    return {key: value for key, value in kept.items() if value not in (None, "", [])}

@@ -1,6 +1,8 @@
 import re
 
 from django import forms
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 
 from connections.forms import DisplayNameField
 from connections.oidc.discovery import DiscoveryError, discover
@@ -58,6 +60,7 @@ class OIDCConnectionForm(forms.Form):
             raise forms.ValidationError("Scopes must include openid; without it the IdP sends no ID token.")
         return " ".join(scopes)
 
+    @method_decorator(sensitive_variables("cleaned"))
     def clean(self):
         cleaned = super().clean()
         url = cleaned.get("discovery_url")

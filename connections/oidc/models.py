@@ -10,12 +10,12 @@ class OIDCSettings(models.Model):
     """An OIDC client registration at one IdP, with the endpoints its discovery document gave at save time."""
 
     connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="oidc")
-    discovery_url = models.URLField(max_length=500)
-    issuer = models.CharField(max_length=500)
-    authorization_endpoint = models.URLField(max_length=500)
-    token_endpoint = models.URLField(max_length=500)
-    jwks_uri = models.URLField(max_length=500)
-    userinfo_endpoint = models.URLField(max_length=500, blank=True)
+    discovery_url = models.URLField(max_length=2048)
+    issuer = models.CharField(max_length=2048)
+    authorization_endpoint = models.URLField(max_length=2048)
+    token_endpoint = models.URLField(max_length=2048)
+    jwks_uri = models.URLField(max_length=2048)
+    userinfo_endpoint = models.URLField(max_length=2048, blank=True)
     discovery_document = models.JSONField(default=dict)
     discovered_at = models.DateTimeField()
     client_id = models.CharField(max_length=255)

@@ -1,5 +1,6 @@
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from connections.connection import Connection, Kind
 from connections.oidc.discovery import Discovery
@@ -7,7 +8,8 @@ from connections.oidc.models import OIDCSettings
 from connections.services import connection_upsert
 
 
-@transaction.atomic
+# A `with` block rather than @transaction.atomic: the decorator's frame would hold the secret in its kwargs.
+@sensitive_variables("client_secret")
 def oidc_connection_save(
     *,
     org,
@@ -19,23 +21,24 @@ def oidc_connection_save(
     scopes: str,
 ) -> Connection:
     """Create or update an OIDC connection in one transaction; a blank client_secret keeps the stored one."""
-    is_new = connection is None
-    connection = connection_upsert(org=org, connection=connection, kind=Kind.OIDC, display_name=display_name)
-    oidc = OIDCSettings(connection=connection) if is_new else connection.oidc
+    with transaction.atomic():
+        is_new = connection is None
+        connection = connection_upsert(org=org, connection=connection, kind=Kind.OIDC, display_name=display_name)
+        oidc = OIDCSettings(connection=connection) if is_new else connection.oidc
 
-    oidc.discovery_url = discovery.discovery_url
-    oidc.issuer = discovery.issuer
-    oidc.authorization_endpoint = discovery.authorization_endpoint
-    oidc.token_endpoint = discovery.token_endpoint
-    oidc.jwks_uri = discovery.jwks_uri
-    oidc.userinfo_endpoint = discovery.userinfo_endpoint
-    oidc.discovery_document = discovery.document
-    oidc.discovered_at = timezone.now()
-    oidc.client_id = client_id
-    oidc.scopes = scopes
-    if client_secret:
-        oidc.set_client_secret(client_secret)
-    elif not oidc.client_secret_encrypted:
-        raise ValueError("A new OIDC connection needs a client secret.")
-    oidc.save()
-    return connection
+        oidc.discovery_url = discovery.discovery_url
+        oidc.issuer = discovery.issuer
+        oidc.authorization_endpoint = discovery.authorization_endpoint
+        oidc.token_endpoint = discovery.token_endpoint
+        oidc.jwks_uri = discovery.jwks_uri
+        oidc.userinfo_endpoint = discovery.userinfo_endpoint
+        oidc.discovery_document = discovery.document
+        oidc.discovered_at = timezone.now()
+        oidc.client_id = client_id
+        oidc.scopes = scopes
+        if client_secret:
+            oidc.set_client_secret(client_secret)
+        elif not oidc.client_secret_encrypted:
+            raise ValueError("A new OIDC connection needs a client secret.")
+        oidc.save()
+        return connection

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from connections.oidc.forms import OIDCConnectionForm
 from connections.oidc.services import oidc_connection_save
@@ -14,6 +14,7 @@ def add(request):
     return connection_form(request, connection=None)
 
 
+@sensitive_variables("data")
 def connection_form(request, connection=None):
     """Add and edit: the caller has already checked access and scoped `connection` to request.org."""
     oidc = connection.oidc if connection else None

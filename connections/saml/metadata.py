@@ -5,6 +5,8 @@ will at sign-in, so what we accept here is what works there. We do not XSD-valid
 holds WS-Federation RoleDescriptors that strict schemas reject.
 """
 
+import codecs
+import re
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
@@ -13,10 +15,16 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
 from saml2.mdstore import InMemoryMetaData
 
 from connections.errors import ConfigurationError
+from connections.guarded_http import FetchError, check_url
 from connections.saml.certificates import CertificateError, load_certificate
 from connections.saml.idp_config import IdPConfig
 
 MAX_METADATA_BYTES = 1_000_000
+MAX_ENTITY_ID_LENGTH = 1024
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+XML_DECLARATION_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+PYSAML2_PARSE_ERRORS = (SAMLError, KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError)
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 
@@ -36,10 +44,10 @@ def parse_idp_metadata(data: bytes | str, *, entity_id: str = "", now: datetime 
             "Give the metadata of your IdP alone, not a whole federation's aggregate.",
             "too_large",
         )
-    root = _safe_parse(raw)
+    text = _strip_declaration(data) if isinstance(data, str) else _decode(raw)
+    root = _safe_parse(text)
     idp_entities = _idp_entities(root)
     chosen = _choose(idp_entities, entity_id)
-    text = raw.decode("utf-8", errors="replace")
     config = _read_with_pysaml2(text, chosen, root, tuple(e.get("entityID") for e in idp_entities))
     _refuse_expired(config.valid_until, now or datetime.now(UTC))
     return config
@@ -57,12 +65,33 @@ def _refuse_expired(valid_until: datetime | None, now: datetime) -> None:
         )
 
 
-def _safe_parse(raw: bytes):
-    stripped = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not stripped.startswith(b"<"):
+def _decode(raw: bytes) -> str:
+    """The document as text, without its XML declaration, so every later reader sees the same characters."""
+    codec = next((c for bom, c in BOMS if raw.startswith(bom)), None)
+    if codec is None:
+        declared = XML_DECLARATION_ENCODING.match(raw)
+        codec = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        text = raw.decode(codec)
+    except LookupError:
+        raise MetadataError(f"The XML declares the unknown encoding {codec!r}; save it as UTF-8.", "not_xml") from None
+    except UnicodeDecodeError:
+        raise MetadataError(
+            f"The metadata is not valid {codec} text. Download it again, or save it as UTF-8.", "not_xml"
+        ) from None
+    return _strip_declaration(text)
+
+
+def _strip_declaration(text: str) -> str:
+    # Pasted text is already decoded: its declared encoding no longer applies.
+    return XML_DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
+
+
+def _safe_parse(text: str):
+    if not text.lstrip().startswith("<"):
         raise MetadataError("This is not XML. Paste the IdP's metadata XML, which starts with '<'.", "not_xml")
     try:
-        root = SafeET.fromstring(raw, forbid_dtd=True)
+        root = SafeET.fromstring(text.encode("utf-8"), forbid_dtd=True)
     except DefusedXmlException:
         raise MetadataError(
             "The metadata contains a DOCTYPE or entity declarations, which we refuse for safety. SAML metadata "
@@ -80,17 +109,27 @@ def _safe_parse(raw: bytes):
             "not_metadata",
         )
     if root.tag not in {f"{MD}EntityDescriptor", f"{MD}EntitiesDescriptor"}:
-        raise MetadataError(
-            f"This XML is not SAML 2.0 metadata: its root element is <{root.tag.split('}')[-1]}>, "
-            "not <EntityDescriptor>.",
-            "not_metadata",
-        )
+        local = root.tag.split("}")[-1]
+        namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else "no namespace"
+        if local in {"EntityDescriptor", "EntitiesDescriptor"}:
+            reason = f"its <{local}> is in {namespace}, not in SAML 2.0's {MD[1:-1]}"
+        else:
+            reason = f"its root element is <{local}>, not <EntityDescriptor>"
+        raise MetadataError(f"This XML is not SAML 2.0 metadata: {reason}.", "not_metadata")
     return root
 
 
 def _idp_entities(root) -> list:
     entities = [root] if root.tag == f"{MD}EntityDescriptor" else list(root.iter(f"{MD}EntityDescriptor"))
     idps = [e for e in entities if _saml2_idp_descriptors(e)]
+    for entity in idps:
+        entity_id = entity.get("entityID") or ""
+        if not entity_id or len(entity_id) > MAX_ENTITY_ID_LENGTH or "\x00" in entity_id:
+            raise MetadataError(
+                "An identity provider in the metadata has a missing or unusable entityID attribute "
+                f"(at most {MAX_ENTITY_ID_LENGTH} characters). Download the metadata again from the IdP.",
+                "no_entity_id",
+            )
     if idps:
         return idps
     if any(e.find(f"{MD}SPSSODescriptor") is not None for e in entities):
@@ -136,21 +175,23 @@ def _choose(entities: list, entity_id: str):
 
 
 def _read_with_pysaml2(text: str, entity, root, all_ids: tuple[str, ...]) -> IdPConfig:
-    entity_id = entity.get("entityID") or ""
-    if not entity_id:
-        raise MetadataError("The IdP's EntityDescriptor has no entityID attribute.", "no_entity_id")
+    entity_id = entity.get("entityID")
     store = InMemoryMetaData(None, check_validity=False)
     try:
+        # pysaml2 indexes into what it parsed and raises whatever that indexing hits on odd metadata.
         store.parse(text)
-    except SAMLError:
+        if entity_id not in store:
+            raise KeyError(entity_id)
+        redirect = _location(store, entity_id, BINDING_HTTP_REDIRECT)
+        post = _location(store, entity_id, BINDING_HTTP_POST)
+        certificates = store.certs(entity_id, "idpsso", "signing")
+    except PYSAML2_PARSE_ERRORS:
         raise MetadataError(
-            "The SAML library could not read this metadata. Download it again from the IdP, unchanged.",
+            "The SAML library could not read this metadata: an element it needs is missing or malformed (for "
+            "example a KeyDescriptor without its certificate, or a service without Binding or Location). "
+            "Download the metadata again from the IdP, unchanged.",
             "unreadable",
         ) from None
-    if entity_id not in store:
-        raise MetadataError(f"The entity {entity_id} could not be read as a SAML 2.0 identity provider.", "unreadable")
-    redirect = _location(store, entity_id, BINDING_HTTP_REDIRECT)
-    post = _location(store, entity_id, BINDING_HTTP_POST)
     if not (redirect or post):
         raise MetadataError(
             "The IdP has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding, so we could not "
@@ -161,7 +202,7 @@ def _read_with_pysaml2(text: str, entity, root, all_ids: tuple[str, ...]) -> IdP
         entity_id=entity_id,
         sso_redirect_url=redirect,
         sso_post_url=post,
-        certificates=_signing_certificates(store, entity_id),
+        certificates=_signing_certificates(certificates),
         valid_until=_valid_until(root, entity),
         metadata_xml=text,
         other_entity_ids=tuple(i for i in all_ids if i != entity_id),
@@ -170,12 +211,18 @@ def _read_with_pysaml2(text: str, entity, root, all_ids: tuple[str, ...]) -> IdP
 
 def _location(store, entity_id: str, binding: str) -> str:
     services = store.service(entity_id, "idpsso_descriptor", "single_sign_on_service", binding) or []
-    return services[0]["location"] if services else ""
+    if not services:
+        return ""
+    location = services[0]["location"]
+    try:
+        return check_url(location)
+    except FetchError as exc:
+        raise MetadataError(f"The IdP's single sign-on URL is not usable: {exc.message}", "bad_sso_url") from None
 
 
-def _signing_certificates(store, entity_id: str):
+def _signing_certificates(found):
     certificates, seen = [], set()
-    for _name, text in store.certs(entity_id, "idpsso", "signing"):
+    for _name, text in found:
         try:
             cert = load_certificate(text)
         except CertificateError as exc:
@@ -199,13 +246,16 @@ def _valid_until(root, entity) -> datetime | None:
     """The earliest validUntil on the entity or its enclosing EntitiesDescriptor."""
     values = [e.get("validUntil") for e in {id(root): root, id(entity): entity}.values() if e.get("validUntil")]
     parsed = [_parse_datetime(v) for v in values]
-    parsed = [p for p in parsed if p is not None]
     return min(parsed) if parsed else None
 
 
-def _parse_datetime(value: str) -> datetime | None:
+def _parse_datetime(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        return None
+        raise MetadataError(
+            f"The metadata's validUntil {value[:60]!r} is not a date, so SAML libraries would refuse it. "
+            "Download the metadata again from the IdP.",
+            "bad_valid_until",
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,4 +1,7 @@
+import base64
 import json
+
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 def discovery_document(issuer: str, **overrides) -> str:
@@ -16,3 +19,22 @@ def discovery_document(issuer: str, **overrides) -> str:
     }
     document.update(overrides)
     return json.dumps({k: v for k, v in document.items() if v is not None})
+
+
+def jwks_document() -> str:
+    """A JWKS holding one freshly generated RSA public key."""
+    numbers = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_numbers()
+
+    def b64(number: int) -> str:
+        raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return json.dumps({"keys": [{"kty": "RSA", "use": "sig", "kid": "k1", "n": b64(numbers.n), "e": b64(numbers.e)}]})
+
+
+def serve_idp(server, prefix: str) -> str:
+    """Serve a discovery document and its JWKS under `prefix`; return the issuer."""
+    issuer = server.url(prefix)
+    server.serve(f"{prefix}/.well-known/openid-configuration", discovery_document(issuer))
+    server.serve(f"{prefix}/discovery/v2.0/keys", jwks_document())
+    return issuer
