@@ -18,6 +18,8 @@ class Connection(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     display_name = models.CharField(max_length=100)
     enabled = models.BooleanField(default=True)
+    # Set by the sign-in flows; "Enforce SSO" needs one successful sign-in first.
+    last_successful_signin_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

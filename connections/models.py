@@ -1,6 +1,7 @@
 """The app's models, one module each; Django finds them through this module."""
 
 from connections.connection import Connection, Kind
+from connections.identity import SSOIdentity
 from connections.oidc.models import OIDCSettings
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source
 from connections.service_provider import ServiceProvider

@@ -64,6 +64,11 @@ SSO_ALLOW_INSECURE_IDP = _strict_bool("SSO_ALLOW_INSECURE_IDP", default=False)
 SSO_HTTP_TIMEOUT_SECONDS = env.float("SSO_HTTP_TIMEOUT_SECONDS", default=5.0)
 SSO_HTTP_MAX_BYTES = env.int("SSO_HTTP_MAX_BYTES", default=1_000_000)
 
+# Domain verification: the DNS servers to ask ("127.0.0.1:5353", comma-separated; empty = the system resolver).
+DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
+DNS_TIMEOUT_SECONDS = env.float("DNS_TIMEOUT_SECONDS", default=5.0)
+DOMAIN_REVERIFY_GRACE_DAYS = env.int("DOMAIN_REVERIFY_GRACE_DAYS", default=7)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -74,6 +79,7 @@ INSTALLED_APPS = [
     "kloudsso.accounts",
     "kloudsso.tenancy",
     "connections",
+    "domains",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from connections import views as connection_views
+from kloudsso.accounts.forms import EmailAuthenticationForm
+from kloudsso.tenancy import sso_settings
 from kloudsso.tenancy import views as tenancy_views
 
 admin.site.site_header = "KloudSSO support"
@@ -10,11 +12,14 @@ admin.site.site_title = "KloudSSO support"
 
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", tenancy_views.switch, name="switch_org"),
     path("orgs/<slug:org_slug>/", tenancy_views.org_home, name="org_home"),
     path("orgs/<slug:org_slug>/connections/", include("connections.urls")),
+    path("orgs/<slug:org_slug>/domains/", include("domains.urls")),
+    path("orgs/<slug:org_slug>/members/", include("kloudsso.tenancy.members_urls")),
+    path("orgs/<slug:org_slug>/sso-settings/", sso_settings.sso_settings, name="sso_settings"),
     path(
         "sso/saml/metadata/<uuid:org_public_id>",
         connection_views.sp_metadata_public,

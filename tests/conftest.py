@@ -89,3 +89,35 @@ def secure_idp_mode(settings):
 
 def metadata_fixture(name: str) -> bytes:
     return (FIXTURES / "metadata" / name).read_bytes()
+
+
+@pytest.fixture
+def dns(settings):
+    """The real DNS server the verification code resolves through (DNS_NAMESERVERS)."""
+    from tests.support.dns_server import LocalDNS
+
+    server = LocalDNS()
+    settings.DNS_NAMESERVERS = [server.address]
+    settings.DNS_TIMEOUT_SECONDS = 2.0
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def silent_dns(settings):
+    from tests.support.dns_server import SilentPort
+
+    port = SilentPort()
+    settings.DNS_NAMESERVERS = [port.address]
+    settings.DNS_TIMEOUT_SECONDS = 0.5
+    yield port
+    port.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and other cached state must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

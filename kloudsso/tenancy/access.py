@@ -42,3 +42,16 @@ def sso_manager_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def members_manager_required(view):
+    """Owners and admins, on any plan: 403 for members."""
+
+    @org_member_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.membership.manages_members:
+            raise PermissionDenied("Only the organization's owners and admins manage its members.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

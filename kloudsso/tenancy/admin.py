@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Membership, Organization
+from .models import Invitation, Membership, Organization
 
 
 class MembershipInline(admin.TabularInline):
@@ -13,12 +13,12 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "plan", "created_at"]
-    list_filter = ["plan"]
+    list_display = ["name", "slug", "plan", "provisioning_mode", "enforce_sso", "created_at"]
+    list_filter = ["plan", "provisioning_mode", "enforce_sso"]
     list_editable = ["plan"]
     search_fields = ["name", "slug", "memberships__user__email"]
     readonly_fields = ["public_id", "created_at"]
-    fields = ["name", "slug", "plan", "public_id", "created_at"]
+    fields = ["name", "slug", "plan", "provisioning_mode", "enforce_sso", "public_id", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
@@ -30,3 +30,13 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "organization__name", "organization__slug"]
     autocomplete_fields = ["user", "organization"]
     list_select_related = ["user", "organization"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organization", "role", "invited_by", "created_at", "accepted_at"]
+    list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "organization__name", "organization__slug"]
+    list_select_related = ["organization", "invited_by"]
+    readonly_fields = ["public_id", "created_at", "accepted_at", "invited_by"]
+    autocomplete_fields = ["organization"]
