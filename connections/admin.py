@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from connections.models import Connection, SAMLCertificate, ServiceProvider
+from connections.models import Connection, SAMLCertificate, ServiceProvider, SSOIdentity
 from connections.selectors import certificate_expiry
 
 SECRET_MASK = "•••••••• (stored encrypted; never shown)"
@@ -141,3 +141,14 @@ class SAMLCertificateAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(SSOIdentity)
+class SSOIdentityAdmin(admin.ModelAdmin):
+    list_display = ["email", "user", "connection", "created_at", "last_login_at"]
+    search_fields = ["email", "user__email", "subject", "connection__organization__name"]
+    list_select_related = ["user", "connection__organization"]
+    readonly_fields = ["connection", "subject", "user", "email", "created_at", "last_login_at"]
+
+    def has_add_permission(self, request):
+        return False  # identities are created by sign-ins

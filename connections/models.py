@@ -12,6 +12,7 @@ __all__ = [
     "OIDCSettings",
     "SAMLCertificate",
     "SAMLSettings",
+    "SSOIdentity",
     "ServiceProvider",
     "Source",
 ]

@@ -62,7 +62,9 @@ def domain_verify(*, domain: Domain) -> VerifyOutcome:
         _record_check(domain, CheckResult("taken", message), now)
         return VerifyOutcome(False, message)
     domain.refresh_from_db()
-    return VerifyOutcome(True, f"{domain.name} is verified. People with an address at it or at its subdomains can sign in with SSO.")
+    return VerifyOutcome(
+        True, f"{domain.name} is verified. People with an address at it or at its subdomains can sign in with SSO."
+    )
 
 
 def domain_recheck(*, domain: Domain, now: datetime | None = None) -> str:

@@ -30,8 +30,12 @@ def verify(request, public_id):
     domain = domain_get(org=request.org, public_id=public_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if not rate_limit.allow(f"domain-verify:{request.org.pk}", limit=VERIFY_LIMIT, window_seconds=VERIFY_WINDOW_SECONDS):
-        messages.error(request, "Too many verification attempts for this organization. Wait ten minutes, then try again.")
+    if not rate_limit.allow(
+        f"domain-verify:{request.org.pk}", limit=VERIFY_LIMIT, window_seconds=VERIFY_WINDOW_SECONDS
+    ):
+        messages.error(
+            request, "Too many verification attempts for this organization. Wait ten minutes, then try again."
+        )
         return redirect("domains:list", org_slug=request.org.slug)
     outcome = domain_verify(domain=domain)
     level = messages.SUCCESS if outcome.verified else (messages.WARNING if outcome.temporary else messages.ERROR)

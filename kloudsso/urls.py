@@ -12,7 +12,11 @@ admin.site.site_title = "KloudSSO support"
 
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", tenancy_views.switch, name="switch_org"),
     path("orgs/<slug:org_slug>/", tenancy_views.org_home, name="org_home"),

@@ -95,6 +95,36 @@ def test_every_admin_page_renders(staff, alice, acme):
         "admin:tenancy_membership_changelist",
         "admin:accounts_user_changelist",
         "admin:accounts_user_add",
+        "admin:domains_domain_changelist",
+        "admin:tenancy_invitation_changelist",
+        "admin:connections_ssoidentity_changelist",
     ]:
         assert staff.get(reverse(name)).status_code == 200, name
     assert ServiceProvider.objects.count() == 1
+
+
+def test_support_sees_domains_with_their_last_check_and_invitations(staff, acme):
+    from domains.models import Domain
+    from kloudsso.tenancy.models import Invitation
+
+    domain = Domain.objects.create(organization=acme, name="acme.com", last_check_result="No DNS record named …")
+    Invitation.objects.create(organization=acme, email="dana@acme.com")
+    html = staff.get(reverse("admin:domains_domain_change", args=[domain.pk])).content.decode()
+    assert "_kloudsso-challenge.acme.com TXT kloudsso-domain-verification=" in html
+    assert "No DNS record named" in html
+    assert "dana@acme.com" in staff.get(reverse("admin:tenancy_invitation_changelist")).content.decode()
+
+
+def test_support_can_recheck_now_and_mark_unverified(staff, acme, dns):
+    from domains.models import Domain
+
+    domain = Domain.objects.create(organization=acme, name="acme.com")
+    dns.add_txt(domain.record_name, domain.record_value)
+    url = reverse("admin:domains_domain_changelist")
+    response = staff.post(url, {"action": "recheck_now", "_selected_action": [domain.pk]}, follow=True)
+    assert "acme.com: verified" in response.content.decode().lower()  # the admin capitalizes messages
+    assert Domain.objects.get().status == "verified"
+    staff.post(url, {"action": "mark_unverified", "_selected_action": [domain.pk]})
+    domain.refresh_from_db()
+    assert domain.status == "unverified"
+    assert "Marked unverified by support (support@kloudsso.test)" in domain.unverified_reason

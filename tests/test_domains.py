@@ -15,7 +15,10 @@ def add(client, name):
 
 
 def verify(client, domain):
-    return client.post(reverse("domains:verify", kwargs={"org_slug": domain.organization.slug, "public_id": domain.public_id}), follow=True)
+    return client.post(
+        reverse("domains:verify", kwargs={"org_slug": domain.organization.slug, "public_id": domain.public_id}),
+        follow=True,
+    )
 
 
 @pytest.mark.parametrize(
@@ -65,7 +68,7 @@ def test_the_owner_adds_a_domain_and_sees_the_record_to_create(as_alice, acme):
     domain = Domain.objects.get(organization=acme)
     assert (domain.name, domain.status) == ("acme.com", "pending")
     html = as_alice.get(LIST).content.decode()
-    assert f"_kloudsso-challenge.acme.com</code>" in html
+    assert "_kloudsso-challenge.acme.com</code>" in html
     assert f"kloudsso-domain-verification={domain.token}</code>" in html
     assert html.count("data-copy=") == 2
     assert "also covers its" in html and "eu.acme.com" in html

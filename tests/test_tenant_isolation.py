@@ -97,3 +97,81 @@ def test_a_downgraded_organizations_connections_are_out_of_reach(client, alice, 
 def test_the_org_home_page_is_404_for_outsiders(client, charlie, acme):
     client.force_login(charlie)
     assert client.get(reverse("org_home", kwargs={"org_slug": "acme"})).status_code == 404
+
+
+# Domains, SSO settings and members (issue 3).
+
+from domains.models import Domain  # noqa: E402
+from kloudsso.tenancy.models import Invitation, Membership  # noqa: E402
+
+
+@pytest.fixture
+def acme_objects(acme, bob):
+    return {
+        "domain": Domain.objects.create(organization=acme, name="acme.com"),
+        "membership": Membership.objects.get(user=bob),
+        "invitation": Invitation.objects.create(organization=acme, email="dana@acme.com"),
+    }
+
+
+SSO_OBJECT_URLS = [("domains:verify", "domain"), ("domains:delete", "domain")]
+MEMBER_OBJECT_URLS = [
+    ("members:role", "membership"),
+    ("members:remove", "membership"),
+    ("members:revoke", "invitation"),
+]
+SSO_ORG_URLS = ["domains:list", "sso_settings"]
+
+
+def object_url(name, obj, org_slug="acme"):
+    return reverse(name, kwargs={"org_slug": org_slug, "public_id": obj.public_id})
+
+
+@pytest.mark.parametrize(("name", "kind"), SSO_OBJECT_URLS + MEMBER_OBJECT_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_outsiders_get_404_on_every_domain_and_member_url(client, charlie, acme_objects, name, kind, method):
+    client.force_login(charlie)
+    obj = acme_objects[kind]
+    assert getattr(client, method)(object_url(name, obj, "acme"), {"role": "owner"}).status_code == 404
+    assert getattr(client, method)(object_url(name, obj, "globex"), {"role": "owner"}).status_code == 404
+    assert Domain.objects.count() == 1 and Invitation.objects.count() == 1
+    assert Membership.objects.get(pk=acme_objects["membership"].pk).role == "member"
+
+
+@pytest.mark.parametrize("name", [*SSO_ORG_URLS, "members:list"])
+def test_outsiders_get_404_on_every_new_organization_url(client, charlie, acme, name):
+    client.force_login(charlie)
+    assert client.get(reverse(name, kwargs={"org_slug": "acme"})).status_code == 404
+
+
+@pytest.mark.parametrize(("name", "kind"), SSO_OBJECT_URLS + MEMBER_OBJECT_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_members_get_403_on_every_domain_and_member_url(client, bob, acme_objects, name, kind, method):
+    client.force_login(bob)
+    assert getattr(client, method)(object_url(name, acme_objects[kind]), {"role": "owner"}).status_code == 403
+    assert Membership.objects.get(user=bob).role == "member"
+
+
+@pytest.mark.parametrize("name", [*SSO_ORG_URLS, "members:list"])
+def test_members_get_403_on_every_new_organization_url(client, bob, acme, name):
+    client.force_login(bob)
+    assert client.get(reverse(name, kwargs={"org_slug": "acme"})).status_code == 403
+
+
+@pytest.mark.parametrize("name", SSO_ORG_URLS)
+def test_admins_get_403_on_domains_and_sso_settings(client, ada, acme, name):
+    client.force_login(ada)
+    assert client.get(reverse(name, kwargs={"org_slug": "acme"})).status_code == 403
+
+
+@pytest.mark.parametrize("name", SSO_ORG_URLS)
+def test_free_plan_owners_see_what_domains_and_sso_settings_need(client, frank, name):
+    client.force_login(frank)
+    assert (
+        "Single sign-on needs a paid plan" in client.get(reverse(name, kwargs={"org_slug": "freeco"})).content.decode()
+    )
+
+
+def test_free_plan_owners_manage_their_members(client, frank):
+    client.force_login(frank)
+    assert client.get(reverse("members:list", kwargs={"org_slug": "freeco"})).status_code == 200

@@ -29,7 +29,9 @@ class Organization(models.Model):
         max_length=20, choices=ProvisioningMode.choices, default=ProvisioningMode.INVITE_ONLY
     )
     enforce_sso = models.BooleanField(
-        "enforce SSO", default=False, help_text="People on verified domains cannot sign in with a password (owners can)."
+        "enforce SSO",
+        default=False,
+        help_text="People on verified domains cannot sign in with a password (owners can).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

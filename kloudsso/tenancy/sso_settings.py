@@ -19,9 +19,7 @@ def members_affected_by_enforcement(org) -> list[Membership]:
 
 
 def has_successful_sso_signin(org) -> bool:
-    return Connection.objects.filter(
-        organization=org, enabled=True, last_successful_signin_at__isnull=False
-    ).exists()
+    return Connection.objects.filter(organization=org, enabled=True, last_successful_signin_at__isnull=False).exists()
 
 
 @sso_manager_required

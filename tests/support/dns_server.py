@@ -3,7 +3,7 @@
 import socket
 
 from dnslib import QTYPE, RCODE, RR, TXT, A
-from dnslib.server import BaseResolver, DNSServer
+from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 
 class _Zone(BaseResolver):
@@ -27,7 +27,7 @@ class _Zone(BaseResolver):
 class LocalDNS:
     def __init__(self):
         self.zone = _Zone()
-        self.server = DNSServer(self.zone, address="127.0.0.1", port=0)
+        self.server = DNSServer(self.zone, address="127.0.0.1", port=0, logger=DNSLogger(logf=lambda *args: None))
         self.server.start_thread()
         self.port = self.server.server.server_address[1]
 
