@@ -7,6 +7,8 @@ import dns.nameserver
 import dns.resolver
 from django.conf import settings
 
+from domains.nameservers import parse_nameserver
+
 FOUND, NXDOMAIN, NO_TXT, WRONG_VALUE, TEMPORARY = "found", "nxdomain", "no_txt", "wrong_value", "temporary"
 
 
@@ -48,6 +50,8 @@ def check_record(*, record_name: str, expected_value: str) -> CheckResult:
             f"The DNS servers did not answer for {record_name} in time. This is not a failure: try again in a "
             "few minutes.",
         )
+    except dns.exception.DNSException as exc:  # anything else dnspython reports: not the owner's failure either
+        return CheckResult(TEMPORARY, f"The DNS lookup of {record_name} failed ({exc}). Try again later.")
     values = tuple(b"".join(rdata.strings).decode("utf-8", "replace") for rdata in answer)
     if expected_value in values:
         return CheckResult(FOUND, f"Found the TXT record {record_name} with the expected value.", values)
@@ -72,11 +76,5 @@ def _resolver() -> dns.resolver.Resolver:
 
 
 def _nameserver(entry: str) -> dns.nameserver.Do53Nameserver:
-    """'127.0.0.1:5353', '[::1]:53' or a bare address."""
-    if entry.startswith("["):
-        host, _, port = entry[1:].partition("]:")
-    elif entry.count(":") == 1:
-        host, _, port = entry.partition(":")
-    else:
-        host, port = entry, ""
-    return dns.nameserver.Do53Nameserver(host, int(port or 53))
+    host, port = parse_nameserver(entry)
+    return dns.nameserver.Do53Nameserver(host, port)

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 import idna
 
 PUBLIC_EMAIL_DOMAINS_FILE = Path(__file__).parent / "data" / "public_email_domains.txt"
+# 253 minus "_kloudsso-challenge.": the verification record's name must fit in DNS too.
+MAX_DOMAIN_LENGTH = 253 - 20
 LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
@@ -26,7 +28,10 @@ def normalize_domain(raw: str) -> str:
     """acme.com from 'ACME.com.', 'https://acme.com/login', 'bob@acme.com' or 'bücher.de' (as xn--bcher-kva.de)."""
     text = raw.strip().lower()
     if "://" in text:
-        text = urlsplit(text).netloc
+        try:
+            text = urlsplit(text).netloc
+        except ValueError:
+            raise DomainNameError(f"{raw.strip()[:100]!r} is not a valid domain name.") from None
     text = text.split("/", 1)[0].rsplit("@", 1)[-1]
     if not text.startswith("["):
         text = text.split(":", 1)[0]
@@ -40,7 +45,7 @@ def normalize_domain(raw: str) -> str:
     except idna.IDNAError:
         raise DomainNameError(f"{raw.strip()[:100]!r} is not a valid domain name.") from None
     labels = name.split(".")
-    if len(name) > 253 or len(labels) < 2 or not all(LABEL.match(label) for label in labels):
+    if len(name) > MAX_DOMAIN_LENGTH or len(labels) < 2 or not all(LABEL.match(label) for label in labels):
         raise DomainNameError(f"{raw.strip()[:100]!r} is not a valid domain name; enter one such as acme.com.")
     if labels[-1].isdigit():
         raise DomainNameError(f"{name} is not a valid domain name: its last part is a number.")
@@ -60,7 +65,22 @@ def _is_ip_address(text: str) -> bool:
     return True
 
 
+def email_domain(email: str) -> str:
+    """The domain of an email, in the form domains are stored (punycode): bob@Bücher.de → xn--bcher-kva.de."""
+    host = email.rpartition("@")[2].strip().lower().rstrip(".")
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return host
+
+
 def parent_domains(host: str) -> list[str]:
     """eu.acme.com → [eu.acme.com, acme.com, com]: a verified domain covers its subdomains."""
-    labels = host.lower().rstrip(".").split(".")
+    labels = host.split(".")
     return [".".join(labels[i:]) for i in range(len(labels))]
+
+
+def covering_domains(email: str) -> list[str]:
+    """Every domain name that, verified, covers this email."""
+    host = email_domain(email)
+    return parent_domains(host) if host else []

@@ -3,7 +3,7 @@ from django.db.models.functions import Length
 from django.shortcuts import get_object_or_404
 
 from domains.models import Domain
-from domains.names import parent_domains
+from domains.names import covering_domains
 
 
 def domain_list(*, org) -> QuerySet[Domain]:
@@ -14,21 +14,21 @@ def domain_get(*, org, public_id) -> Domain:
     return get_object_or_404(Domain, organization=org, public_id=public_id)
 
 
-def verified_domain_for_email(email: str) -> Domain | None:
-    """The verified domain that covers this email (its domain or a parent), most specific first; one query."""
-    host = email.rpartition("@")[2].strip().lower()
-    if not host:
-        return None
+def verified_domains_covering(email: str) -> QuerySet[Domain]:
+    """Every verified domain that covers the email (its domain or a parent), most specific first; one query."""
     return (
         Domain.objects.verified()
-        .filter(name__in=parent_domains(host))
+        .filter(name__in=covering_domains(email))
         .select_related("organization")
         .order_by(Length("name").desc())
-        .first()
     )
+
+
+def verified_domain_for_email(email: str) -> Domain | None:
+    """The verified domain that routes this email at sign-in: the most specific one."""
+    return verified_domains_covering(email).first()
 
 
 def org_covers_email(*, org, email: str) -> bool:
     """Whether one of this organization's verified domains covers the email."""
-    host = email.rpartition("@")[2].strip().lower()
-    return bool(host) and Domain.objects.verified().filter(organization=org, name__in=parent_domains(host)).exists()
+    return Domain.objects.verified().filter(organization=org, name__in=covering_domains(email)).exists()

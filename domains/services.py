@@ -50,7 +50,7 @@ def domain_verify(*, domain: Domain) -> VerifyOutcome:
         with transaction.atomic():
             Domain.objects.filter(pk=domain.pk).update(
                 status=Status.VERIFIED,
-                verified_at=now,
+                verified_at=domain.verified_at if domain.is_verified else now,
                 failing_since=None,
                 unverified_reason="",
                 last_checked_at=now,

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from domains.nameservers import parse_nameserver
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -66,6 +68,11 @@ SSO_HTTP_MAX_BYTES = env.int("SSO_HTTP_MAX_BYTES", default=1_000_000)
 
 # Domain verification: the DNS servers to ask ("127.0.0.1:5353", comma-separated; empty = the system resolver).
 DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
+for _entry in DNS_NAMESERVERS:
+    try:
+        parse_nameserver(_entry)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"DNS_NAMESERVERS: {_exc}.") from None
 DNS_TIMEOUT_SECONDS = env.float("DNS_TIMEOUT_SECONDS", default=5.0)
 DOMAIN_REVERIFY_GRACE_DAYS = env.int("DOMAIN_REVERIFY_GRACE_DAYS", default=7)
 
@@ -112,6 +119,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Write transactions take the lock up front, so two concurrent ones wait instead of failing with "locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "accounts.User"

@@ -3,11 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from connections import views as connection_views
-from kloudsso.accounts.forms import EmailAuthenticationForm
+from kloudsso.accounts.forms import AdminEmailAuthenticationForm, EmailAuthenticationForm
 from kloudsso.tenancy import sso_settings
 from kloudsso.tenancy import views as tenancy_views
 
 admin.site.site_header = "KloudSSO support"
+admin.site.login_form = AdminEmailAuthenticationForm
 admin.site.site_title = "KloudSSO support"
 
 urlpatterns = [

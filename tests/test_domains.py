@@ -188,3 +188,51 @@ def test_removing_a_domain_asks_first(as_alice, pending):
     assert "Remove acme.com?" in as_alice.get(url).content.decode()
     as_alice.post(url)
     assert not Domain.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["http://[acme.com/", "https://[::1", "http://ex\uff0fample.com", "http://][x"])
+def test_odd_urls_are_form_errors(as_alice, typed):
+    response = add(as_alice, typed)
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"]
+
+
+def test_a_name_too_long_for_its_verification_record_is_refused():
+    with pytest.raises(DomainNameError, match="not a valid domain name"):
+        normalize_domain(".".join(["a" * 60] * 4) + ".com")
+
+
+def test_checking_again_keeps_the_original_verification_date(as_alice, pending, dns):
+    dns.add_txt(pending.record_name, pending.record_value)
+    verify(as_alice, pending)
+    pending.refresh_from_db()
+    first = pending.verified_at
+    verify(as_alice, pending)
+    pending.refresh_from_db()
+    assert pending.verified_at == first
+    assert pending.last_checked_at > first
+
+
+@pytest.mark.parametrize(
+    ("entry", "parsed"),
+    [
+        ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+        ("10.0.0.2", ("10.0.0.2", 53)),
+        ("[::1]:5300", ("::1", 5300)),
+        ("::1", ("::1", 53)),
+        ("[::1]", ("::1", 53)),
+    ],
+)
+def test_nameserver_entries_are_parsed(entry, parsed):
+    from domains.nameservers import parse_nameserver
+
+    assert parse_nameserver(entry) == parsed
+
+
+@pytest.mark.parametrize("entry", ["ns1.example.com", "localhost:53", "127.0.0.1:abc", "127.0.0.1:70000"])
+def test_bad_nameserver_entries_stop_the_server_from_starting(entry):
+    from tests.test_settings import PRODUCTION, manage
+
+    result = manage("check", **{**PRODUCTION, "DNS_NAMESERVERS": entry})
+    assert result.returncode != 0
+    assert "DNS_NAMESERVERS" in result.stderr

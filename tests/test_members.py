@@ -113,8 +113,30 @@ def test_admins_manage_members_but_not_owners(client, ada, alice, bob):
     bob_membership = Membership.objects.get(user=bob)
     client.post(url("members:role", bob_membership), {"role": "admin"})
     assert Membership.objects.get(user=bob).role == "admin"
-    assert client.post(url("members:role", bob_membership), {"role": "owner"}).status_code == 403
-    assert client.post(url("members:remove", Membership.objects.get(user=alice))).status_code == 403
+    response = client.post(url("members:role", bob_membership), {"role": "owner"}, follow=True)
+    assert "Only owners can change an owner" in response.content.decode()
+    assert Membership.objects.get(user=bob).role == "admin"
+    response = client.post(url("members:remove", Membership.objects.get(user=alice)), follow=True)
+    assert "Only owners can remove an owner" in response.content.decode()
     response = client.post(LIST, {"email": "boss@acme.test", "role": "owner"})
     assert "Only owners can invite owners" in response.context["form"].errors["email"][0]
     assert Membership.objects.get(user=alice).role == "owner"
+
+
+def test_an_owner_demoted_a_moment_ago_can_no_longer_grant_ownership(acme, alice, bob, ada):
+    from kloudsso.tenancy.members import MembershipError, membership_set_role
+
+    Membership.objects.filter(user=bob).update(role=Role.OWNER)
+    stale_actor = Membership.objects.get(user=bob)  # loaded while bob was an owner
+    Membership.objects.filter(user=bob).update(role=Role.MEMBER)  # then alice demoted him
+    with pytest.raises(MembershipError, match="Only owners"):
+        membership_set_role(org=acme, actor=stale_actor, membership=Membership.objects.get(user=ada), role=Role.OWNER)
+    assert Membership.objects.get(user=ada).role == "admin"
+
+
+def test_an_over_long_invitation_email_is_a_form_error(as_alice):
+    response = as_alice.post(
+        LIST, {"email": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 60 + ".com", "role": "member"}
+    )
+    assert "at most 254 characters" in response.context["form"].errors["email"][0]
+    assert not Invitation.objects.exists()

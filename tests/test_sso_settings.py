@@ -108,3 +108,36 @@ def test_enforcement_stops_when_the_plan_is_downgraded(client, enforced):
 def test_without_enforcement_passwords_work(client, acme, bob):
     Domain.objects.create(organization=acme, name="acme.test", status="verified")
     assert login(client, "bob@acme.test").status_code == 302
+
+
+def test_an_internationalized_email_does_not_slip_past_enforcement(client, acme, alice):
+    from kloudsso.accounts.models import User
+
+    Domain.objects.create(organization=acme, name="xn--bcher-kva.de", status="verified")  # bücher.de
+    acme.enforce_sso = True
+    acme.save()
+    user = User.objects.create_user("bob@bücher.de", "correct-horse-battery")
+    Membership.objects.create(user=user, organization=acme)
+    response = login(client, "bob@bücher.de")
+    assert "requires single sign-on for xn--bcher-kva.de addresses" in response.content.decode()
+    client.force_login(alice)
+    affected = client.get(URL).content.decode().split("Members it affects")[1]
+    assert "bob@bücher.de" in affected
+
+
+def test_another_organizations_subdomain_does_not_lift_enforcement(client, enforced, globex):
+    from kloudsso.accounts.models import User
+
+    Domain.objects.create(organization=globex, name="eu.acme.test", status="verified")
+    user = User.objects.create_user("bob@eu.acme.test", "correct-horse-battery")
+    Membership.objects.create(user=user, organization=enforced)
+    response = login(client, "bob@eu.acme.test")
+    assert "Acme requires single sign-on" in response.content.decode()
+
+
+def test_the_admin_sign_in_obeys_enforcement_too(client, enforced, bob):
+    bob.is_staff = True
+    bob.save()
+    response = client.post(reverse("admin:login"), {"username": "bob@acme.test", "password": "correct-horse-battery"})
+    assert response.status_code == 200
+    assert "Acme requires single sign-on" in response.content.decode()

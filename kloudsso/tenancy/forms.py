@@ -4,7 +4,9 @@ from kloudsso.tenancy.models import ProvisioningMode, Role
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"placeholder": "dana@acme.com"}))
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"placeholder": "dana@acme.com"})
+    )
     role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.MEMBER)
 
 

@@ -1,9 +1,9 @@
 """Members and invitations of one organization: reads and writes, always scoped to the organization."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from connections.identity import SSOIdentity
@@ -15,12 +15,17 @@ class MembershipError(ValueError):
 
 
 def member_list(*, org) -> QuerySet[Membership]:
-    # One query: memberships, their users and whether each has signed in with SSO through this organization.
+    """One query: memberships, their users, and their SSO sign-ins through this organization's connections.
+
+    The last sign-in shown is this organization's last SSO sign-in when there is one; a password sign-in is not
+    tied to an organization, so for password users it is the account's last sign-in.
+    """
     sso = SSOIdentity.objects.filter(user=OuterRef("user"), connection__organization=org)
+    latest = sso.order_by(F("last_login_at").desc(nulls_last=True)).values("last_login_at")[:1]
     return (
         Membership.objects.filter(organization=org)
         .select_related("user")
-        .annotate(uses_sso=Exists(sso))
+        .annotate(uses_sso=Exists(sso), last_sso_login=Subquery(latest))
         .order_by("user__email")
     )
 
@@ -38,8 +43,12 @@ def invitation_get(*, org, public_id) -> Invitation:
 
 
 def can_grant(actor: Membership, role: str) -> bool:
+    return can_grant_role(actor.role, role)
+
+
+def can_grant_role(actor_role: str, role: str) -> bool:
     """Owners grant any role; admins manage members and admins but never owners."""
-    return actor.role == Role.OWNER or role != Role.OWNER
+    return actor_role == Role.OWNER or role != Role.OWNER
 
 
 def invitation_create(*, org, actor: Membership, email: str, role: str) -> Invitation:
@@ -52,31 +61,52 @@ def invitation_create(*, org, actor: Membership, email: str, role: str) -> Invit
         raise MembershipError("Only owners can invite owners.")
     if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
         raise MembershipError(f"{email} is already a member.")
+    already = MembershipError(f"{email} has already been invited.")
     if Invitation.objects.filter(organization=org, email__iexact=email, accepted_at__isnull=True).exists():
-        raise MembershipError(f"{email} has already been invited.")
-    return Invitation.objects.create(organization=org, email=email, role=role, invited_by=actor.user)
+        raise already
+    try:
+        with transaction.atomic():
+            return Invitation.objects.create(organization=org, email=email, role=role, invited_by=actor.user)
+    except IntegrityError:  # the same invitation sent twice at once
+        raise already from None
 
 
 def membership_set_role(*, org, actor: Membership, membership: Membership, role: str) -> None:
-    if not (can_grant(actor, role) and can_grant(actor, membership.role)):
-        raise PermissionDenied("Only owners can change an owner's role or make someone an owner.")
     with transaction.atomic():
-        if membership.role == Role.OWNER and role != Role.OWNER:
-            _refuse_last_owner(org, "demote")
+        owners, actor_role = _lock(org, actor)
+        if not (can_grant_role(actor_role, role) and can_grant_role(actor_role, membership.role)):
+            raise MembershipError("Only owners can change an owner's role or make someone an owner.")
+        if membership.role == Role.OWNER and role != Role.OWNER and owners <= 1:
+            raise MembershipError(LAST_OWNER.format(verb="demote"))
         Membership.objects.filter(pk=membership.pk, organization=org).update(role=role)
 
 
 def membership_remove(*, org, actor: Membership, membership: Membership) -> None:
-    if not can_grant(actor, membership.role):
-        raise PermissionDenied("Only owners can remove an owner.")
     with transaction.atomic():
-        if membership.role == Role.OWNER:
-            _refuse_last_owner(org, "remove")
+        owners, actor_role = _lock(org, actor)
+        if not can_grant_role(actor_role, membership.role):
+            raise MembershipError("Only owners can remove an owner.")
+        if membership.role == Role.OWNER and owners <= 1:
+            raise MembershipError(LAST_OWNER.format(verb="remove"))
         Membership.objects.filter(pk=membership.pk, organization=org).delete()
 
 
-def _refuse_last_owner(org, verb: str) -> None:
-    # Lock the owners' rows so two owners demoting each other at once cannot leave none.
-    owners = list(Membership.objects.select_for_update().filter(organization=org, role=Role.OWNER))
-    if len(owners) <= 1:
-        raise MembershipError(f"You cannot {verb} the last owner. Make another member an owner first.")
+LAST_OWNER = "You cannot {verb} the last owner. Make another member an owner first."
+
+
+def _lock(org, actor: Membership) -> tuple[int, str]:
+    """Lock the owners' rows and the actor's, in one statement and in pk order (no deadlock between two owners).
+
+    Returns the number of owners and the actor's role as it is now, not as it was when the request began: an owner
+    demoted a moment ago must not still grant ownership.
+    """
+    rows = list(
+        Membership.objects.select_for_update()
+        .filter(Q(role=Role.OWNER) | Q(pk=actor.pk), organization=org)
+        .order_by("pk")
+        .values_list("pk", "role")
+    )
+    actor_role = next((role for pk, role in rows if pk == actor.pk), None)
+    if actor_role is None:
+        raise MembershipError("You are no longer a member of this organization.")
+    return sum(1 for _, role in rows if role == Role.OWNER), actor_role

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 
 from connections.connection import Connection
 from domains.models import Domain
-from domains.names import parent_domains
+from domains.names import covering_domains
 from kloudsso.tenancy.access import sso_manager_required
 from kloudsso.tenancy.forms import SSOSettingsForm
 from kloudsso.tenancy.models import Membership, Role
@@ -15,7 +15,7 @@ def members_affected_by_enforcement(org) -> list[Membership]:
     """Members (not owners) whose email is on one of the organization's verified domains."""
     verified = set(Domain.objects.verified().filter(organization=org).values_list("name", flat=True))
     candidates = Membership.objects.filter(organization=org).exclude(role=Role.OWNER).select_related("user")
-    return [m for m in candidates if verified & set(parent_domains(m.user.email.rpartition("@")[2]))]
+    return [m for m in candidates if verified & set(covering_domains(m.user.email))]
 
 
 def has_successful_sso_signin(org) -> bool:
