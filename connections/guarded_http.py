@@ -21,6 +21,7 @@ import urllib3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -164,6 +165,23 @@ def check_url(url: str) -> str:
 
 def fetch(url: str, *, accept: str = "*/*") -> FetchResult:
     """GET a tenant-supplied URL within SSO_HTTP_TIMEOUT_SECONDS in all, redirects included."""
+    return _within_deadline(url, lambda deadline: _fetch(url, accept=accept, deadline=deadline))
+
+
+@sensitive_variables("data")
+def post_form(url: str, data: dict, *, accept: str = "application/json") -> FetchResult:
+    """POST a form (an OIDC token request) under the same rules; redirects are not followed."""
+
+    def post(deadline: float) -> FetchResult:
+        with _session() as session:
+            response = _send(session, "POST", check_url(url), accept=accept, data=data, deadline=deadline)
+            with response:
+                return _result(response, url)
+
+    return _within_deadline(url, post)
+
+
+def _within_deadline(url: str, call):
     timeout = settings.SSO_HTTP_TIMEOUT_SECONDS
     deadline = time.monotonic() + timeout
     sockets: list[socket.socket] = []
@@ -171,7 +189,7 @@ def fetch(url: str, *, accept: str = "*/*") -> FetchResult:
     _fetch_state.sockets = sockets
     watchdog.start()
     try:
-        return _fetch(url, accept=accept, deadline=deadline)
+        return call(deadline)
     except FetchError:
         if time.monotonic() >= deadline:
             raise _timeout(url, timeout) from None
@@ -189,30 +207,33 @@ def _cut_off(sockets: list[socket.socket]) -> None:
 
 
 def _fetch(url: str, *, accept: str, deadline: float) -> FetchResult:
-    max_bytes = settings.SSO_HTTP_MAX_BYTES
     with _session() as session:
         for _ in range(MAX_REDIRECTS + 1):
             url = check_url(url)
-            remaining = max(deadline - time.monotonic(), 0.01)
-            response = _get(session, url, accept=accept, timeout=remaining)
+            response = _send(session, "GET", url, accept=accept, deadline=deadline)
             with response:
                 if response.is_redirect:
                     url = urljoin(url, response.headers.get("Location", ""))
                     continue
-                body = _read_limited(response, url=url, max_bytes=max_bytes)
-                return FetchResult(
-                    url=url,
-                    status=response.status_code,
-                    content_type=response.headers.get("Content-Type", ""),
-                    body=body,
-                )
+                return _result(response, url)
     raise FetchError("redirects", f"{url} redirected more than {MAX_REDIRECTS} times; give the final address.")
 
 
-def _get(session, url, *, accept, timeout):
+def _result(response, url: str) -> FetchResult:
+    body = _read_limited(response, url=url, max_bytes=settings.SSO_HTTP_MAX_BYTES)
+    return FetchResult(
+        url=url, status=response.status_code, content_type=response.headers.get("Content-Type", ""), body=body
+    )
+
+
+@sensitive_variables("data")
+def _send(session, method: str, url: str, *, accept: str, deadline: float, data: dict | None = None):
     host = urlsplit(url).hostname
+    timeout = max(deadline - time.monotonic(), 0.01)
     try:
-        return session.get(url, headers={"Accept": accept}, timeout=timeout, stream=True, allow_redirects=False)
+        return session.request(
+            method, url, data=data, headers={"Accept": accept}, timeout=timeout, stream=True, allow_redirects=False
+        )
     except requests.exceptions.SSLError as exc:
         raise FetchError(
             "tls",

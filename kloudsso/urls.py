@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from connections import login_views
 from connections import views as connection_views
+from connections.oidc import flow_views as oidc_flow
 from kloudsso.accounts.forms import AdminEmailAuthenticationForm, EmailAuthenticationForm
 from kloudsso.tenancy import sso_settings
 from kloudsso.tenancy import views as tenancy_views
@@ -25,6 +27,9 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/domains/", include("domains.urls")),
     path("orgs/<slug:org_slug>/members/", include("kloudsso.tenancy.members_urls")),
     path("orgs/<slug:org_slug>/sso-settings/", sso_settings.sso_settings, name="sso_settings"),
+    path("sso/login", login_views.sso_login, name="sso_login"),
+    path("sso/start/<uuid:public_id>", login_views.sso_start, name="sso_start"),
+    path("sso/oidc", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),
     path(
         "sso/saml/metadata/<uuid:org_public_id>",
         connection_views.sp_metadata_public,

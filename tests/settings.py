@@ -15,3 +15,10 @@ os.environ.setdefault("PUBLIC_BASE_URL", "http://testserver")
 from kloudsso.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: concurrent tests (the domain verification race) then wait on SQLite's lock
+    # the way a real deployment does, instead of failing at once with "database table is locked".
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"kloudsso-test-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -1,0 +1,58 @@
+"""Sign in with SSO: the work email decides the organization (home-realm discovery), then its connection."""
+
+from django import forms
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from connections.connection import Connection, Kind
+from connections.oidc.flow_views import LOGIN_EMAIL_SESSION_KEY, StartView, signin_failed
+from connections.signin import SignInError, check_connection_usable
+from domains.selectors import verified_domain_for_email
+
+NOT_FOUND = (
+    "We could not find single sign-on for {domain}. Check the address, or sign in with your password if you have one."
+)
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Work email", max_length=254, widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sso_login(request):
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        domain = verified_domain_for_email(email)
+        if domain is None:
+            form.add_error("email", NOT_FOUND.format(domain=email.rpartition("@")[2]))
+        elif not domain.organization.has_sso:
+            form.add_error("email", "Single sign-on is not available for your organization. Ask your admin.")
+        else:
+            connections = list(
+                Connection.objects.filter(organization=domain.organization, enabled=True).order_by("display_name")
+            )
+            if not connections:
+                form.add_error("email", "Your organization has not set up single sign-on yet. Ask your admin.")
+            else:
+                request.session[LOGIN_EMAIL_SESSION_KEY] = email
+                if len(connections) == 1:
+                    return redirect("sso_start", public_id=connections[0].public_id)
+                return render(request, "sso/choose.html", {"connections": connections, "email": email})
+    return render(request, "sso/login.html", {"form": form})
+
+
+def sso_start(request, public_id):
+    connection = get_object_or_404(
+        Connection.objects.select_related("organization", "oidc", "saml"), public_id=public_id
+    )
+    try:
+        check_connection_usable(connection)
+    except SignInError as exc:
+        return signin_failed(request, exc)
+    if connection.kind == Kind.OIDC:
+        return StartView.as_view()(request, connection=connection)
+    raise Http404("SAML sign-in is not available yet.")

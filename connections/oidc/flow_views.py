@@ -1,0 +1,88 @@
+"""mozilla-django-oidc's two views, fed by the connection instead of global settings."""
+
+from urllib.parse import parse_qs, urlsplit
+
+from django.shortcuts import render, resolve_url
+from django.views.generic import View
+from mozilla_django_oidc.utils import import_from_settings
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+
+from connections.oidc import state
+from connections.signin import SignInError
+from connections.sp import oidc_redirect_uri
+
+LOGIN_EMAIL_SESSION_KEY = "kloudsso_login_email"
+
+
+class StartView(OIDCAuthenticationRequestView):
+    """Redirect to the connection's authorization endpoint with state, nonce and PKCE (S256)."""
+
+    def __init__(self, **kwargs):
+        View.__init__(self, **kwargs)  # the base reads global OIDC_* settings here; ours come in get()
+
+    def get_settings(self, attr, *args):
+        per_connection = {
+            "OIDC_RP_SCOPES": self.connection.oidc.scopes,
+            "OIDC_USE_NONCE": True,
+            "OIDC_USE_PKCE": True,
+            "OIDC_PKCE_CODE_CHALLENGE_METHOD": "S256",
+        }
+        return per_connection[attr] if attr in per_connection else import_from_settings(attr, *args)
+
+    def get(self, request, connection):
+        self.connection = connection
+        self.OIDC_OP_AUTH_ENDPOINT = connection.oidc.authorization_endpoint
+        self.OIDC_RP_CLIENT_ID = connection.oidc.client_id
+        response = super().get(request)
+        sent_state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
+        state.remember(request, sent_state, connection)
+        return response
+
+    def get_extra_params(self, request):
+        params = {"redirect_uri": oidc_redirect_uri()}  # PUBLIC_BASE_URL's, not the request's host
+        email = request.session.get(LOGIN_EMAIL_SESSION_KEY)
+        if email:
+            params["login_hint"] = email
+        return params
+
+
+class CallbackView(OIDCAuthenticationCallbackView):
+    """PUBLIC_BASE_URL/sso/oidc for every organization; failures end on a page that says what went wrong."""
+
+    def get(self, request):
+        returned_state = request.GET.get("state")
+        if returned_state and returned_state not in request.session.get("oidc_states", {}):
+            return signin_failed(
+                request,
+                SignInError(
+                    "state_mismatch",
+                    "This sign-in could not be matched to your browser: it may have expired, or started in "
+                    "another browser or tab. Start again from Sign in with SSO.",
+                    "The callback's state is not one this browser's session started (cookies, or a stale tab).",
+                ),
+            )
+        if request.GET.get("error"):
+            state.take(request, returned_state or "")
+        return super().get(request)
+
+    @property
+    def success_url(self):
+        connection = getattr(self.request, "kloudsso_connection", None)
+        if connection is None:
+            return resolve_url("home")
+        return resolve_url("org_home", org_slug=connection.organization.slug)
+
+    def login_failure(self):
+        error = getattr(self.request, "kloudsso_signin_error", None)
+        if error is None and self.request.GET.get("error"):
+            code = self.request.GET["error"][:100]
+            error = SignInError(
+                "idp_error",
+                f"Your identity provider did not sign you in ({code}). Ask your admin if this keeps happening.",
+                f"{code}: {self.request.GET.get('error_description', '')[:500]}",
+            )
+        return signin_failed(self.request, error or SignInError("unknown", "The sign-in did not complete."))
+
+
+def signin_failed(request, error: SignInError):
+    return render(request, "sso/failed.html", {"error": error}, status=400)

@@ -1,0 +1,279 @@
+"""A real OpenID Connect identity provider on 127.0.0.1, shaped like a Microsoft Entra ID tenant.
+
+It is `tests/idp/oidc/server.mjs`, built on the npm package oidc-provider (OpenID Certified), run
+with node. Its issuer is `http://127.0.0.1:<port>/<tenant_id>/v2.0`, Entra's tenant-specific form,
+and every endpoint lives under it. Accounts (password "pass"):
+
+    ada     sub ada-sub     name, preferred_username ada@acme.test, NO email claim
+    bea     sub bea-sub     email bea@acme.test (email_verified true), preferred_username bea@acme.test
+    eve     sub eve-sub     email eve@evil.test, preferred_username eve@evil.test
+    nomail  sub nomail-sub  preferred_username "nomail", no email
+
+Each has `oid` and `tid` (= tenant_id) in its ID token. There is no consent screen.
+
+    reason = available()
+    if reason:
+        pytest.skip(reason)
+    with OIDCIdP(client_id="kloudsso", client_secret="s3cret",
+                 redirect_uris=["http://127.0.0.1:8000/sso/oidc"]) as idp:
+        callback_url = complete_login(requests.Session(), authorize_url, "ada")
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import requests
+
+NODE_DIR = Path(__file__).resolve().parent.parent / "idp" / "oidc"
+DEFAULT_TENANT_ID = "11111111-2222-3333-4444-555555555555"
+PASSWORD = "pass"
+START_TIMEOUT = 20.0
+
+
+def available() -> str | None:
+    """None when the IdP can run here, else why not (a reason fit for pytest.skip)."""
+    node = shutil.which("node")
+    if node is None:
+        return "node is not installed"
+    if not (NODE_DIR / "node_modules" / "oidc-provider").is_dir():
+        return "oidc-provider is not installed: run: npm ci --prefix tests/idp/oidc"
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        major = int(version.lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return "node --version failed"
+    if major < 20:
+        return f"node {version} is too old: the OIDC test IdP needs node 20 or later"
+    return None
+
+
+class OIDCIdP:
+    """The Node IdP as a child process: start() waits for its READY line, stop() ends it."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        redirect_uris: list[str],
+        tenant_id: str = DEFAULT_TENANT_ID,
+    ):
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_uris = list(redirect_uris)
+        self.tenant_id = tenant_id
+        self.issuer: str | None = None
+        self.port: int | None = None
+        self._process: subprocess.Popen | None = None
+        self._pump: threading.Thread | None = None
+        self._stderr = None
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    def start(self) -> OIDCIdP:
+        if self._process is not None:
+            raise RuntimeError("the OIDC IdP is already started")
+        reason = available()
+        if reason:
+            raise RuntimeError(f"cannot start the OIDC IdP: {reason}")
+        env = {
+            **os.environ,
+            "PORT": "0",
+            "TENANT_ID": self.tenant_id,
+            "CLIENT_ID": self.client_id,
+            "CLIENT_SECRET": self.client_secret,
+            "REDIRECT_URIS": ",".join(self.redirect_uris),
+            "NODE_ENV": "test",
+        }
+        self._stderr = tempfile.TemporaryFile(mode="w+b")
+        self._process = subprocess.Popen(
+            [shutil.which("node"), "server.mjs"],
+            cwd=NODE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
+        self._pump = threading.Thread(target=_pump, args=(self._process.stdout, lines), daemon=True)
+        self._pump.start()
+        try:
+            line = lines.get(timeout=START_TIMEOUT)
+        except queue.Empty:
+            line = None
+            problem = f"no READY line within {START_TIMEOUT:.0f} s"
+        else:
+            problem = "it exited before it was ready" if line is None else f"unexpected first line {line!r}"
+        if line is None or not line.startswith("READY "):
+            log = self.stderr_text()
+            self.stop()
+            raise RuntimeError(f"the OIDC IdP did not start: {problem}\n{log}")
+        self.issuer = line.split(" ", 1)[1].strip()
+        self.port = urlsplit(self.issuer).port
+        return self
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        pump, self._pump = self._pump, None
+        if pump is not None:
+            pump.join(timeout=5)
+        if process is not None and process.stdout is not None and not (pump and pump.is_alive()):
+            process.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def stderr_text(self) -> str:
+        """What the IdP wrote to stderr so far (warnings, errors): for failure messages."""
+        if self._stderr is None:
+            return ""
+        self._stderr.flush()
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
+
+    def __enter__(self) -> OIDCIdP:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _pump(stream, lines: queue.Queue) -> None:
+    """Hand stdout lines to `lines` (None at end of file), and keep draining it afterwards."""
+    for raw in iter(stream.readline, b""):
+        lines.put(raw.decode("utf-8", "replace").rstrip("\r\n"))
+    lines.put(None)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Driving the IdP's login form like a browser would.
+
+
+class _FormParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self.text: list[str] = []
+        self._form: dict | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {name: (value or "") for name, value in attrs}
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "form":
+            self._form = {"action": attrs.get("action", ""), "method": attrs.get("method", "get").lower(), "inputs": []}
+            self.forms.append(self._form)
+        elif tag == "input" and self._form is not None and attrs.get("name"):
+            self._form["inputs"].append(
+                {"name": attrs["name"], "type": attrs.get("type", "text").lower(), "value": attrs.get("value", "")}
+            )
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag == "form":
+            self._form = None
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.text.append(data.strip())
+
+
+def _parse(html: str) -> _FormParser:
+    parser = _FormParser()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def _page_text(response: requests.Response) -> str:
+    return f"HTTP {response.status_code} at {response.url}: " + " ".join(_parse(response.text).text)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+def complete_login(session: requests.Session, authorize_url: str, login: str) -> str:
+    """Sign `login` in at the IdP and return the redirect back to the client (with code and state).
+
+    GETs `authorize_url` with `session`, follows the IdP's own redirects to its login form, submits
+    the login name (and the password "pass"), follows the redirects that come after, and stops at the
+    first one that goes to the client: a Location starting with the authorize URL's redirect_uri, or
+    leaving the IdP's origin. That URL is returned without being fetched. If the IdP answers with a
+    page instead (an error, or the form again because the login was refused), AssertionError carries
+    that page's text. If the session is already signed in at the IdP, no form is shown (single sign-on;
+    send prompt=login to be asked again, or use a fresh session).
+    """
+    redirect_uri = (parse_qs(urlsplit(authorize_url).query).get("redirect_uri") or [""])[0]
+    idp_origin = _origin(authorize_url)
+
+    def to_client(url: str) -> bool:
+        return bool(redirect_uri and url.startswith(redirect_uri)) or _origin(url) != idp_origin
+
+    def follow(response: requests.Response) -> requests.Response | str:
+        for _ in range(20):
+            if response.is_redirect:
+                location = urljoin(response.url, response.headers["Location"])
+                if to_client(location):
+                    return location
+                response = session.get(location, allow_redirects=False)
+                continue
+            # A page whose script posts a form of hidden fields back to the IdP by itself (as the
+            # IdP's sign-out of the previous account does when another one signs in): submit it
+            # like a browser would.
+            forms = _parse(response.text).forms if response.status_code == 200 else []
+            if (
+                len(forms) == 1
+                and forms[0]["method"] == "post"
+                and all(i["type"] == "hidden" for i in forms[0]["inputs"])
+            ):
+                action = urljoin(response.url, forms[0]["action"] or response.url)
+                if not to_client(action):
+                    data = {i["name"]: i["value"] for i in forms[0]["inputs"]}
+                    response = session.post(action, data=data, allow_redirects=False)
+                    continue
+            return response
+        raise AssertionError(f"too many redirects at the IdP, last {response.url}")
+
+    result = follow(session.get(authorize_url, allow_redirects=False))
+    if isinstance(result, str):
+        return result
+    page = result
+    forms = [form for form in _parse(page.text).forms if any(i["name"] == "login" for i in form["inputs"])]
+    if page.status_code != 200 or not forms:
+        raise AssertionError(f"the IdP showed no login form: {_page_text(page)}")
+    form = forms[0]
+    data = {i["name"]: i["value"] for i in form["inputs"] if i["type"] == "hidden"}
+    data["login"] = login
+    if any(i["type"] == "password" for i in form["inputs"]):
+        data[next(i["name"] for i in form["inputs"] if i["type"] == "password")] = PASSWORD
+    action = urljoin(page.url, form["action"] or page.url)
+    if form["method"] == "post":
+        submitted = session.post(action, data=data, allow_redirects=False)
+    else:
+        submitted = session.get(action, params=data, allow_redirects=False)
+    result = follow(submitted)
+    if isinstance(result, str):
+        return result
+    raise AssertionError(f"the IdP did not sign {login!r} in: {_page_text(result)}")
