@@ -87,7 +87,8 @@ def email_from_claims(claims: dict) -> str | None:
     """email, else preferred_username, else upn: each only when it is an email address."""
     for name in ("email", "preferred_username", "upn"):
         value = claims.get(name)
-        if isinstance(value, str):
+        # Entra marks guests and Microsoft accounts with '#' (live.com#…, …#EXT#@…): those are not mailboxes.
+        if isinstance(value, str) and "#" not in value:
             try:
                 validate_email(value)
             except ValidationError:

@@ -59,7 +59,7 @@ class LocalServer:
             cert_file, key_file = _self_signed(tmp_path)
             context.load_cert_chain(cert_file, key_file)
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     @property

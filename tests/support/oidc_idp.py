@@ -96,7 +96,7 @@ class OIDCIdP:
             "REDIRECT_URIS": ",".join(self.redirect_uris),
             "NODE_ENV": "test",
         }
-        self._stderr = tempfile.TemporaryFile(mode="w+b")
+        self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed by stop())
         self._process = subprocess.Popen(
             [shutil.which("node"), "server.mjs"],
             cwd=NODE_DIR,
