@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PASSWORD := kloudsso-demo-2026
 
+OIDC_IDP := tests/idp/oidc
+# The test IdPs are real software; without node the flow tests that need them are skipped with the reason.
+IDP_DEPS := $(if $(shell command -v npm 2>/dev/null),$(OIDC_IDP)/node_modules/.package-lock.json,)
+
 .PHONY: run test lint format lock
 
 $(BIN)/.installed: requirements.lock
@@ -27,7 +31,10 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+$(OIDC_IDP)/node_modules/.package-lock.json: $(OIDC_IDP)/package-lock.json
+	npm ci --prefix $(OIDC_IDP) --no-audit --no-fund --loglevel=error
+
+test: lint $(IDP_DEPS)
 	$(BIN)/pytest
 
 format: $(BIN)/.installed

@@ -121,3 +121,17 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def oidc_idp(live_server):
+    """oidc-provider on 127.0.0.1, shaped like an Entra tenant, with this site's redirect URI registered."""
+    from tests.support.oidc_idp import OIDCIdP, available
+
+    reason = available()
+    if reason:
+        pytest.skip(f"the OIDC test IdP cannot run: {reason}")
+    with OIDCIdP(
+        client_id="kloudsso-test", client_secret="idp-client-secret-1", redirect_uris=[f"{live_server.url}/sso/oidc"]
+    ) as idp:
+        yield idp

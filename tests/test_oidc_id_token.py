@@ -54,7 +54,9 @@ def token(idp, keys, *, kid="k1", alg="RS256", key=None, headers=None, **overrid
     }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, key or keys.get(kid) or keys["k1"], algorithm=alg, headers={"kid": kid, **(headers or {})})
+    return jwt.encode(
+        claims, key or keys.get(kid) or keys["k1"], algorithm=alg, headers={"kid": kid, **(headers or {})}
+    )
 
 
 def check(idp, raw, nonce="n-1"):
@@ -111,7 +113,9 @@ def test_it_refuses_alg_none_and_symmetric_algorithms(idp, keys, alg):
     raw = (
         jwt.encode({"iss": idp.oidc.issuer, "aud": CLIENT_ID}, None, algorithm="none")
         if alg == "none"
-        else jwt.encode({"iss": idp.oidc.issuer, "aud": CLIENT_ID}, "the-client-secret-used-as-hmac-key!", algorithm=alg)
+        else jwt.encode(
+            {"iss": idp.oidc.issuer, "aud": CLIENT_ID}, "the-client-secret-used-as-hmac-key!", algorithm=alg
+        )
     )
     assert refused(idp, raw).code == "bad_alg"
 

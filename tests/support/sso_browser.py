@@ -1,0 +1,33 @@
+"""Drive Sign in with SSO over real HTTP, the way a browser does: our pages, the IdP's login form, back."""
+
+import re
+from urllib.parse import urljoin
+
+import requests
+
+from tests.support.oidc_idp import complete_login
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def start_sso(session: requests.Session, base_url: str, email: str) -> requests.Response:
+    """The email prompt, submitted; returns the response after our own redirects (up to the IdP)."""
+    page = session.get(f"{base_url}/sso/login")
+    token = CSRF.search(page.text).group(1)
+    response = session.post(
+        f"{base_url}/sso/login",
+        data={"csrfmiddlewaretoken": token, "email": email},
+        headers={"Referer": f"{base_url}/sso/login"},
+        allow_redirects=False,
+    )
+    while response.is_redirect and response.headers["Location"].startswith(("/", base_url)):
+        response = session.get(urljoin(base_url, response.headers["Location"]), allow_redirects=False)
+    return response
+
+
+def oidc_sign_in(session: requests.Session, base_url: str, email: str, login: str) -> requests.Response:
+    """From the email prompt to wherever the callback lands (the home page, or a failure page)."""
+    to_idp = start_sso(session, base_url, email)
+    assert to_idp.is_redirect, to_idp.text[:500]
+    callback = complete_login(session, to_idp.headers["Location"], login)
+    return session.get(callback)

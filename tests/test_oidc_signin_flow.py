@@ -1,0 +1,158 @@
+"""Sign in with SSO over OIDC, end to end against a real IdP (oidc-provider, shaped like Entra ID)."""
+
+import pytest
+import requests
+
+from connections.models import Connection, SSOIdentity
+from connections.oidc.discovery import discover
+from connections.oidc.services import oidc_connection_save
+from domains.models import Domain
+from kloudsso.accounts.models import User
+from kloudsso.tenancy.models import Invitation, Membership, Organization, Plan
+from tests.support.sso_browser import oidc_sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def site(live_server, settings, oidc_idp):
+    settings.PUBLIC_BASE_URL = live_server.url
+    org = Organization.objects.create(name="Acme", slug="acme", plan=Plan.PAID)
+    Domain.objects.create(organization=org, name="acme.test", status="verified")
+    connection = oidc_connection_save(
+        org=org,
+        display_name="Entra ID",
+        discovery=discover(oidc_idp.discovery_url),
+        client_id=oidc_idp.client_id,
+        client_secret=oidc_idp.client_secret,
+        scopes="openid email profile",
+    )
+    return live_server.url, org, connection
+
+
+def signed_in_as(session, base_url) -> str | None:
+    page = session.get(f"{base_url}/", allow_redirects=True)
+    return None if "/login/" in page.url else page.text
+
+
+def test_just_in_time_creates_the_account_from_preferred_username(site, oidc_idp):
+    base_url, org, connection = site
+    org.provisioning_mode = "jit"
+    org.save()
+    browser = requests.Session()
+    landed = oidc_sign_in(browser, base_url, "ada@acme.test", "ada")
+    assert landed.status_code == 200
+    assert landed.url == f"{base_url}/orgs/acme/"
+    assert "ada@acme.test" in landed.text
+    user = User.objects.get(email="ada@acme.test")
+    assert not user.has_usable_password()
+    assert Membership.objects.get(user=user, organization=org).role == "member"
+    identity = SSOIdentity.objects.get(user=user)
+    assert identity.connection == connection
+    assert identity.subject == f"entra:{oidc_idp.tenant_id}:00000000-0000-0000-0000-00000000ada1"
+    connection.refresh_from_db()
+    assert connection.last_successful_signin_at is not None
+
+
+def test_invite_only_accepts_an_invitation_and_gives_its_role(site):
+    base_url, org, _ = site
+    Invitation.objects.create(organization=org, email="bea@acme.test", role="admin")
+    landed = oidc_sign_in(requests.Session(), base_url, "bea@acme.test", "bea")
+    assert landed.url == f"{base_url}/orgs/acme/"
+    assert Membership.objects.get(user__email="bea@acme.test").role == "admin"
+    assert Invitation.objects.get().accepted_at is not None
+
+
+def test_invite_only_refuses_someone_not_invited(site):
+    base_url, _, _ = site
+    browser = requests.Session()
+    landed = oidc_sign_in(browser, base_url, "ada@acme.test", "ada")
+    assert landed.status_code == 400
+    assert "You have not been invited to Acme yet" in landed.text
+    assert signed_in_as(browser, base_url) is None
+    assert not User.objects.filter(email="ada@acme.test").exists()
+
+
+def test_a_second_sign_in_finds_the_same_account_by_subject(site):
+    base_url, org, _ = site
+    org.provisioning_mode = "jit"
+    org.save()
+    oidc_sign_in(requests.Session(), base_url, "ada@acme.test", "ada")
+    oidc_sign_in(requests.Session(), base_url, "ada@acme.test", "ada")
+    assert User.objects.filter(email="ada@acme.test").count() == 1
+    assert SSOIdentity.objects.count() == 1
+
+
+def test_an_email_outside_the_verified_domains_is_refused(site):
+    base_url, org, _ = site
+    org.provisioning_mode = "jit"
+    org.save()
+    browser = requests.Session()
+    landed = oidc_sign_in(browser, base_url, "ada@acme.test", "eve")  # the IdP vouches for eve@evil.test
+    assert landed.status_code == 400
+    assert "eve@evil.test is not on a domain your organization has verified" in landed.text
+    assert signed_in_as(browser, base_url) is None
+
+
+def test_no_usable_email_is_refused(site):
+    base_url, org, _ = site
+    org.provisioning_mode = "jit"
+    org.save()
+    landed = oidc_sign_in(requests.Session(), base_url, "ada@acme.test", "nomail")
+    assert "did not send your email address" in landed.text
+
+
+def test_a_connection_disabled_during_the_flow_stops_the_sign_in(site):
+    from tests.support.oidc_idp import complete_login
+    from tests.support.sso_browser import start_sso
+
+    base_url, org, connection = site
+    org.provisioning_mode = "jit"
+    org.save()
+    browser = requests.Session()
+    to_idp = start_sso(browser, base_url, "ada@acme.test")
+    Connection.objects.filter(pk=connection.pk).update(enabled=False)
+    landed = browser.get(complete_login(browser, to_idp.headers["Location"], "ada"))
+    assert "Single sign-on through this connection is turned off" in landed.text
+    assert signed_in_as(browser, base_url) is None
+
+
+def test_a_callback_in_another_browser_is_refused(site):
+    from tests.support.oidc_idp import complete_login
+    from tests.support.sso_browser import start_sso
+
+    base_url, org, _ = site
+    org.provisioning_mode = "jit"
+    org.save()
+    victim = requests.Session()
+    to_idp = start_sso(requests.Session(), base_url, "ada@acme.test")  # the attacker starts the flow
+    callback = complete_login(requests.Session(), to_idp.headers["Location"], "ada")
+    landed = victim.get(callback)  # login CSRF: the victim is sent the attacker's callback
+    assert landed.status_code == 400
+    assert "could not be matched to your browser" in landed.text
+    assert signed_in_as(victim, base_url) is None
+
+
+def test_the_sign_in_endpoints_run_a_fixed_number_of_queries(site, client, oidc_idp):
+    from urllib.parse import urlsplit
+
+    from tests.support.oidc_idp import complete_login
+    from tests.support.queries import assert_queries
+
+    _, org, _ = site
+    Membership.objects.create(user=User.objects.create_user("bea@acme.test"), organization=org)
+    with assert_queries(0):
+        client.get("/sso/login")
+    # the verified domain with its organization (one indexed query), the enabled connections, the session's save
+    with assert_queries(4):
+        response = client.post("/sso/login", {"email": "bea@acme.test"})
+    # session, the connection with its organization and OIDC settings, session save
+    with assert_queries(3):
+        to_idp = client.get(response["Location"])
+    callback = urlsplit(complete_login(requests.Session(), to_idp["Location"], "bea"))
+    # session (twice: the library reloads it), the connection, the domain check, identity and user lookups, the
+    # membership, the identity's upsert, the connection's last sign-in, the session's save and key cycling at login,
+    # the user's last_login. The JWKS comes from the shared cache: no fetch once warm (see test_oidc_id_token).
+    with assert_queries(18):
+        landed = client.get(f"{callback.path}?{callback.query}")
+    assert landed["Location"] == "/orgs/acme/"
