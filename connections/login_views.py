@@ -1,12 +1,12 @@
 """Sign in with SSO: the work email decides the organization (home-realm discovery), then its connection."""
 
 from django import forms
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from connections.connection import Connection, Kind
 from connections.oidc.flow_views import LOGIN_EMAIL_SESSION_KEY, StartView, signin_failed
+from connections.saml import flow_views as saml_flow
 from connections.signin import SignInError, check_connection_usable
 from domains.selectors import verified_domain_for_email
 
@@ -55,4 +55,4 @@ def sso_start(request, public_id):
         return signin_failed(request, exc)
     if connection.kind == Kind.OIDC:
         return StartView.as_view()(request, connection=connection)
-    raise Http404("SAML sign-in is not available yet.")
+    return saml_flow.start(request, connection)

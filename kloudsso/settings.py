@@ -128,7 +128,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "connections.oidc.backend.ConnectionOIDCBackend",
+    "connections.saml.backend.ConnectionSAMLBackend",
 ]
+SAML_USE_NAME_ID_AS_USERNAME = True  # djangosaml2: the lookup value it hands our backend; never used to find a user
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -5,6 +5,7 @@ from django.urls import include, path
 from connections import login_views
 from connections import views as connection_views
 from connections.oidc import flow_views as oidc_flow
+from connections.saml import flow_views as saml_flow
 from kloudsso.accounts.forms import AdminEmailAuthenticationForm, EmailAuthenticationForm
 from kloudsso.tenancy import sso_settings
 from kloudsso.tenancy import views as tenancy_views
@@ -30,6 +31,8 @@ urlpatterns = [
     path("sso/login", login_views.sso_login, name="sso_login"),
     path("sso/start/<uuid:public_id>", login_views.sso_start, name="sso_start"),
     path("sso/oidc", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),
+    path("sso/saml", saml_flow.acs, name="saml_acs"),
+    path("sso/saml/finish/<str:key>", saml_flow.finish, name="saml_finish"),
     path(
         "sso/saml/metadata/<uuid:org_public_id>",
         connection_views.sp_metadata_public,

@@ -1,0 +1,143 @@
+"""SAML sign-in: the signed AuthnRequest, the ACS at PUBLIC_BASE_URL/sso/saml, and the same-site finish step.
+
+The IdP's POST to the ACS is cross-site, so the SameSite=Lax session cookie does not come with it. The ACS only
+stashes the response in the shared cache and redirects to /sso/saml/finish/<key>: a top-level same-site GET on
+which the cookie is present, so the response is checked against the requests this browser started (no login CSRF).
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib import auth
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, resolve_url
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+from connections.connection import Connection, Kind
+from connections.oidc.flow_views import signin_failed
+from connections.saml import verify
+from connections.saml.peek import Unreadable, peek
+from connections.saml.sp_config import sp_config
+from connections.signin import SignInError, check_connection_usable
+
+PENDING_SESSION_KEY = "kloudsso_saml_requests"
+STASH_SECONDS = 300
+MAX_PENDING = 10
+
+
+def start(request, connection: Connection):
+    saml = connection.saml
+    client = Saml2Client(sp_config(connection))
+    binding = BINDING_HTTP_REDIRECT if saml.sso_redirect_url else BINDING_HTTP_POST
+    request_id, info = client.prepare_for_authenticate(
+        entityid=saml.idp_entity_id,
+        relay_state="",
+        binding=binding,
+        sign=True,
+        sigalg=SIG_RSA_SHA256,
+        digest_alg=DIGEST_SHA256,
+    )
+    pending = request.session.get(PENDING_SESSION_KEY, {})
+    pending[request_id] = str(connection.public_id)
+    request.session[PENDING_SESSION_KEY] = dict(list(pending.items())[-MAX_PENDING:])
+    if binding == BINDING_HTTP_REDIRECT:
+        return HttpResponseRedirect(dict(info["headers"])["Location"])
+    return HttpResponse(info["data"])  # pysaml2's auto-submitting form
+
+
+@csrf_exempt  # the IdP posts here from its own site; the finish step is where the browser is checked
+@require_POST
+def acs(request):
+    saml_response = request.POST.get("SAMLResponse", "")
+    if not saml_response:
+        return signin_failed(request, SignInError("no_saml_response", "No sign-in answer was received. Start again."))
+    key = secrets.token_urlsafe(32)
+    cache.set(
+        f"saml-stash:{key}",
+        {"response": saml_response, "relay_state": request.POST.get("RelayState", "")},
+        STASH_SECONDS,
+    )
+    return HttpResponseRedirect(resolve_url("saml_finish", key=key), status=303)
+
+
+@require_GET
+def finish(request, key):
+    stash = cache.get(f"saml-stash:{key}")
+    cache.delete(f"saml-stash:{key}")
+    if stash is None:
+        return signin_failed(
+            request, SignInError("saml_stash_expired", "This sign-in took too long or was already used. Start again.")
+        )
+    try:
+        verified = _verify(request, stash["response"])
+    except SignInError as exc:
+        return signin_failed(request, exc)
+    request.kloudsso_saml = verified
+    user = auth.authenticate(
+        request=request,
+        session_info=verified.session_info,
+        attribute_mapping={},
+        create_unknown_user=lambda: False,  # a callable: djangosaml2 turns a plain False into its default True
+        assertion_info=verified.assertion_info,
+    )
+    if user is None:
+        error = getattr(request, "kloudsso_signin_error", None)
+        return signin_failed(request, error or SignInError("not_authorized", "The sign-in was refused."))
+    auth.login(request, user)
+    return redirect("org_home", org_slug=verified.connection.organization.slug)
+
+
+@dataclass
+class _Route:
+    connection: Connection
+    request_id: str
+
+
+def _verify(request, saml_response: str) -> "verify.Verified":
+    try:
+        seen = peek(saml_response)
+    except Unreadable:
+        raise SignInError("saml_unreadable", "The sign-in answer could not be read. Start again.") from None
+    route = _route(request, seen)
+    check_connection_usable(route.connection)
+    return verify.verify_response(route.connection, saml_response, seen, request_id=route.request_id)
+
+
+def _route(request, seen) -> _Route:
+    pending = request.session.get(PENDING_SESSION_KEY, {})
+    if seen.in_response_to:
+        public_id = pending.pop(seen.in_response_to, None)
+        request.session[PENDING_SESSION_KEY] = pending
+        connection = _connection(public_id=public_id) if public_id else None
+        if connection is None:
+            raise SignInError(
+                "saml_request_unknown",
+                "This sign-in could not be matched to your browser: it may have expired, or started in another "
+                "browser or tab. Start again from Sign in with SSO.",
+                f"InResponseTo {seen.in_response_to} is not a request this browser started.",
+            )
+        return _Route(connection, seen.in_response_to)
+    candidates = [
+        c
+        for c in Connection.objects.select_related("saml", "organization__service_provider").filter(
+            kind=Kind.SAML, saml__idp_entity_id=seen.issuer, saml__allow_idp_initiated=True
+        )
+        if c.organization.service_provider.entity_id in seen.audiences
+    ]
+    if len(candidates) != 1:
+        raise SignInError(
+            "unsolicited_response",
+            "Sign-ins must start here, from Sign in with SSO, not from your identity provider's portal.",
+            f"An IdP-initiated response from {seen.issuer or 'an unknown issuer'}, and no connection allows "
+            "IdP-initiated sign-in for it.",
+        )
+    return _Route(candidates[0], "")
+
+
+def _connection(*, public_id) -> Connection | None:
+    return Connection.objects.select_related("saml", "organization").filter(public_id=public_id, kind=Kind.SAML).first()

@@ -1,0 +1,113 @@
+"""pysaml2 SP configuration built per request from one connection, never from global settings.
+
+pysaml2 picks the certificate that verifies a response by the response's own Issuer among all metadata loaded,
+so each configuration holds exactly one IdP: this connection's. Its metadata is generated from the validated
+columns (one shape for XML, URL and manual connections), without a validUntil for pysaml2 to silently drop.
+"""
+
+import atexit
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md, samlp
+from saml2 import xmldsig as ds
+from saml2.config import SPConfig
+from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_UNSPECIFIED
+from saml2.sigver import get_xmlsec_binary
+
+from connections.sp import saml_acs_url, service_provider_get_or_create
+
+CLOCK_SKEW_SECONDS = 120
+_key_dir: Path | None = None
+_key_dir_lock = threading.Lock()
+
+
+def idp_metadata_xml(saml) -> str:
+    certificates = [
+        md.KeyDescriptor(
+            use="signing",
+            key_info=ds.KeyInfo(
+                x509_data=ds.X509Data(x509_certificate=ds.X509Certificate(text=_b64(cert.certificate_pem)))
+            ),
+        )
+        for cert in saml.certificates.all()
+    ]
+    services = [
+        md.SingleSignOnService(binding=binding, location=location)
+        for binding, location in (
+            (BINDING_HTTP_REDIRECT, saml.sso_redirect_url),
+            (BINDING_HTTP_POST, saml.sso_post_url),
+        )
+        if location
+    ]
+    descriptor = md.IDPSSODescriptor(
+        protocol_support_enumeration=samlp.NAMESPACE, key_descriptor=certificates, single_sign_on_service=services
+    )
+    return md.EntityDescriptor(entity_id=saml.idp_entity_id, idpsso_descriptor=[descriptor]).to_string().decode()
+
+
+def sp_config(connection) -> SPConfig:
+    saml = connection.saml
+    sp = service_provider_get_or_create(org=connection.organization)
+    key_file, cert_file = _key_files(sp)
+    name_id_formats = (
+        [saml.nameid_format]
+        if saml.nameid_format
+        else [NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_UNSPECIFIED]
+    )
+    config = SPConfig()
+    config.load(
+        {
+            "entityid": sp.entity_id,
+            "xmlsec_binary": get_xmlsec_binary(["/usr/bin", "/usr/local/bin"]),
+            "key_file": str(key_file),
+            "cert_file": str(cert_file),
+            "metadata": {"inline": [idp_metadata_xml(saml)]},
+            "accepted_time_diff": CLOCK_SKEW_SECONDS,
+            "allow_unknown_attributes": True,  # else pysaml2 drops Entra's claim URIs and plain "email"
+            "service": {
+                "sp": {
+                    "endpoints": {"assertion_consumer_service": [(saml_acs_url(), BINDING_HTTP_POST)]},
+                    "authn_requests_signed": True,
+                    "want_response_signed": False,  # Entra signs only the assertion by default
+                    "want_assertions_signed": False,
+                    "want_assertions_or_response_signed": True,  # but one of them must be signed
+                    "allow_unsolicited": saml.allow_idp_initiated,
+                    "name_id_format": name_id_formats[0],
+                    "name_id_format_allow_create": True,
+                }
+            },
+        }
+    )
+    return config
+
+
+def _b64(pem: str) -> str:
+    return "".join(line for line in pem.strip().splitlines() if "-----" not in line)
+
+
+def _key_files(sp) -> tuple[Path, Path]:
+    """pysaml2 (through xmlsec1) reads the SP key from a file: one private 0700 folder per process, removed at exit."""
+    global _key_dir
+    with _key_dir_lock:
+        if _key_dir is None:
+            _key_dir = Path(tempfile.mkdtemp(prefix="kloudsso-sp-keys-"))
+            atexit.register(shutil.rmtree, _key_dir, ignore_errors=True)
+    stem = hashlib.sha256(f"{sp.pk}:{sp.certificate_pem}".encode()).hexdigest()[:24]
+    key_file, cert_file = _key_dir / f"{stem}.key", _key_dir / f"{stem}.crt"
+    if not key_file.exists():
+        _write_private(key_file, sp.get_private_key_pem())
+        _write_private(cert_file, sp.certificate_pem)
+    return key_file, cert_file
+
+
+def _write_private(path: Path, text: str) -> None:
+    temporary = path.with_suffix(path.suffix + f".{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(temporary, path)

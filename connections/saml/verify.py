@@ -1,0 +1,119 @@
+"""Verify a SAML response with the connection's own configuration, and say precisely what is wrong when it fails."""
+
+import calendar
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from saml2 import BINDING_HTTP_POST, SAMLError
+from saml2.client import Saml2Client
+from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
+from saml2.sigver import MissingKey, SignatureError
+from saml2.time_util import str_to_time
+from saml2.validate import ResponseLifetimeExceed, ToEarly
+
+from connections.saml.sp_config import sp_config
+from connections.saml.subject import email_of, subject_of
+from connections.signin import SignInError
+from connections.sp import saml_acs_url
+
+_PERSON = "Your identity provider's answer could not be verified. Try again, or ask your admin."
+SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+
+
+@dataclass(frozen=True)
+class Verified:
+    connection: object
+    subject: str
+    email: str | None
+    attributes: dict
+    session_info: dict
+    assertion_info: dict
+
+
+def verify_response(connection, saml_response: str, seen, *, request_id: str) -> Verified:
+    entity_id = connection.organization.service_provider.entity_id
+    _precheck(connection, seen, entity_id)
+    client = Saml2Client(sp_config(connection))
+    outstanding = {request_id: "/"} if request_id else {}
+    response = _parse(client, saml_response, outstanding)
+    assertion = response.assertion
+    _check_recipient(assertion)
+    _refuse_replay(connection, assertion)
+    attributes = response.ava or {}
+    name_id = response.name_id
+    return Verified(
+        connection=connection,
+        subject=subject_of(name_id, attributes),
+        email=email_of(name_id, attributes, email_attribute=connection.saml.email_attribute),
+        attributes=attributes,
+        session_info=response.session_info(),
+        assertion_info={"assertion_id": assertion.id},
+    )
+
+
+def _precheck(connection, seen, entity_id: str) -> None:
+    """Clear messages from the unverified fields; the verification below decides in any case."""
+    acs = saml_acs_url()
+    if seen.status and seen.status != SUCCESS:
+        raise SignInError(
+            "idp_error",
+            "Your identity provider did not sign you in. Ask your admin if this keeps happening.",
+            f"The IdP answered {seen.status}: {seen.status_message}".strip(),
+        )
+    if seen.issuer != connection.saml.idp_entity_id:
+        raise SignInError(
+            "unknown_issuer", _PERSON, f"Issuer {seen.issuer!r}, expected {connection.saml.idp_entity_id!r}."
+        )
+    if seen.audiences and entity_id not in seen.audiences:
+        raise SignInError("audience_mismatch", _PERSON, f"Audience {', '.join(seen.audiences)}; set it to {entity_id}.")
+    if seen.destination and seen.destination != acs:
+        raise SignInError("destination_mismatch", _PERSON, f"Destination {seen.destination}; set it to {acs}.")
+    if any(r and r != acs for r in seen.recipients):
+        raise SignInError("recipient_mismatch", _PERSON, f"Recipient {', '.join(seen.recipients)}; set it to {acs}.")
+
+
+def _parse(client, saml_response: str, outstanding: dict):
+    try:
+        response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding)
+    except (SignatureError, IncorrectlySigned, MissingKey):
+        raise SignInError(
+            "bad_signature", _PERSON, "The response is unsigned or not signed by a certificate of this connection."
+        ) from None
+    except ResponseLifetimeExceed:
+        raise SignInError("response_expired", _PERSON, "The assertion has expired (check the clocks).") from None
+    except ToEarly:
+        raise SignInError(
+            "response_not_yet_valid", _PERSON, "The assertion is not valid yet (check the clocks)."
+        ) from None
+    except UnsolicitedResponse:
+        raise SignInError("unsolicited_response", _PERSON, "The response answers no request of this browser.") from None
+    except StatusError as exc:
+        raise SignInError("idp_error", _PERSON, f"The IdP answered with an error: {exc}") from None
+    except (SAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SignInError("saml_invalid", _PERSON, f"The response is not valid: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 -- pysaml2 raises bare Exception for unmet conditions (audience)
+        raise SignInError("saml_invalid", _PERSON, f"The response's conditions are not met: {exc}") from None
+    if response is None or response.assertion is None:
+        raise SignInError("saml_invalid", _PERSON, "The response was refused (destination or InResponseTo).")
+    return response
+
+
+def _check_recipient(assertion) -> None:
+    acs = saml_acs_url()
+    for confirmation in assertion.subject.subject_confirmation:
+        data = confirmation.subject_confirmation_data
+        if data is None or data.recipient != acs:
+            raise SignInError("recipient_mismatch", _PERSON, f"The assertion's Recipient is not {acs}.")
+
+
+def _refuse_replay(connection, assertion) -> None:
+    """Each assertion ID is accepted once, by any app server (the shared cache), until it expires."""
+    expiry = None
+    for confirmation in assertion.subject.subject_confirmation:
+        data = confirmation.subject_confirmation_data
+        if data is not None and data.not_on_or_after:
+            expiry = calendar.timegm(str_to_time(data.not_on_or_after))
+    ttl = max(int((expiry or time.time() + 3600) - time.time()) + 300, 300)
+    if not cache.add(f"saml-assertion:{connection.pk}:{assertion.id}", 1, ttl):
+        raise SignInError("replayed_assertion", _PERSON, f"The assertion {assertion.id} was already used.")
