@@ -28,6 +28,8 @@ class Peek:
     status_message: str
     audiences: tuple[str, ...] = field(default=())
     recipients: tuple[str, ...] = field(default=())
+    not_before: tuple[str, ...] = field(default=())
+    not_on_or_after: tuple[str, ...] = field(default=())
 
 
 def peek(saml_response_b64: str) -> Peek:
@@ -52,4 +54,11 @@ def peek(saml_response_b64: str) -> Peek:
         status_message=message.strip(),
         audiences=tuple(a.text.strip() for a in root.iter(f"{SAML}Audience") if a.text),
         recipients=tuple(d.get("Recipient", "") for d in root.iter(f"{SAML}SubjectConfirmationData")),
+        not_before=_times(root, "NotBefore"),
+        not_on_or_after=_times(root, "NotOnOrAfter"),
     )
+
+
+def _times(root, attribute: str) -> tuple[str, ...]:
+    elements = [*root.iter(f"{SAML}Conditions"), *root.iter(f"{SAML}SubjectConfirmationData")]
+    return tuple(e.get(attribute) for e in elements if e.get(attribute))

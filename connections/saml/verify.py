@@ -8,11 +8,11 @@ from django.core.cache import cache
 from saml2 import BINDING_HTTP_POST, SAMLError
 from saml2.client import Saml2Client
 from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
-from saml2.sigver import MissingKey, SignatureError
+from saml2.sigver import MissingKey, SignatureError, SigverError
 from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
-from connections.saml.sp_config import sp_config
+from connections.saml.sp_config import CLOCK_SKEW_SECONDS, sp_config
 from connections.saml.subject import email_of, subject_of
 from connections.signin import SignInError
 from connections.sp import saml_acs_url
@@ -71,12 +71,24 @@ def _precheck(connection, seen, entity_id: str) -> None:
         raise SignInError("destination_mismatch", _PERSON, f"Destination {seen.destination}; set it to {acs}.")
     if any(r and r != acs for r in seen.recipients):
         raise SignInError("recipient_mismatch", _PERSON, f"Recipient {', '.join(seen.recipients)}; set it to {acs}.")
+    now = time.time()
+    if any(_epoch(t) + CLOCK_SKEW_SECONDS <= now for t in seen.not_on_or_after):
+        raise SignInError("response_expired", _PERSON, "The assertion has expired (check the clocks).")
+    if any(_epoch(t) - CLOCK_SKEW_SECONDS > now for t in seen.not_before):
+        raise SignInError("response_not_yet_valid", _PERSON, "The assertion is not valid yet (check the clocks).")
+
+
+def _epoch(saml_time: str) -> float:
+    try:
+        return calendar.timegm(str_to_time(saml_time))
+    except (ValueError, TypeError):
+        raise SignInError("saml_invalid", _PERSON, f"The response holds an unreadable time {saml_time!r}.") from None
 
 
 def _parse(client, saml_response: str, outstanding: dict):
     try:
         response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding)
-    except (SignatureError, IncorrectlySigned, MissingKey):
+    except (SignatureError, SigverError, IncorrectlySigned, MissingKey):
         raise SignInError(
             "bad_signature", _PERSON, "The response is unsigned or not signed by a certificate of this connection."
         ) from None
