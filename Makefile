@@ -17,6 +17,7 @@ $(BIN)/.installed: requirements.lock
 	touch $@
 
 run: $(BIN)/.installed
+	bash scripts/system-packages.sh run
 	$(BIN)/python scripts/write_dev_env.py
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py createorg --name "Acme" --slug acme --owner-email owner@acme.test --password $(DEMO_PASSWORD) --plan paid
@@ -35,6 +36,7 @@ $(OIDC_IDP)/node_modules/.package-lock.json: $(OIDC_IDP)/package-lock.json
 	npm ci --prefix $(OIDC_IDP) --no-audit --no-fund --loglevel=error
 
 test: lint $(IDP_DEPS)
+	bash scripts/system-packages.sh test
 	$(BIN)/pytest
 
 format: $(BIN)/.installed

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the Debian packages KloudSSO needs beyond Python, when they are missing:
+#   xmlsec1        pysaml2 checks and makes XML signatures with it (SAML sign-in)
+#   simplesamlphp  the real SAML IdP the tests sign in against (with "test")
+# As root it installs them with apt-get; otherwise it says what to install and goes on.
+set -euo pipefail
+need=()
+command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
+if [ "${1:-}" = "test" ]; then
+  [ -d /usr/share/simplesamlphp ] || need+=(simplesamlphp)
+  command -v php >/dev/null 2>&1 || need+=(php-cli)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "Missing system packages: ${need[*]} (Debian: sudo apt-get install ${need[*]}). Tests that need them are skipped."
+  exit 0
+fi
+# Installing must not start services: simplesamlphp pulls in apache2, which would listen on every interface.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+fi
+echo "Installing ${need[*]} ..."
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
