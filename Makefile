@@ -8,7 +8,7 @@ OIDC_IDP := tests/idp/oidc
 # The test IdPs are real software; without node the flow tests that need them are skipped with the reason.
 IDP_DEPS := $(if $(shell command -v npm 2>/dev/null),$(OIDC_IDP)/node_modules/.package-lock.json,)
 
-.PHONY: run test lint format lock
+.PHONY: run test lint format lock try-sso
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,7 @@ format: $(BIN)/.installed
 lock: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras -o requirements.lock pyproject.toml
+
+try-sso: $(BIN)/.installed $(IDP_DEPS)
+	bash scripts/system-packages.sh test
+	$(BIN)/python scripts/try_sso.py
