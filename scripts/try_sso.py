@@ -41,19 +41,25 @@ def main() -> None:
     from tests.support.saml_idp import available as saml_available
 
     call_command("migrate", verbosity=0)
-    call_command("createorg", name="Acme", slug="acme", owner_email="owner@acme.test", password="kloudsso-demo-2026", plan="paid")
+    call_command(
+        "createorg", name="Acme", slug="acme", owner_email="owner@acme.test", password="kloudsso-demo-2026", plan="paid"
+    )
     org, sp = _org_and_sp()
     idps = []
     if reason := oidc_available():
         print(f"OIDC IdP not started: {reason}")
     else:
-        oidc = OIDCIdP(client_id="kloudsso-demo", client_secret="demo-secret-1", redirect_uris=[f"{SITE}/sso/oidc"]).start()
+        oidc = OIDCIdP(
+            client_id="kloudsso-demo", client_secret="demo-secret-1", redirect_uris=[f"{SITE}/sso/oidc"]
+        ).start()
         idps.append(oidc)
         _oidc_connection(org, oidc)
     if reason := saml_available():
         print(f"SAML IdP not started: {reason}")
     else:
-        saml = SimpleSAMLphpIdP(sp_entity_id=sp.entity_id, acs_url=f"{SITE}/sso/saml", sp_certificate_pem=sp.certificate_pem)
+        saml = SimpleSAMLphpIdP(
+            sp_entity_id=sp.entity_id, acs_url=f"{SITE}/sso/saml", sp_certificate_pem=sp.certificate_pem
+        )
         idps.append(saml.start())
         _saml_connection(org, saml)
     print(
@@ -62,7 +68,9 @@ def main() -> None:
         f"\n  The owner console: {SITE}/login/ as owner@acme.test / kloudsso-demo-2026\n"
     )
     try:
-        subprocess.run([sys.executable, "manage.py", "runserver", "127.0.0.1:8000", "--noreload"], cwd=ROOT, check=False)
+        subprocess.run(
+            [sys.executable, "manage.py", "runserver", "127.0.0.1:8000", "--noreload"], cwd=ROOT, check=False
+        )
     except KeyboardInterrupt:
         pass
     finally:

@@ -136,7 +136,7 @@ class SimpleSAMLphpIdP:
         return (self.directory / "cert" / "idp.crt").read_text()
 
     def metadata_xml(self) -> str:
-        response = requests.get(self.metadata_url, timeout=10)
+        response = _direct().get(self.metadata_url, timeout=10)
         response.raise_for_status()
         return response.text
 
@@ -345,8 +345,6 @@ class SimpleSAMLphpIdP:
                 "display_errors=stderr",
                 "-d",
                 "error_reporting=E_ALL & ~E_DEPRECATED",
-                "-d",
-                "variables_order=EGPCS",
                 "-S",
                 f"127.0.0.1:{self.port}",
                 "-t",
@@ -361,12 +359,13 @@ class SimpleSAMLphpIdP:
         )
         deadline = time.monotonic() + START_TIMEOUT
         last = "no answer"
+        probe = _direct()
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 self._process = None
                 return f"php exited\n{self.log_text()}"
             try:
-                response = requests.get(self.metadata_url, timeout=2)
+                response = probe.get(self.metadata_url, timeout=2)
             except requests.RequestException as exc:
                 last = repr(exc)
             else:
@@ -431,6 +430,13 @@ def _pem_body(pem: str) -> str:
     return "".join(match.group(1).split())
 
 
+def _direct() -> requests.Session:
+    """A session that ignores HTTP(S)_PROXY from the environment: the IdP is on 127.0.0.1."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -484,7 +490,10 @@ def _strip_html(html: str) -> str:
 
 
 def _page_text(response: requests.Response) -> str:
-    return f"HTTP {response.status_code} at {response.url}: {_strip_html(response.text)}"
+    # SimpleSAMLphp 1.19 sends its error pages with status 200; the text says what went wrong
+    # ("Caused by: ..." with showerrors on). The query (a long AuthState or SAMLRequest) is left out.
+    where = response.url.split("?", 1)[0]
+    return f"HTTP {response.status_code} at {where}: {_strip_html(response.text)}"
 
 
 def _origin(url: str) -> tuple[str, str]:

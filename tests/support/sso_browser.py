@@ -31,3 +31,14 @@ def oidc_sign_in(session: requests.Session, base_url: str, email: str, login: st
     assert to_idp.is_redirect, to_idp.text[:500]
     callback = complete_login(session, to_idp.headers["Location"], login)
     return session.get(callback)
+
+
+def saml_sign_in(session: requests.Session, base_url: str, email: str, login: str) -> requests.Response:
+    """From the email prompt, through SimpleSAMLphp's login form, to where the ACS and finish step land."""
+    from tests.support.saml_idp import complete_login as saml_login
+
+    to_idp = start_sso(session, base_url, email)
+    assert to_idp.is_redirect, to_idp.text[:500]
+    form = saml_login(session, to_idp.headers["Location"], login)
+    fields = {k: v for k, v in form.items() if k in ("SAMLResponse", "RelayState")}
+    return session.post(form["action"], data=fields)  # the IdP's auto-submitted form; our 303 is followed
