@@ -40,7 +40,7 @@ def test_members_do_not_see_the_connections_link(client, bob):
     client.force_login(bob)
     html = client.get(reverse("org_home", kwargs={"org_slug": "acme"})).content.decode()
     assert "/orgs/acme/connections/" not in html
-    assert "owners manage single sign-on" in html
+    assert "Its owners manage single sign-on" in html
 
 
 def test_owners_see_the_setup_steps_from_the_guide(as_alice):
