@@ -227,3 +227,18 @@ def test_the_invite_only_mode_refuses_someone_not_invited(client, connection, id
     request_id = start(client, connection)
     response = idp.response(in_response_to=request_id, destination=saml_acs_url(), audience=sp.entity_id)
     refused(client, post(client, response), "not_invited")
+
+
+def test_the_acs_and_finish_step_run_a_fixed_number_of_queries(client, connection, idp, sp):
+    from tests.support.queries import assert_queries
+
+    request_id = start(client, connection)
+    response = idp.response(in_response_to=request_id, destination=saml_acs_url(), audience=sp.entity_id)
+    with assert_queries(0):  # the ACS only stashes the response in the shared cache
+        stashed = client.post("/sso/saml", {"SAMLResponse": response})
+    # session, the connection, its service provider, its certificates (to build its IdP metadata), the domain
+    # check, identity and user lookups, the invitation, the new user, membership and identity, the connection's
+    # last sign-in, the session's save and key cycling at login, the user's last_login. No IdP metadata is fetched.
+    with assert_queries(20):
+        landed = client.get(stashed["Location"])
+    assert landed["Location"] == "/orgs/acme/"

@@ -50,9 +50,9 @@ def idp_metadata_xml(saml) -> str:
     return md.EntityDescriptor(entity_id=saml.idp_entity_id, idpsso_descriptor=[descriptor]).to_string().decode()
 
 
-def sp_config(connection) -> SPConfig:
+def sp_config(connection, *, sp=None) -> SPConfig:
     saml = connection.saml
-    sp = service_provider_get_or_create(org=connection.organization)
+    sp = sp or service_provider_get_or_create(org=connection.organization)
     key_file, cert_file = _key_files(sp)
     name_id_formats = (
         [saml.nameid_format]

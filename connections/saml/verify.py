@@ -15,7 +15,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from connections.saml.sp_config import CLOCK_SKEW_SECONDS, sp_config
 from connections.saml.subject import email_of, subject_of
 from connections.signin import SignInError
-from connections.sp import saml_acs_url
+from connections.sp import saml_acs_url, service_provider_get_or_create
 
 _PERSON = "Your identity provider's answer could not be verified. Try again, or ask your admin."
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
@@ -32,9 +32,9 @@ class Verified:
 
 
 def verify_response(connection, saml_response: str, seen, *, request_id: str) -> Verified:
-    entity_id = connection.organization.service_provider.entity_id
-    _precheck(connection, seen, entity_id)
-    client = Saml2Client(sp_config(connection))
+    sp = service_provider_get_or_create(org=connection.organization)
+    _precheck(connection, seen, sp.entity_id)
+    client = Saml2Client(sp_config(connection, sp=sp))
     outstanding = {request_id: "/"} if request_id else {}
     response = _parse(client, saml_response, outstanding)
     assertion = response.assertion
