@@ -1,8 +1,8 @@
 """Sign in with SSO: the work email decides the organization (home-realm discovery), then its connection."""
 
 from django import forms
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from connections.connection import Connection, Kind
 from connections.oidc.flow_views import LOGIN_EMAIL_SESSION_KEY, StartView, signin_failed
@@ -33,22 +33,29 @@ def sso_login(request):
             form.add_error("email", "Single sign-on is not available for your organization. Ask your admin.")
         else:
             connections = list(
-                Connection.objects.filter(organization=domain.organization, enabled=True).order_by("display_name")
+                Connection.objects.filter(organization=domain.organization, enabled=True)
+                .select_related("organization", "oidc", "saml")
+                .order_by("display_name")
             )
             if not connections:
                 form.add_error("email", "Your organization has not set up single sign-on yet. Ask your admin.")
             else:
                 request.session[LOGIN_EMAIL_SESSION_KEY] = email
                 if len(connections) == 1:
-                    return redirect("sso_start", public_id=connections[0].public_id)
+                    return _start(request, connections[0])
                 return render(request, "sso/choose.html", {"connections": connections, "email": email})
     return render(request, "sso/login.html", {"form": form})
 
 
+@require_POST  # with a CSRF token: a link on another site must not start a sign-in into someone else's account
 def sso_start(request, public_id):
     connection = get_object_or_404(
         Connection.objects.select_related("organization", "oidc", "saml"), public_id=public_id
     )
+    return _start(request, connection)
+
+
+def _start(request, connection):
     try:
         check_connection_usable(connection)
     except SignInError as exc:

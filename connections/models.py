@@ -3,7 +3,7 @@
 from connections.connection import Connection, Kind
 from connections.identity import SSOIdentity
 from connections.oidc.models import OIDCSettings
-from connections.saml.models import SAMLCertificate, SAMLSettings, Source
+from connections.saml.models import SAMLCertificate, SAMLSettings, Source, UsedAssertion
 from connections.service_provider import ServiceProvider
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "SSOIdentity",
     "ServiceProvider",
     "Source",
+    "UsedAssertion",
 ]

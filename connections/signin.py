@@ -5,6 +5,7 @@ organization has verified, and it is only used to find a person the organization
 invitation) the first time a subject is seen.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -13,8 +14,14 @@ from django.utils import timezone
 
 from connections.connection import Connection
 from connections.identity import SSOIdentity
-from domains.selectors import org_covers_email
+from domains.selectors import verified_domain_for_email
 from kloudsso.tenancy.models import Invitation, Membership, ProvisioningMode, Role
+
+MAX_EMAIL_LENGTH = 254
+MAX_SUBJECT_LENGTH = 512
+
+
+logger = logging.getLogger(__name__)
 
 
 class SignInError(Exception):
@@ -55,6 +62,17 @@ def check_connection_usable(connection: Connection) -> None:
 
 def complete_sign_in(vouched: Vouched):
     """The user to sign in, after the domain and provisioning rules; raises SignInError otherwise."""
+    try:
+        return _complete(vouched)
+    except SignInError as exc:
+        # The owner-facing detail, until sign-in events record it (issue 5).
+        logger.warning(
+            "SSO sign-in refused via connection %s: %s %s", vouched.connection.public_id, exc.code, exc.detail
+        )
+        raise
+
+
+def _complete(vouched: Vouched):
     connection = vouched.connection
     check_connection_usable(connection)
     org = connection.organization
@@ -65,7 +83,12 @@ def complete_sign_in(vouched: Vouched):
             "Your identity provider did not send your email address, so we cannot sign you in. Ask your admin.",
             "No usable email in the IdP's answer.",
         )
-    if not org_covers_email(org=org, email=email):
+    if len(email) > MAX_EMAIL_LENGTH or len(vouched.subject) > MAX_SUBJECT_LENGTH:
+        raise SignInError("bad_identity", "Your identity provider sent an identity we cannot use. Ask your admin.")
+    routed = verified_domain_for_email(email)
+    if routed is None or routed.organization_id != org.id:
+        # The most specific verified domain decides, as on the email prompt: an organization that verified
+        # corp.test must not assert people of eu.corp.test that another organization verified.
         raise SignInError(
             "email_domain_not_verified",
             f"{email} is not on a domain your organization has verified for single sign-on. Ask your admin.",
@@ -93,16 +116,39 @@ def _user_for(vouched: Vouched, org, email: str):
         user = identity.user
     else:
         user = get_user_model().objects.filter(email__iexact=email).first()
-        if user is not None and SSOIdentity.objects.filter(connection=vouched.connection, user=user).exists():
-            # Another account at the IdP once had this email: a reused address must not inherit the account.
-            raise SignInError(
-                "email_reused",
-                "This email address belongs to another account at your identity provider. Ask your admin.",
-                f"{email} is already linked to a different subject of this connection.",
-            )
+        if user is not None:
+            _refuse_unsafe_link(user, vouched.connection, org, email)
     if user is not None and Membership.objects.filter(user=user, organization=org).exists():
         return user
     return _provision(org, email, user)
+
+
+def _refuse_unsafe_link(user, connection, org, email: str) -> None:
+    """A new subject may take over an existing account only when that account is this organization's alone.
+
+    Otherwise an IdP could reach an account that another organization, or support, relies on: memberships
+    elsewhere, identities from other connections, staff rights. Such people sign in with their password instead.
+    """
+    if SSOIdentity.objects.filter(connection=connection, user=user).exists():
+        # Another account at the IdP once had this email: a reused address must not inherit the account.
+        raise SignInError(
+            "email_reused",
+            "This email address belongs to another account at your identity provider. Ask your admin.",
+            f"{email} is already linked to a different subject of this connection.",
+        )
+    elsewhere = (
+        user.is_staff
+        or user.is_superuser
+        or Membership.objects.filter(user=user).exclude(organization=org).exists()
+        or SSOIdentity.objects.filter(user=user).exclude(connection__organization=org).exists()
+    )
+    if elsewhere:
+        raise SignInError(
+            "account_exists",
+            f"An account for {email} already exists and is used outside {org.name}. Sign in with its password, "
+            "or ask support.",
+            f"{email} has an account with access beyond {org.name}; it is not linked to an SSO identity.",
+        )
 
 
 def _provision(org, email: str, user):

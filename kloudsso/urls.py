@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from connections import login_views
 from connections import views as connection_views
@@ -32,7 +32,7 @@ urlpatterns = [
     path("sso/start/<uuid:public_id>", login_views.sso_start, name="sso_start"),
     path("sso/oidc", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("sso/saml", saml_flow.acs, name="saml_acs"),
-    path("sso/saml/finish/<str:key>", saml_flow.finish, name="saml_finish"),
+    re_path(r"^sso/saml/finish/(?P<key>[A-Za-z0-9_-]{43})$", saml_flow.finish, name="saml_finish"),
     path(
         "sso/saml/metadata/<uuid:org_public_id>",
         connection_views.sp_metadata_public,

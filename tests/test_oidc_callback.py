@@ -17,7 +17,7 @@ def connection(acme, http_server):
 
 
 def start(client, connection) -> dict:
-    response = client.get(reverse("sso_start", kwargs={"public_id": connection.public_id}))
+    response = client.post(reverse("sso_start", kwargs={"public_id": connection.public_id}))
     assert response.status_code == 302
     params = parse_qs(urlsplit(response["Location"]).query)
     assert params["code_challenge_method"] == ["S256"] and params["nonce"] and params["state"]
@@ -64,7 +64,7 @@ def test_a_token_endpoint_error_is_reported(client, connection, http_server):
 def test_a_free_plan_stops_the_start(client, connection, acme):
     acme.plan = "free"
     acme.save()
-    response = client.get(reverse("sso_start", kwargs={"public_id": connection.public_id}))
+    response = client.post(reverse("sso_start", kwargs={"public_id": connection.public_id}))
     assert response.status_code == 400
     assert "not available for your organization" in response.content.decode()
 
@@ -90,4 +90,22 @@ def test_the_email_prompt_offers_a_choice_when_there_are_several_connections(cli
 
 def test_a_subdomain_email_finds_its_organization(client, connection):
     response = client.post("/sso/login", {"email": "ada@eu.acme.test"})
-    assert response.status_code == 302 and response["Location"] == f"/sso/start/{connection.public_id}"
+    assert response.status_code == 302
+    assert response["Location"].startswith(connection.oidc.authorization_endpoint + "?")
+    assert "login_hint=ada%40eu.acme.test" in response["Location"]
+
+
+def test_a_sign_in_cannot_be_started_by_a_link_from_another_site(client, connection):
+    from django.test import Client
+
+    url = reverse("sso_start", kwargs={"public_id": connection.public_id})
+    assert client.get(url).status_code == 405
+    assert Client(enforce_csrf_checks=True).post(url).status_code == 403
+
+
+def test_an_error_without_a_state_this_browser_started_changes_nothing(client, alice, connection):
+    client.force_login(alice)
+    response = client.get("/sso/oidc", {"error": "Your account is locked. Call 555-0100"})
+    assert "<code>state_mismatch</code>" in response.content.decode()
+    assert "555-0100" not in response.content.decode()
+    assert "_auth_user_id" in client.session  # the library's logout on `error` did not run

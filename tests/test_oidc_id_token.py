@@ -151,9 +151,12 @@ def test_unknown_kids_cannot_force_a_fetch_on_every_sign_in(idp, keys):
     ("claims", "email"),
     [
         ({"email": "Bea@acme.test", "preferred_username": "x@acme.test"}, "Bea@acme.test"),
-        ({"preferred_username": "ada@acme.test"}, "ada@acme.test"),
-        ({"preferred_username": "ada", "upn": "ada@acme.test"}, "ada@acme.test"),
-        ({"email": "not-an-email", "preferred_username": "live.com#ada@acme.test"}, None),
+        ({"tid": "t", "preferred_username": "ada@acme.test"}, "ada@acme.test"),
+        ({"tid": "t", "preferred_username": "ada", "upn": "ada@acme.test"}, "ada@acme.test"),
+        ({"tid": "t", "email": "not-an-email", "preferred_username": "live.com#ada@acme.test"}, None),
+        ({"preferred_username": "ada@acme.test"}, None),  # outside Entra, preferred_username is anyone's choice
+        ({"email": "bob@acme.test", "email_verified": False}, None),
+        ({"email": "bob@acme.test", "email_verified": True}, "bob@acme.test"),
         ({}, None),
     ],
 )

@@ -143,16 +143,15 @@ def test_the_sign_in_endpoints_run_a_fixed_number_of_queries(site, client, oidc_
     Membership.objects.create(user=User.objects.create_user("bea@acme.test"), organization=org)
     with assert_queries(0):
         client.get("/sso/login")
-    # the verified domain with its organization (one indexed query), the enabled connections, the session's save
+    # the verified domain with its organization (one indexed query), the enabled connections with their settings,
+    # the session's save (the redirect to the IdP comes from this same request)
     with assert_queries(4):
-        response = client.post("/sso/login", {"email": "bea@acme.test"})
-    # session, the connection with its organization and OIDC settings, session save
-    with assert_queries(3):
-        to_idp = client.get(response["Location"])
+        to_idp = client.post("/sso/login", {"email": "bea@acme.test"})
     callback = urlsplit(complete_login(requests.Session(), to_idp["Location"], "bea"))
     # session (twice: the library reloads it), the connection, the domain check, identity and user lookups, the
+    # checks that the existing account is this organization's alone (identities, memberships elsewhere), the
     # membership, the identity's upsert, the connection's last sign-in, the session's save and key cycling at login,
     # the user's last_login. The JWKS comes from the shared cache: no fetch once warm (see test_oidc_id_token).
-    with assert_queries(18):
+    with assert_queries(20):
         landed = client.get(f"{callback.path}?{callback.query}")
     assert landed["Location"] == "/orgs/acme/"

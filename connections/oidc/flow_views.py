@@ -15,7 +15,12 @@ LOGIN_EMAIL_SESSION_KEY = "kloudsso_login_email"
 
 
 class StartView(OIDCAuthenticationRequestView):
-    """Redirect to the connection's authorization endpoint with state, nonce and PKCE (S256)."""
+    """Redirect to the connection's authorization endpoint with state, nonce and PKCE (S256).
+
+    Reached only by POST (the email prompt or the chooser, with a CSRF token), never by a bare link.
+    """
+
+    http_method_names = ["post"]
 
     def __init__(self, **kwargs):
         View.__init__(self, **kwargs)  # the base reads global OIDC_* settings here; ours come in get()
@@ -29,11 +34,11 @@ class StartView(OIDCAuthenticationRequestView):
         }
         return per_connection[attr] if attr in per_connection else import_from_settings(attr, *args)
 
-    def get(self, request, connection):
+    def post(self, request, connection):
         self.connection = connection
         self.OIDC_OP_AUTH_ENDPOINT = connection.oidc.authorization_endpoint
         self.OIDC_RP_CLIENT_ID = connection.oidc.client_id
-        response = super().get(request)
+        response = self.get(request)  # the library's request builder
         sent_state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
         state.remember(request, sent_state, connection)
         return response
@@ -51,7 +56,8 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
     def get(self, request):
         returned_state = request.GET.get("state")
-        if returned_state and returned_state not in request.session.get("oidc_states", {}):
+        # Without a state this browser started, nothing here may act: not even the library's logout on `error`.
+        if returned_state not in request.session.get("oidc_states", {}):
             return signin_failed(
                 request,
                 SignInError(
@@ -75,7 +81,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
     def login_failure(self):
         error = getattr(self.request, "kloudsso_signin_error", None)
         if error is None and self.request.GET.get("error"):
-            code = self.request.GET["error"][:100]
+            code = "".join(ch for ch in self.request.GET["error"] if ch.isalnum() or ch in "_-.")[:60]
             error = SignInError(
                 "idp_error",
                 f"Your identity provider did not sign you in ({code}). Ask your admin if this keeps happening.",

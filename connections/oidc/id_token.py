@@ -22,7 +22,7 @@ def validate_id_token(token: str | None, *, oidc, nonce: str | None) -> dict:
     except jwt.DecodeError:
         raise SignInError("bad_token", _PERSON, "The ID token is not a JWT.") from None
     alg = header.get("alg")
-    if alg not in ASYMMETRIC_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS:
         raise SignInError(
             "bad_alg", _PERSON, f"The ID token is signed with {alg!r}; only public-key algorithms are accepted."
         )
@@ -32,7 +32,7 @@ def validate_id_token(token: str | None, *, oidc, nonce: str | None) -> dict:
         raise SignInError("unknown_key", _PERSON, exc.message) from None
     claims = _decode(token, key, alg, oidc)
     _check_azp(claims, oidc.client_id)
-    if nonce is None or not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+    if nonce is None or not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
         raise SignInError(
             "nonce_mismatch",
             "This sign-in could not be matched to your browser. Start again from Sign in with SSO.",
@@ -84,8 +84,15 @@ def identity_subject(claims: dict) -> str:
 
 
 def email_from_claims(claims: dict) -> str | None:
-    """email, else preferred_username, else upn: each only when it is an email address."""
-    for name in ("email", "preferred_username", "upn"):
+    """email (unless email_verified is false), else, for Entra ID only, preferred_username, else upn.
+
+    Each only when it is an email address. preferred_username is neither unique nor stable in general OIDC; Entra
+    fills it with the user's UPN, which its tenant controls, so the fallback is limited to Entra tokens (tid).
+    """
+    names = ["email"] if claims.get("email_verified") is not False else []
+    if claims.get("tid"):
+        names += ["preferred_username", "upn"]
+    for name in names:
         value = claims.get(name)
         # Entra marks guests and Microsoft accounts with '#' (live.com#…, …#EXT#@…): those are not mailboxes.
         if isinstance(value, str) and "#" not in value:

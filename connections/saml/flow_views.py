@@ -54,8 +54,12 @@ def start(request, connection: Connection):
 @require_POST
 def acs(request):
     saml_response = request.POST.get("SAMLResponse", "")
-    if not saml_response:
-        return signin_failed(request, SignInError("no_saml_response", "No sign-in answer was received. Start again."))
+    try:
+        peek(saml_response)  # only well-formed SAML responses of sane size take space in the shared cache
+    except Unreadable:
+        return signin_failed(
+            request, SignInError("saml_unreadable", "No readable sign-in answer was received. Start again.")
+        )
     key = secrets.token_urlsafe(32)
     cache.set(
         f"saml-stash:{key}",

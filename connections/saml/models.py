@@ -61,3 +61,20 @@ class SAMLCertificate(models.Model):
     @property
     def expired(self) -> bool:
         return self.not_after <= timezone.now()
+
+
+class UsedAssertion(models.Model):
+    """Assertion IDs already accepted, per IdP, until they expire: the replay cache shared by every app server.
+
+    A database table with a unique key rather than the cache: a full cache evicts entries, and anyone can fill
+    it by posting junk to the ACS.
+    """
+
+    key = models.CharField(max_length=64, unique=True, help_text="sha256 of the IdP entity ID and assertion ID")
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "used SAML assertion"
+
+    def __str__(self):
+        return f"{self.key[:12]}… until {self.expires_at:%Y-%m-%d %H:%M}"

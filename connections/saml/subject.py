@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from saml2.saml import NAMEID_FORMAT_PERSISTENT
+from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT
 
 ENTRA_OBJECT_ID = "http://schemas.microsoft.com/identity/claims/objectidentifier"
 ENTRA_TENANT_ID = "http://schemas.microsoft.com/identity/claims/tenantid"
@@ -29,11 +29,16 @@ def _is_email(value: str | None) -> bool:
     return True
 
 
-def subject_of(name_id, attributes: dict) -> str:
-    """Entra's objectidentifier, else a persistent NameID, else the NameID as given."""
+def subject_of(name_id, attributes: dict, *, email: str | None) -> str:
+    """Entra's objectidentifier, else a persistent NameID, else the NameID as given.
+
+    A transient NameID changes at every sign-in and identifies nobody: the email stands in for it then.
+    """
     object_id = _first(attributes, ENTRA_OBJECT_ID)
     if object_id:
         return f"entra:{_first(attributes, ENTRA_TENANT_ID) or ''}:{object_id}"
+    if name_id.format == NAMEID_FORMAT_TRANSIENT:
+        return f"email:{(email or '').lower()}"
     kind = "persistent" if name_id.format == NAMEID_FORMAT_PERSISTENT else "nameid"
     return f"{kind}:{name_id.text.strip()}"
 

@@ -1,10 +1,13 @@
 """Verify a SAML response with the connection's own configuration, and say precisely what is wrong when it fails."""
 
 import calendar
+import hashlib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, SAMLError
 from saml2.client import Saml2Client
 from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
@@ -12,6 +15,7 @@ from saml2.sigver import MissingKey, SignatureError, SigverError
 from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
+from connections.saml.models import UsedAssertion
 from connections.saml.sp_config import CLOCK_SKEW_SECONDS, sp_config
 from connections.saml.subject import email_of, subject_of
 from connections.signin import SignInError
@@ -42,10 +46,11 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
     _refuse_replay(connection, assertion)
     attributes = response.ava or {}
     name_id = response.name_id
+    email = email_of(name_id, attributes, email_attribute=connection.saml.email_attribute)
     return Verified(
         connection=connection,
-        subject=subject_of(name_id, attributes),
-        email=email_of(name_id, attributes, email_attribute=connection.saml.email_attribute),
+        subject=subject_of(name_id, attributes, email=email),
+        email=email,
         attributes=attributes,
         session_info=response.session_info(),
         assertion_info={"assertion_id": assertion.id},
@@ -65,7 +70,7 @@ def _precheck(connection, seen, entity_id: str) -> None:
         raise SignInError(
             "unknown_issuer", _PERSON, f"Issuer {seen.issuer!r}, expected {connection.saml.idp_entity_id!r}."
         )
-    if seen.audiences and entity_id not in seen.audiences:
+    if entity_id not in seen.audiences:  # an assertion meant for no one in particular is not meant for us
         raise SignInError("audience_mismatch", _PERSON, f"Audience {', '.join(seen.audiences)}; set it to {entity_id}.")
     if seen.destination and seen.destination != acs:
         raise SignInError("destination_mismatch", _PERSON, f"Destination {seen.destination}; set it to {acs}.")
@@ -81,7 +86,7 @@ def _precheck(connection, seen, entity_id: str) -> None:
 def _epoch(saml_time: str) -> float:
     try:
         return calendar.timegm(str_to_time(saml_time))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError):  # str_to_time fails on some garbage with AttributeError
         raise SignInError("saml_invalid", _PERSON, f"The response holds an unreadable time {saml_time!r}.") from None
 
 
@@ -120,12 +125,17 @@ def _check_recipient(assertion) -> None:
 
 
 def _refuse_replay(connection, assertion) -> None:
-    """Each assertion ID is accepted once, by any app server (the shared cache), until it expires."""
-    expiry = None
+    """Each assertion ID of an IdP is accepted once, on any app server, until it expires."""
+    expiry = time.time() + 3600
     for confirmation in assertion.subject.subject_confirmation:
         data = confirmation.subject_confirmation_data
         if data is not None and data.not_on_or_after:
             expiry = calendar.timegm(str_to_time(data.not_on_or_after))
-    ttl = max(int((expiry or time.time() + 3600) - time.time()) + 300, 300)
-    if not cache.add(f"saml-assertion:{connection.pk}:{assertion.id}", 1, ttl):
-        raise SignInError("replayed_assertion", _PERSON, f"The assertion {assertion.id} was already used.")
+    now = timezone.now()
+    key = hashlib.sha256(f"{connection.saml.idp_entity_id}\n{assertion.id}".encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            UsedAssertion.objects.filter(expires_at__lt=now).delete()
+            UsedAssertion.objects.create(key=key, expires_at=datetime.fromtimestamp(expiry, UTC) + timedelta(minutes=5))
+    except IntegrityError:
+        raise SignInError("replayed_assertion", _PERSON, f"The assertion {assertion.id} was already used.") from None
