@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "kloudsso.apps.KloudSSOConfig",
     "kloudsso.accounts",
     "kloudsso.tenancy",
     "connections",

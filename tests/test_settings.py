@@ -15,6 +15,7 @@ PRODUCTION = {
     "SECRETS_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=",
     "PUBLIC_BASE_URL": "https://sso.example.com",
     "DATABASE_URL": "sqlite:////tmp/kloudsso-deploy-check.sqlite3",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -59,3 +60,8 @@ def test_log_lines_mask_client_secrets_and_private_keys():
     assert "client_id=a" in masked
     pem = "-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----"
     assert "MIIEv" not in mask_secrets(pem)
+
+
+def test_check_deploy_warns_about_a_cache_that_app_servers_do_not_share():
+    result = manage("check", "--deploy", **{**PRODUCTION, "CACHE_URL": "locmemcache://"})
+    assert "kloudsso.W001" in result.stderr + result.stdout
