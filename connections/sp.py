@@ -53,7 +53,7 @@ def service_provider_get_or_create(*, org) -> ServiceProvider:
         existing.organization = org  # already loaded: spares a query on the hot Connections page
         return existing
     entity_id = f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{org.public_id}"
-    certificate_pem, key_pem = _generate_key_pair(common_name="KloudSSO service provider")
+    certificate_pem, key_pem = generate_key_pair(common_name="KloudSSO service provider")
     try:
         with transaction.atomic():
             return ServiceProvider.objects.create(
@@ -66,7 +66,8 @@ def service_provider_get_or_create(*, org) -> ServiceProvider:
         return ServiceProvider.objects.get(organization=org)
 
 
-def _generate_key_pair(*, common_name: str) -> tuple[str, str]:
+def generate_key_pair(*, common_name: str, days: int = 365 * SP_CERTIFICATE_YEARS) -> tuple[str, str]:
+    """A fresh RSA key and its self-signed certificate, both PEM: (certificate, private key)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
     now = datetime.now(UTC)
@@ -77,7 +78,7 @@ def _generate_key_pair(*, common_name: str) -> tuple[str, str]:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=365 * SP_CERTIFICATE_YEARS))
+        .not_valid_after(now + timedelta(days=days))
         .sign(key, hashes.SHA256())
     )
     certificate_pem = cert.public_bytes(serialization.Encoding.PEM).decode()

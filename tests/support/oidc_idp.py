@@ -27,11 +27,13 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
+
+from tests.support.html_forms import origin as _origin
+from tests.support.html_forms import parse as _parse
 
 NODE_DIR = Path(__file__).resolve().parent.parent / "idp" / "oidc"
 DEFAULT_TENANT_ID = "11111111-2222-3333-4444-555555555555"
@@ -167,51 +169,8 @@ def _pump(stream, lines: queue.Queue) -> None:
 # Driving the IdP's login form like a browser would.
 
 
-class _FormParser(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict] = []
-        self.text: list[str] = []
-        self._form: dict | None = None
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        attrs = {name: (value or "") for name, value in attrs}
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag == "form":
-            self._form = {"action": attrs.get("action", ""), "method": attrs.get("method", "get").lower(), "inputs": []}
-            self.forms.append(self._form)
-        elif tag == "input" and self._form is not None and attrs.get("name"):
-            self._form["inputs"].append(
-                {"name": attrs["name"], "type": attrs.get("type", "text").lower(), "value": attrs.get("value", "")}
-            )
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._skip = max(0, self._skip - 1)
-        elif tag == "form":
-            self._form = None
-
-    def handle_data(self, data):
-        if not self._skip and data.strip():
-            self.text.append(data.strip())
-
-
-def _parse(html: str) -> _FormParser:
-    parser = _FormParser()
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
 def _page_text(response: requests.Response) -> str:
     return f"HTTP {response.status_code} at {response.url}: " + " ".join(_parse(response.text).text)
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc
 
 
 def complete_login(session: requests.Session, authorize_url: str, login: str) -> str:

@@ -1,13 +1,8 @@
 """Signed SAML responses built with pysaml2's own IdP classes, for unit tests of the ACS (refusals included)."""
 
 import base64
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
@@ -15,28 +10,16 @@ from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
 from saml2.sigver import get_xmlsec_binary
 
+from connections.sp import generate_key_pair
+
 ENTRA_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 
 
 def _key_pair(folder: Path, stem: str) -> tuple[Path, Path]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, stem)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
+    certificate_pem, key_pem = generate_key_pair(common_name=stem, days=30)
     key_file, cert_file = folder / f"{stem}.key", folder / f"{stem}.crt"
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_text(key_pem)
+    cert_file.write_text(certificate_pem)
     return key_file, cert_file
 
 

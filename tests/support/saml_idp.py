@@ -38,11 +38,13 @@ import socket
 import subprocess
 import tempfile
 import time
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
+
+from tests.support.html_forms import origin as _origin
+from tests.support.html_forms import parse as _parse
 
 SIMPLESAMLPHP_DIR = Path("/usr/share/simplesamlphp")
 ROUTER = Path(__file__).resolve().parent.parent / "idp" / "saml" / "router.php"
@@ -447,44 +449,6 @@ def _free_port() -> int:
 # Driving the IdP's login form like a browser would.
 
 
-class _FormParser(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict] = []
-        self.text: list[str] = []
-        self._form: dict | None = None
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        attrs = {name: (value or "") for name, value in attrs}
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-        elif tag == "form":
-            self._form = {"action": attrs.get("action", ""), "method": attrs.get("method", "get").lower(), "inputs": []}
-            self.forms.append(self._form)
-        elif tag == "input" and self._form is not None and attrs.get("name"):
-            self._form["inputs"].append(
-                {"name": attrs["name"], "type": attrs.get("type", "text").lower(), "value": attrs.get("value", "")}
-            )
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "head"):
-            self._skip = max(0, self._skip - 1)
-        elif tag == "form":
-            self._form = None
-
-    def handle_data(self, data):
-        if not self._skip and data.strip():
-            self.text.append(data.strip())
-
-
-def _parse(html: str) -> _FormParser:
-    parser = _FormParser()
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
 def _strip_html(html: str) -> str:
     return " ".join(_parse(html).text)
 
@@ -494,11 +458,6 @@ def _page_text(response: requests.Response) -> str:
     # ("Caused by: ..." with showerrors on). The query (a long AuthState or SAMLRequest) is left out.
     where = response.url.split("?", 1)[0]
     return f"HTTP {response.status_code} at {where}: {_strip_html(response.text)}"
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc
 
 
 def _saml_post(response: requests.Response) -> dict | None:
