@@ -5,9 +5,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connections.connection import Connection, Kind
-from connections.oidc.flow_views import LOGIN_EMAIL_SESSION_KEY, StartView, signin_failed
+from connections.oidc.flow_views import StartView
 from connections.saml import flow_views as saml_flow
 from connections.signin import SignInError, check_connection_usable
+from connections.signin_pages import LOGIN_EMAIL_SESSION_KEY, signin_failed
 from domains.selectors import verified_domain_for_email
 
 NOT_FOUND = (
@@ -56,6 +57,7 @@ def sso_start(request, public_id):
 
 
 def _start(request, connection):
+    request.kloudsso_connection = connection
     try:
         check_connection_usable(connection)
     except SignInError as exc:

@@ -1,6 +1,7 @@
 """The app's models, one module each; Django finds them through this module."""
 
 from connections.connection import Connection, Kind
+from connections.events import SignInEvent
 from connections.identity import SSOIdentity
 from connections.oidc.models import OIDCSettings
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source, UsedAssertion
@@ -14,6 +15,7 @@ __all__ = [
     "SAMLSettings",
     "SSOIdentity",
     "ServiceProvider",
+    "SignInEvent",
     "Source",
     "UsedAssertion",
 ]

@@ -151,7 +151,8 @@ def test_the_sign_in_endpoints_run_a_fixed_number_of_queries(site, client, oidc_
     # session (twice: the library reloads it), the connection, the domain check, identity and user lookups, the
     # checks that the existing account is this organization's alone (identities, memberships elsewhere), the
     # membership, the identity's upsert, the connection's last sign-in, the session's save and key cycling at login,
-    # the user's last_login. The JWKS comes from the shared cache: no fetch once warm (see test_oidc_id_token).
-    with assert_queries(20):
+    # the user's last_login, the sign-in event. The JWKS comes from the shared cache: no fetch once warm (see
+    # test_oidc_id_token).
+    with assert_queries(21):
         landed = client.get(f"{callback.path}?{callback.query}")
     assert landed["Location"] == "/orgs/acme/"

@@ -102,7 +102,7 @@ def test_a_response_signed_by_another_key_is_refused(client, connection, sp, tmp
     landed = post(
         client, impostor.response(in_response_to=request_id, destination=saml_acs_url(), audience=sp.entity_id)
     )
-    refused(client, landed, "bad_signature")
+    refused(client, landed, "saml_bad_signature")
 
 
 def test_an_unsigned_response_is_refused(client, connection, idp, sp):
@@ -110,7 +110,7 @@ def test_an_unsigned_response_is_refused(client, connection, idp, sp):
     response = idp.response(
         in_response_to=request_id, destination=saml_acs_url(), audience=sp.entity_id, sign_assertion=False
     )
-    refused(client, post(client, response), "bad_signature")
+    refused(client, post(client, response), "saml_bad_signature")
 
 
 def test_a_signed_response_without_signed_assertion_is_accepted(client, connection, idp, sp):
@@ -182,7 +182,7 @@ def test_the_idps_own_error_status_is_reported(client, connection, idp):
         status="urn:oasis:names:tc:SAML:2.0:status:Responder",
         message="AADSTS50105: user not assigned",
     )
-    refused(client, post(client, response), "idp_error")
+    refused(client, post(client, response), "saml_idp_status")
 
 
 def test_an_unknown_issuer_is_refused(client, connection, sp, tmp_path):
@@ -239,8 +239,8 @@ def test_the_acs_and_finish_step_run_a_fixed_number_of_queries(client, connectio
     # session, the connection, its service provider, its certificates (to build its IdP metadata), the domain
     # check, the replay table (expired rows out, this assertion in), identity and user lookups, the invitation, the
     # new user, membership and identity, the connection's last sign-in, the session's save and key cycling at
-    # login, the user's last_login. No IdP metadata is fetched.
-    with assert_queries(22):
+    # login, the user's last_login, the sign-in event. No IdP metadata is fetched.
+    with assert_queries(23):
         landed = client.get(stashed["Location"])
     assert landed["Location"] == "/orgs/acme/"
 

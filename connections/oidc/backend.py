@@ -36,6 +36,7 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             check_connection_usable(connection)
             tokens = self.get_token(self._token_payload(connection, request.GET["code"], code_verifier))
             claims = self.verify_token(tokens.get("id_token"), nonce=nonce, oidc=connection.oidc)
+            request.kloudsso_received = claims
             vouched = Vouched(connection, identity_subject(claims), email_from_claims(claims), claims)
             return complete_sign_in(vouched)
         except SignInError as exc:

@@ -2,16 +2,15 @@
 
 from urllib.parse import parse_qs, urlsplit
 
-from django.shortcuts import render, resolve_url
+from django.shortcuts import resolve_url
 from django.views.generic import View
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from connections.oidc import state
 from connections.signin import SignInError
+from connections.signin_pages import LOGIN_EMAIL_SESSION_KEY, signin_failed, signin_succeeded
 from connections.sp import oidc_redirect_uri
-
-LOGIN_EMAIL_SESSION_KEY = "kloudsso_login_email"
 
 
 class StartView(OIDCAuthenticationRequestView):
@@ -71,6 +70,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
             state.take(request, returned_state or "")
         return super().get(request)
 
+    def login_success(self):
+        response = super().login_success()
+        signin_succeeded(self.request, self.request.kloudsso_connection)
+        return response
+
     @property
     def success_url(self):
         connection = getattr(self.request, "kloudsso_connection", None)
@@ -88,7 +92,3 @@ class CallbackView(OIDCAuthenticationCallbackView):
                 f"{code}: {self.request.GET.get('error_description', '')[:500]}",
             )
         return signin_failed(self.request, error or SignInError("unknown", "The sign-in did not complete."))
-
-
-def signin_failed(request, error: SignInError):
-    return render(request, "sso/failed.html", {"error": error}, status=400)

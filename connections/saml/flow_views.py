@@ -19,11 +19,11 @@ from saml2.client import Saml2Client
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from connections.connection import Connection, Kind
-from connections.oidc.flow_views import signin_failed
 from connections.saml import verify
 from connections.saml.peek import Unreadable, peek
 from connections.saml.sp_config import sp_config
 from connections.signin import SignInError, check_connection_usable
+from connections.signin_pages import signin_failed, signin_succeeded
 
 PENDING_SESSION_KEY = "kloudsso_saml_requests"
 STASH_SECONDS = 300
@@ -57,9 +57,8 @@ def acs(request):
     try:
         peek(saml_response)  # only well-formed SAML responses of sane size take space in the shared cache
     except Unreadable:
-        return signin_failed(
-            request, SignInError("saml_unreadable", "No readable sign-in answer was received. Start again.")
-        )
+        error = SignInError("saml_unreadable", "No readable sign-in answer was received. Start again.")
+        return signin_failed(request, error, record=False)  # anonymous junk: no row per POST
     key = secrets.token_urlsafe(32)
     cache.set(
         f"saml-stash:{key}",
@@ -93,6 +92,7 @@ def finish(request, key):
         error = getattr(request, "kloudsso_signin_error", None)
         return signin_failed(request, error or SignInError("not_authorized", "The sign-in was refused."))
     auth.login(request, user)
+    signin_succeeded(request, verified.connection)
     return redirect("org_home", org_slug=verified.connection.organization.slug)
 
 
@@ -108,8 +108,11 @@ def _verify(request, saml_response: str) -> "verify.Verified":
     except Unreadable:
         raise SignInError("saml_unreadable", "The sign-in answer could not be read. Start again.") from None
     route = _route(request, seen)
+    request.kloudsso_connection = route.connection
     check_connection_usable(route.connection)
-    return verify.verify_response(route.connection, saml_response, seen, request_id=route.request_id)
+    verified = verify.verify_response(route.connection, saml_response, seen, request_id=route.request_id)
+    request.kloudsso_received = {"NameID": verified.session_info["name_id"].text, **verified.attributes}
+    return verified
 
 
 def _route(request, seen) -> _Route:

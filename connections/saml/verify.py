@@ -62,7 +62,7 @@ def _precheck(connection, seen, entity_id: str) -> None:
     acs = saml_acs_url()
     if seen.status and seen.status != SUCCESS:
         raise SignInError(
-            "idp_error",
+            "saml_idp_status",
             "Your identity provider did not sign you in. Ask your admin if this keeps happening.",
             f"The IdP answered {seen.status}: {seen.status_message}".strip(),
         )
@@ -95,7 +95,7 @@ def _parse(client, saml_response: str, outstanding: dict):
         response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding)
     except (SignatureError, SigverError, IncorrectlySigned, MissingKey):
         raise SignInError(
-            "bad_signature", _PERSON, "The response is unsigned or not signed by a certificate of this connection."
+            "saml_bad_signature", _PERSON, "The response is unsigned or not signed by a certificate of this connection."
         ) from None
     except ResponseLifetimeExceed:
         raise SignInError("response_expired", _PERSON, "The assertion has expired (check the clocks).") from None
@@ -106,7 +106,7 @@ def _parse(client, saml_response: str, outstanding: dict):
     except UnsolicitedResponse:
         raise SignInError("unsolicited_response", _PERSON, "The response answers no request of this browser.") from None
     except StatusError as exc:
-        raise SignInError("idp_error", _PERSON, f"The IdP answered with an error: {exc}") from None
+        raise SignInError("saml_idp_status", _PERSON, f"The IdP answered with an error: {exc}") from None
     except (SAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SignInError("saml_invalid", _PERSON, f"The response is not valid: {exc}") from None
     except Exception as exc:  # noqa: BLE001 -- pysaml2 raises bare Exception for unmet conditions (audience)

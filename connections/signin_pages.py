@@ -1,0 +1,40 @@
+"""How a sign-in ends for the person: a page with a reference, and an event for the owners either way."""
+
+from django.shortcuts import render
+
+from connections import event_log
+from connections.events import Outcome
+from connections.signin import SignInError
+
+LOGIN_EMAIL_SESSION_KEY = "kloudsso_login_email"
+
+
+def signin_failed(request, error: SignInError, *, org=None, record: bool = True):
+    """The failure page. record=False for anonymous junk that belongs to no organization (no row per junk POST)."""
+    if not record:
+        return render(request, "sso/failed.html", {"error": error, "reference": ""}, status=400)
+    connection = getattr(request, "kloudsso_connection", None)
+    event = event_log.record_failure(
+        request,
+        error,
+        connection=connection,
+        org=org,
+        email=_email_given(request),
+        received=getattr(request, "kloudsso_received", None),
+    )
+    return render(request, "sso/failed.html", {"error": error, "reference": event.reference}, status=400)
+
+
+def signin_succeeded(request, connection) -> None:
+    event_log.record(
+        request,
+        outcome=Outcome.SUCCESS,
+        connection=connection,
+        email=_email_given(request) or getattr(request.user, "email", ""),
+        received=getattr(request, "kloudsso_received", None),
+    )
+
+
+def _email_given(request) -> str:
+    session = getattr(request, "session", None)
+    return session.get(LOGIN_EMAIL_SESSION_KEY, "") if session is not None else ""
