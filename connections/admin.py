@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from connections.models import Connection, SAMLCertificate, ServiceProvider, SSOIdentity
+from connections.models import Connection, SAMLCertificate, ServiceProvider, SignInEvent, SSOIdentity
 from connections.selectors import certificate_expiry
 
 SECRET_MASK = "•••••••• (stored encrypted; never shown)"
@@ -152,3 +152,19 @@ class SSOIdentityAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # identities are created by sign-ins
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "organization", "connection", "email", "outcome", "code", "reference"]
+    list_filter = ["outcome", "code", "organization__plan"]
+    search_fields = ["email", "reference", "organization__name", "organization__slug"]
+    list_select_related = ["organization", "connection"]
+    readonly_fields = [f.name for f in SignInEvent._meta.fields]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

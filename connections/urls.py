@@ -1,6 +1,6 @@
 from django.urls import path
 
-from connections import views
+from connections import events_views, views
 from connections.oidc import views as oidc_views
 from connections.saml import views as saml_views
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("add/oidc/", oidc_views.add, name="add_oidc"),
     path("add/saml/", saml_views.add, name="add_saml"),
     path("sp-metadata.xml", views.sp_metadata_download, name="sp_metadata"),
+    path("sign-in-events/", events_views.event_list, name="events"),
+    path("sign-in-events/<uuid:public_id>/", events_views.event_detail, name="event"),
+    path("troubleshooting/", events_views.troubleshooting, name="troubleshooting"),
     path("<uuid:public_id>/edit/", views.edit, name="edit"),
     path("<uuid:public_id>/toggle/", views.toggle, name="toggle"),
     path("<uuid:public_id>/delete/", views.delete, name="delete"),

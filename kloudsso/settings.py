@@ -75,6 +75,7 @@ for _entry in DNS_NAMESERVERS:
         raise ImproperlyConfigured(f"DNS_NAMESERVERS: {_exc}.") from None
 DNS_TIMEOUT_SECONDS = env.float("DNS_TIMEOUT_SECONDS", default=5.0)
 DOMAIN_REVERIFY_GRACE_DAYS = env.int("DOMAIN_REVERIFY_GRACE_DAYS", default=7)
+SIGNIN_EVENT_RETENTION_DAYS = env.int("SIGNIN_EVENT_RETENTION_DAYS", default=90)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
