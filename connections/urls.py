@@ -16,5 +16,6 @@ urlpatterns = [
     path("troubleshooting/", events_views.troubleshooting, name="troubleshooting"),
     path("<uuid:public_id>/edit/", views.edit, name="edit"),
     path("<uuid:public_id>/toggle/", views.toggle, name="toggle"),
+    path("<uuid:public_id>/test/", views.test_connection, name="test"),
     path("<uuid:public_id>/delete/", views.delete, name="delete"),
 ]

@@ -5,7 +5,9 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
 from connections.connection import Kind
+from connections.oidc import flow_views as oidc_flow
 from connections.oidc import views as oidc_views
+from connections.saml import flow_views as saml_flow
 from connections.saml import views as saml_views
 from connections.selectors import certificate_expiry, connection_get, connection_list, connection_warnings
 from connections.service_provider import ServiceProvider
@@ -47,6 +49,18 @@ def toggle(request, public_id):
     state = "enabled" if connection.enabled else "disabled"
     messages.success(request, f"Connection {connection.display_name!r} {state}.")
     return redirect("connections:list", org_slug=request.org.slug)
+
+
+@sso_manager_required
+def test_connection(request, public_id):
+    """Start a test sign-in through this connection: it ends on a report, signs no one in, creates nothing."""
+    connection = connection_get(org=request.org, public_id=public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if connection.kind == Kind.OIDC:
+        request.kloudsso_test_start = True
+        return oidc_flow.StartView.as_view()(request, connection=connection)
+    return saml_flow.start(request, connection, test=True)
 
 
 @sso_manager_required

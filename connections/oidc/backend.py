@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from connections import test_signin
 from connections.guarded_http import FetchError, post_form
 from connections.oidc import state
-from connections.oidc.id_token import email_from_claims, identity_subject, validate_id_token
+from connections.oidc.id_token import email_from_claims, email_source, identity_subject, validate_id_token
 from connections.signin import SignInError, Vouched, check_connection_usable, complete_sign_in
 from connections.sp import oidc_redirect_uri
 
@@ -32,6 +33,9 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             return None
         self.request = request
         request.kloudsso_connection = connection
+        if test_signin.take(request, request.GET["state"]):
+            self._test(request, connection, nonce, code_verifier)
+            return None  # a test signs no one in
         try:
             check_connection_usable(connection)
             tokens = self.get_token(self._token_payload(connection, request.GET["code"], code_verifier))
@@ -42,6 +46,19 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
         except SignInError as exc:
             request.kloudsso_signin_error = exc
             return None
+
+    def _test(self, request, connection, nonce, code_verifier) -> None:
+        """Everything up to the sign-in itself; the callback view turns request.kloudsso_test into a report."""
+        try:
+            check_connection_usable(connection)
+            tokens = self.get_token(self._token_payload(connection, request.GET["code"], code_verifier))
+            claims = self.verify_token(tokens.get("id_token"), nonce=nonce, oidc=connection.oidc)
+        except SignInError as exc:
+            request.kloudsso_test = {"vouched": None, "error": exc, "email_source": ""}
+            return
+        request.kloudsso_received = claims
+        vouched = Vouched(connection, identity_subject(claims), email_from_claims(claims), claims)
+        request.kloudsso_test = {"vouched": vouched, "error": None, "email_source": email_source(claims)}
 
     @sensitive_variables("payload")
     def _token_payload(self, connection, code: str, code_verifier: str | None) -> dict:

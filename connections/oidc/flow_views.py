@@ -7,6 +7,7 @@ from django.views.generic import View
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from connections import test_signin
 from connections.oidc import state
 from connections.signin import SignInError
 from connections.signin_pages import LOGIN_EMAIL_SESSION_KEY, signin_failed, signin_succeeded
@@ -40,6 +41,8 @@ class StartView(OIDCAuthenticationRequestView):
         response = self.get(request)  # the library's request builder
         sent_state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
         state.remember(request, sent_state, connection)
+        if getattr(request, "kloudsso_test_start", False):
+            test_signin.mark(request, sent_state)
         return response
 
     def get_extra_params(self, request):
@@ -83,6 +86,16 @@ class CallbackView(OIDCAuthenticationCallbackView):
         return resolve_url("org_home", org_slug=connection.organization.slug)
 
     def login_failure(self):
+        test = getattr(self.request, "kloudsso_test", None)
+        if test is not None:
+            return test_signin.report(
+                self.request,
+                self.request.kloudsso_connection,
+                vouched=test["vouched"],
+                received=getattr(self.request, "kloudsso_received", None),
+                email_source=test["email_source"],
+                error=test["error"],
+            )
         error = getattr(self.request, "kloudsso_signin_error", None)
         if error is None and self.request.GET.get("error"):
             code = "".join(ch for ch in self.request.GET["error"] if ch.isalnum() or ch in "_-.")[:60]

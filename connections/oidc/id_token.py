@@ -102,3 +102,13 @@ def email_from_claims(claims: dict) -> str | None:
                 continue
             return value
     return None
+
+
+def email_source(claims: dict) -> str:
+    """Which claim gave the email, or which were looked for: for the Test connection report."""
+    email = email_from_claims(claims)
+    for name in ("email", "preferred_username", "upn"):
+        if email is not None and claims.get(name) == email:
+            return f"the {name} claim"
+    looked = "email" + (", preferred_username, upn" if claims.get("tid") else "")
+    return f"looked for: {looked}; received claims: {', '.join(sorted(claims))}"

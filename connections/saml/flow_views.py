@@ -18,11 +18,12 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+from connections import test_signin
 from connections.connection import Connection, Kind
 from connections.saml import verify
 from connections.saml.peek import Unreadable, peek
 from connections.saml.sp_config import sp_config
-from connections.signin import SignInError, check_connection_usable
+from connections.signin import SignInError, Vouched, check_connection_usable
 from connections.signin_pages import signin_failed, signin_succeeded
 
 PENDING_SESSION_KEY = "kloudsso_saml_requests"
@@ -30,7 +31,7 @@ STASH_SECONDS = 300
 MAX_PENDING = 10
 
 
-def start(request, connection: Connection):
+def start(request, connection: Connection, *, test: bool = False):
     saml = connection.saml
     client = Saml2Client(sp_config(connection))
     binding = BINDING_HTTP_REDIRECT if saml.sso_redirect_url else BINDING_HTTP_POST
@@ -45,6 +46,8 @@ def start(request, connection: Connection):
     pending = request.session.get(PENDING_SESSION_KEY, {})
     pending[request_id] = str(connection.public_id)
     request.session[PENDING_SESSION_KEY] = dict(list(pending.items())[-MAX_PENDING:])
+    if test:
+        test_signin.mark(request, request_id)
     if binding == BINDING_HTTP_REDIRECT:
         return HttpResponseRedirect(dict(info["headers"])["Location"])
     return HttpResponse(info["data"])  # pysaml2's auto-submitting form
@@ -77,9 +80,25 @@ def finish(request, key):
             request, SignInError("saml_stash_expired", "This sign-in took too long or was already used. Start again.")
         )
     try:
-        verified = _verify(request, stash["response"])
+        seen = _peek(stash["response"])
+        route = _route(request, seen)
     except SignInError as exc:
         return signin_failed(request, exc)
+    connection = request.kloudsso_connection = route.connection
+    testing = bool(route.request_id) and test_signin.take(request, route.request_id)
+    try:
+        check_connection_usable(connection)
+        verified = verify.verify_response(connection, stash["response"], seen, request_id=route.request_id)
+    except SignInError as exc:
+        if testing:
+            return test_signin.report(request, connection, vouched=None, received=None, email_source="", error=exc)
+        return signin_failed(request, exc)
+    received = request.kloudsso_received = {"NameID": verified.session_info["name_id"].text, **verified.attributes}
+    if testing:
+        vouched = Vouched(connection, verified.subject, verified.email, verified.attributes)
+        return test_signin.report(
+            request, connection, vouched=vouched, received=received, email_source=verified.email_source
+        )
     request.kloudsso_saml = verified
     user = auth.authenticate(
         request=request,
@@ -90,29 +109,23 @@ def finish(request, key):
     )
     if user is None:
         error = getattr(request, "kloudsso_signin_error", None)
-        return signin_failed(request, error or SignInError("not_authorized", "The sign-in was refused."))
+        return signin_failed(request, error or SignInError("not_authorized"))
     auth.login(request, user)
-    signin_succeeded(request, verified.connection)
-    return redirect("org_home", org_slug=verified.connection.organization.slug)
+    signin_succeeded(request, connection)
+    return redirect("org_home", org_slug=connection.organization.slug)
+
+
+def _peek(saml_response: str):
+    try:
+        return peek(saml_response)
+    except Unreadable:
+        raise SignInError("saml_unreadable", "The sign-in answer could not be read. Start again.") from None
 
 
 @dataclass
 class _Route:
     connection: Connection
     request_id: str
-
-
-def _verify(request, saml_response: str) -> "verify.Verified":
-    try:
-        seen = peek(saml_response)
-    except Unreadable:
-        raise SignInError("saml_unreadable", "The sign-in answer could not be read. Start again.") from None
-    route = _route(request, seen)
-    request.kloudsso_connection = route.connection
-    check_connection_usable(route.connection)
-    verified = verify.verify_response(route.connection, saml_response, seen, request_id=route.request_id)
-    request.kloudsso_received = {"NameID": verified.session_info["name_id"].text, **verified.attributes}
-    return verified
 
 
 def _route(request, seen) -> _Route:

@@ -43,12 +43,14 @@ def subject_of(name_id, attributes: dict, *, email: str | None) -> str:
     return f"{kind}:{name_id.text.strip()}"
 
 
-def email_of(name_id, attributes: dict, *, email_attribute: str) -> str | None:
-    """The NameID when it is an email, else the connection's Email attribute, else the well-known ones."""
+def email_of(name_id, attributes: dict, *, email_attribute: str) -> tuple[str | None, str]:
+    """The NameID when it is an email, else the connection's Email attribute, else the well-known ones; with where
+    it came from, or what was looked for."""
     if name_id is not None and _is_email(name_id.text):  # whatever its declared format
-        return name_id.text.strip()
-    for name in ((email_attribute,) if email_attribute else ()) + WELL_KNOWN_EMAIL_ATTRIBUTES:
+        return name_id.text.strip(), "the NameID"
+    names = ((email_attribute,) if email_attribute else ()) + WELL_KNOWN_EMAIL_ATTRIBUTES
+    for name in names:
         value = _first(attributes, name)
         if _is_email(value):
-            return value
-    return None
+            return value, f"the {name} attribute"
+    return None, "looked for: an email NameID, then the attributes " + ", ".join(names)

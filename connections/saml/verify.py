@@ -30,6 +30,7 @@ class Verified:
     connection: object
     subject: str
     email: str | None
+    email_source: str
     attributes: dict
     session_info: dict
     assertion_info: dict
@@ -46,11 +47,12 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
     _refuse_replay(connection, assertion)
     attributes = response.ava or {}
     name_id = response.name_id
-    email = email_of(name_id, attributes, email_attribute=connection.saml.email_attribute)
+    email, source = email_of(name_id, attributes, email_attribute=connection.saml.email_attribute)
     return Verified(
         connection=connection,
         subject=subject_of(name_id, attributes, email=email),
         email=email,
+        email_source=source,
         attributes=attributes,
         session_info=response.session_info(),
         assertion_info={"assertion_id": assertion.id},
