@@ -2,6 +2,7 @@
 # Install the Debian packages KloudSSO needs beyond Python, when they are missing:
 #   xmlsec1        pysaml2 checks and makes XML signatures with it (SAML sign-in)
 #   simplesamlphp  the real SAML IdP the tests sign in against (with "test"), with php-cli and php-xml
+#   chromium       the browser the browser tests drive (with "test"); Playwright never downloads one
 # As root it installs them with apt-get; otherwise it says what to install and goes on.
 set -euo pipefail
 need=()
@@ -10,6 +11,7 @@ if [ "${1:-}" = "test" ]; then
   [ -d /usr/share/simplesamlphp ] || need+=(simplesamlphp)
   command -v php >/dev/null 2>&1 || need+=(php-cli)
   php -m 2>/dev/null | grep -qix dom || need+=(php-xml)  # SimpleSAMLphp cannot run without DOM and SimpleXML
+  [ -x /usr/bin/chromium ] || need+=(chromium)  # the browser tests drive Debian's Chromium with Playwright
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
