@@ -88,11 +88,10 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
         if result.status != 200 or not isinstance(body, dict):
             error = body.get("error", "") if isinstance(body, dict) else ""
             description = body.get("error_description", "") if isinstance(body, dict) else ""
-            raise SignInError(
-                "token_error",
-                _PERSON,
-                f"The token endpoint answered HTTP {result.status}: {error} {description}".strip(),
-            )
+            detail = f"The token endpoint answered HTTP {result.status}: {error} {description}".strip()
+            # An IdP may echo what it received; the secret must not reach the events or any page.
+            detail = detail.replace(payload["client_secret"], "********")[:1000]
+            raise SignInError("token_error", _PERSON, detail)
         return body
 
     def verify_token(self, token, **kwargs):
