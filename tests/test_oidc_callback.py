@@ -59,6 +59,11 @@ def test_a_token_endpoint_error_is_reported(client, connection, http_server):
     assert response.status_code == 400
     assert "<code>token_error</code>" in response.content.decode()
     assert "_auth_user_id" not in client.session
+    sent = http_server.httpd.bodies[-1].decode()
+    assert "code_verifier=" in sent and "grant_type=authorization_code" in sent  # PKCE, client_secret_post
+    from connections.events import SignInEvent
+
+    assert "AADSTS7000215: Invalid client secret provided." in SignInEvent.objects.get().detail
 
 
 def test_a_free_plan_stops_the_start(client, connection, acme):

@@ -38,6 +38,11 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.server.bodies.append(self.rfile.read(length))
+        self.do_GET()
+
     def log_message(self, *args):
         pass
 
@@ -48,6 +53,7 @@ class LocalServer:
         self.httpd.daemon_threads = True
         self.httpd.routes = {}
         self.httpd.requests = []
+        self.httpd.bodies = []
         self.scheme = "http"
         if tls:
             self.scheme = "https"
