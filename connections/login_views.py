@@ -29,9 +29,9 @@ def sso_login(request):
         email = form.cleaned_data["email"].lower()
         domain = verified_domain_for_email(email)
         if domain is None:
-            form.add_error("email", NOT_FOUND.format(domain=email.rpartition("@")[2]))
+            form.add_error("email", NOT_FOUND.format(domain=email.rpartition("@")[2]))  # unknown_domain
         elif not domain.organization.has_sso:
-            form.add_error("email", "Single sign-on is not available for your organization. Ask your admin.")
+            return signin_failed(request, SignInError("plan_not_paid"), org=domain.organization)
         else:
             connections = list(
                 Connection.objects.filter(organization=domain.organization, enabled=True)
@@ -39,7 +39,8 @@ def sso_login(request):
                 .order_by("display_name")
             )
             if not connections:
-                form.add_error("email", "Your organization has not set up single sign-on yet. Ask your admin.")
+                request.session[LOGIN_EMAIL_SESSION_KEY] = email
+                return signin_failed(request, SignInError("no_connection"), org=domain.organization)
             else:
                 request.session[LOGIN_EMAIL_SESSION_KEY] = email
                 if len(connections) == 1:

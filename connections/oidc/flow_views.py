@@ -69,8 +69,8 @@ class CallbackView(OIDCAuthenticationCallbackView):
                     "The callback's state is not one this browser's session started (cookies, or a stale tab).",
                 ),
             )
-        if request.GET.get("error"):
-            state.take(request, returned_state or "")
+        if "code" not in request.GET:  # the IdP's error, or nothing: the flow ends here, the backend never runs
+            request.kloudsso_connection = state.take(request, returned_state)
         return super().get(request)
 
     def login_success(self):
