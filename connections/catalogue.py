@@ -142,6 +142,33 @@ ENTRIES = [
         "oidc",
     ),
     Entry(
+        "invalid_client",
+        "Invalid client ID or secret",
+        "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
+        "The token endpoint refused the client: a wrong Client ID or client secret (Entra: AADSTS7000215, an "
+        "invalid secret; often the Secret ID was pasted instead of its Value). The IdP's answer is quoted.",
+        "Create a new client secret under Certificates & secrets, and paste its Value (not its Secret ID) into the "
+        "connection's Client secret.",
+        "oidc",
+    ),
+    Entry(
+        "client_secret_expired",
+        "Client secret expired",
+        "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
+        "The client secret has expired (Entra: AADSTS7000222). The IdP's answer is quoted.",
+        "Create a new client secret under Certificates & secrets, paste its Value into the connection, and note "
+        "its expiry date.",
+        "oidc",
+    ),
+    Entry(
+        "redirect_uri_mismatch",
+        "Redirect URI not registered",
+        "Your identity provider could not complete the sign-in. Ask your admin.",
+        "The IdP does not accept this site's redirect URI (Entra: AADSTS50011). The IdP's answer is quoted.",
+        "Register {redirect_uri} as a Web redirect URI in the app registration (Authentication).",
+        "oidc",
+    ),
+    Entry(
         "token_endpoint_unreachable",
         "Token endpoint unreachable",
         "Your identity provider could not complete the sign-in. Try again, or ask your admin.",

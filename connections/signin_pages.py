@@ -1,6 +1,7 @@
 """How a sign-in ends for the person: a page with a reference, and an event for the owners either way."""
 
 from django.shortcuts import render
+from django.urls import reverse
 
 from connections import event_log
 from connections.events import Outcome
@@ -22,7 +23,12 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
         email=_email_given(request),
         received=getattr(request, "kloudsso_received", None),
     )
-    return render(request, "sso/failed.html", {"error": error, "reference": event.reference}, status=400)
+    org = org or (connection.organization if connection else None)
+    troubleshooting = (
+        reverse("connections:troubleshooting", kwargs={"org_slug": org.slug}) + f"#{error.code}" if org else ""
+    )
+    context = {"error": error, "reference": event.reference, "troubleshooting_url": troubleshooting}
+    return render(request, "sso/failed.html", context, status=400)
 
 
 def signin_succeeded(request, connection) -> None:

@@ -132,3 +132,51 @@ def test_unknown_domain_at_the_prompt_tells_a_stranger_nothing_more(client, db):
     page = client.post("/sso/login", {"email": "ada@nowhere.test"}).content.decode()
     assert "We could not find single sign-on for nowhere.test" in page
     assert not SignInEvent.objects.exists()  # strangers' typing is not recorded
+
+
+@pytest.mark.parametrize(
+    ("status", "answer", "code"),
+    [
+        (
+            401,
+            {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."},
+            "invalid_client",
+        ),
+        (
+            401,
+            {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000222: The provided client secret keys are expired.",
+            },
+            "client_secret_expired",
+        ),
+        (
+            400,
+            {"error": "invalid_grant", "error_description": "AADSTS50011: The redirect URI specified does not match."},
+            "redirect_uri_mismatch",
+        ),
+        (400, {"error": "invalid_grant", "error_description": "AADSTS70008: The code has expired."}, "token_error"),
+    ],
+)
+def test_token_endpoint_refusals_are_told_apart(client, acme, http_server, status, answer, code):
+    import json
+
+    Domain.objects.create(organization=acme, name="acme.test", status="verified")
+    entra = oidc_connection(acme, issuer=http_server.url("/t/v2.0"))
+    http_server.serve("/t/v2.0/oauth2/v2.0/token", json.dumps(answer), status=status)
+    landed = client.get("/sso/oidc", {"code": "c", "state": oidc_state(client, entra)})
+    shown(landed, code, org=acme)
+    assert answer["error_description"] in SignInEvent.objects.get().detail  # quoted for the owner
+
+
+def test_a_redirect_uri_error_at_the_authorize_step(client, oidc, acme):
+    landed = client.get(
+        "/sso/oidc",
+        {
+            "error": "invalid_request",
+            "error_description": "AADSTS50011: redirect URI mismatch",
+            "state": oidc_state(client, oidc),
+        },
+    )
+    page = shown(landed, "redirect_uri_mismatch", org=acme)
+    assert "/orgs/acme/connections/troubleshooting/#redirect_uri_mismatch" in page  # for the admins

@@ -57,7 +57,7 @@ def test_a_token_endpoint_error_is_reported(client, connection, http_server):
     params = start(client, connection)
     response = client.get("/sso/oidc", {"code": "abc", "state": params["state"]})
     assert response.status_code == 400
-    assert "<code>token_error</code>" in response.content.decode()
+    assert "<code>invalid_client</code>" in response.content.decode()
     assert "_auth_user_id" not in client.session
     sent = http_server.httpd.bodies[-1].decode()
     assert "code_verifier=" in sent and "grant_type=authorization_code" in sent  # PKCE, client_secret_post

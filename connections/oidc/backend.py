@@ -91,8 +91,19 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             detail = f"The token endpoint answered HTTP {result.status}: {error} {description}".strip()
             # An IdP may echo what it received; the secret must not reach the events or any page.
             detail = detail.replace(payload["client_secret"], "********")[:1000]
-            raise SignInError("token_error", _PERSON, detail)
+            raise SignInError(_token_error_code(error, description), _PERSON, detail)
         return body
 
     def verify_token(self, token, **kwargs):
         return validate_id_token(token, oidc=kwargs["oidc"], nonce=kwargs.get("nonce"))
+
+
+def _token_error_code(error: str, description: str) -> str:
+    """The catalogue entry for a token endpoint refusal (RFC 6749 §5.2 error, Entra's AADSTS codes)."""
+    if "AADSTS7000222" in description:
+        return "client_secret_expired"
+    if error == "invalid_client" or "AADSTS7000215" in description:
+        return "invalid_client"
+    if "AADSTS50011" in description or "redirect_uri" in description:
+        return "redirect_uri_mismatch"
+    return "token_error"

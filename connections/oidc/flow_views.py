@@ -99,8 +99,9 @@ class CallbackView(OIDCAuthenticationCallbackView):
         error = getattr(self.request, "kloudsso_signin_error", None)
         if error is None and self.request.GET.get("error"):
             code = "".join(ch for ch in self.request.GET["error"] if ch.isalnum() or ch in "_-.")[:60]
+            description = self.request.GET.get("error_description", "")
             error = SignInError(
-                "idp_error",
+                "redirect_uri_mismatch" if "AADSTS50011" in description else "idp_error",
                 f"Your identity provider did not sign you in ({code}). Ask your admin if this keeps happening.",
                 f"{code}: {self.request.GET.get('error_description', '')[:500]}",
             )
