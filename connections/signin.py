@@ -45,6 +45,7 @@ class Vouched:
     subject: str
     email: str | None
     claims: dict = field(default_factory=dict)
+    email_note: str = ""  # where the email came from, or what was looked for
 
 
 def check_connection_usable(connection: Connection) -> None:
@@ -84,7 +85,8 @@ def _complete(vouched: Vouched):
         raise SignInError(
             "no_email",
             "Your identity provider did not send your email address, so we cannot sign you in. Ask your admin.",
-            "No usable email in the IdP's answer.",
+            f"No usable email in the IdP's answer ({vouched.email_note or 'nothing found'}). Received: "
+            f"{', '.join(sorted(map(str, vouched.claims))) or 'nothing'}.",
         )
     if len(email) > MAX_EMAIL_LENGTH or len(vouched.subject) > MAX_SUBJECT_LENGTH:
         raise SignInError("bad_identity", "Your identity provider sent an identity we cannot use. Ask your admin.")

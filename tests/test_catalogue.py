@@ -180,3 +180,31 @@ def test_a_redirect_uri_error_at_the_authorize_step(client, oidc, acme):
     )
     page = shown(landed, "redirect_uri_mismatch", org=acme)
     assert "/orgs/acme/connections/troubleshooting/#redirect_uri_mismatch" in page  # for the admins
+
+
+def test_no_email_lists_what_was_received_and_looked_for(client, connection, idp, sp, acme):  # noqa: F811
+    from saml2.saml import NAMEID_FORMAT_PERSISTENT
+
+    response = idp.response(
+        in_response_to=start(client, connection),
+        destination=saml_acs_url(),
+        audience=sp.entity_id,
+        name_id="opaque",
+        name_id_format=NAMEID_FORMAT_PERSISTENT,
+        attributes={"displayName": ["Ada"]},
+    )
+    shown(post(client, response), "no_email", org=acme)
+    detail = SignInEvent.objects.get().detail
+    assert "looked for: an email NameID" in detail and "emailaddress" in detail and "displayName" in detail
+
+
+def test_a_bad_signature_lists_the_certificates_on_file(client, connection, sp, acme, tmp_path):  # noqa: F811
+    from connections.sp import sp_metadata_xml
+    from tests.support.saml_craft import CraftingIdP
+
+    impostor = CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(sp), stem="impostor")
+    response = impostor.response(
+        in_response_to=start(client, connection), destination=saml_acs_url(), audience=sp.entity_id
+    )
+    shown(post(client, response), "saml_bad_signature", org=acme)
+    assert "On file: CN=idp (SHA-256" in SignInEvent.objects.get().detail

@@ -167,3 +167,10 @@ def test_the_email_comes_from_email_then_preferred_username_then_upn(claims, ema
 def test_the_identity_is_tid_and_oid_for_entra_and_iss_and_sub_otherwise():
     assert identity_subject({"tid": "t", "oid": "o", "iss": "i", "sub": "s"}) == "entra:t:o"
     assert identity_subject({"iss": "https://idp.example", "sub": "s"}) == "https://idp.example|s"
+
+
+def test_issuer_and_audience_errors_name_both_values(idp, keys):
+    error = refused(idp, token(idp, keys, iss="https://login.microsoftonline.com/{tenantid}/v2.0"))
+    assert "{tenantid}" in error.detail and idp.oidc.issuer in error.detail
+    error = refused(idp, token(idp, keys, aud="other-app"))
+    assert "'other-app'" in error.detail and CLIENT_ID in error.detail

@@ -41,7 +41,9 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             tokens = self.get_token(self._token_payload(connection, request.GET["code"], code_verifier))
             claims = self.verify_token(tokens.get("id_token"), nonce=nonce, oidc=connection.oidc)
             request.kloudsso_received = claims
-            vouched = Vouched(connection, identity_subject(claims), email_from_claims(claims), claims)
+            vouched = Vouched(
+                connection, identity_subject(claims), email_from_claims(claims), claims, email_source(claims)
+            )
             return complete_sign_in(vouched)
         except SignInError as exc:
             request.kloudsso_signin_error = exc
@@ -57,7 +59,7 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             request.kloudsso_test = {"vouched": None, "error": exc, "email_source": ""}
             return
         request.kloudsso_received = claims
-        vouched = Vouched(connection, identity_subject(claims), email_from_claims(claims), claims)
+        vouched = Vouched(connection, identity_subject(claims), email_from_claims(claims), claims, email_source(claims))
         request.kloudsso_test = {"vouched": vouched, "error": None, "email_source": email_source(claims)}
 
     @sensitive_variables("payload")

@@ -57,9 +57,11 @@ def _decode(token, key, alg, oidc) -> dict:
     except jwt.ImmatureSignatureError:
         detail, code = "The ID token is not valid yet (check the server clocks).", "token_not_yet_valid"
     except jwt.InvalidAudienceError:
-        detail, code = f"The ID token's aud is not the Client ID {oidc.client_id}.", "aud_mismatch"
+        received = _unverified(token).get("aud")
+        detail, code = f"The ID token's aud is {received!r}; the Client ID is {oidc.client_id!r}.", "aud_mismatch"
     except jwt.InvalidIssuerError:
-        detail, code = f"The ID token's iss is not {oidc.issuer}.", "issuer_mismatch"
+        received = _unverified(token).get("iss")
+        detail, code = f"The ID token's iss is {received!r}; the connection expects {oidc.issuer!r}.", "issuer_mismatch"
     except jwt.InvalidSignatureError:
         detail, code = "The ID token's signature does not match the IdP's key.", "bad_signature"
     except jwt.MissingRequiredClaimError as exc:
@@ -67,6 +69,14 @@ def _decode(token, key, alg, oidc) -> dict:
     except jwt.InvalidTokenError as exc:
         detail, code = f"The ID token is invalid: {exc}", "bad_token"
     raise SignInError(code, _PERSON, detail)
+
+
+def _unverified(token: str) -> dict:
+    """The claims as sent, only to name received values in an error about them."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return {}
 
 
 def _check_azp(claims: dict, client_id: str) -> None:

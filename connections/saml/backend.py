@@ -24,7 +24,10 @@ class ConnectionSAMLBackend(Saml2Backend):
         request = self._request
         verified = request.kloudsso_saml
         try:
-            user = complete_sign_in(Vouched(verified.connection, verified.subject, verified.email, verified.attributes))
+            vouched = Vouched(
+                verified.connection, verified.subject, verified.email, verified.attributes, verified.email_source
+            )
+            user = complete_sign_in(vouched)
         except SignInError as exc:
             request.kloudsso_signin_error = exc
             return None, False

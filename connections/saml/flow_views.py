@@ -95,7 +95,7 @@ def finish(request, key):
         return signin_failed(request, exc)
     received = request.kloudsso_received = {"NameID": verified.session_info["name_id"].text, **verified.attributes}
     if testing:
-        vouched = Vouched(connection, verified.subject, verified.email, verified.attributes)
+        vouched = Vouched(connection, verified.subject, verified.email, verified.attributes, verified.email_source)
         return test_signin.report(
             request, connection, vouched=vouched, received=received, email_source=verified.email_source
         )

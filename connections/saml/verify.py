@@ -41,7 +41,7 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
     _precheck(connection, seen, sp.entity_id)
     client = Saml2Client(sp_config(connection, sp=sp))
     outstanding = {request_id: "/"} if request_id else {}
-    response = _parse(client, saml_response, outstanding)
+    response = _parse(client, saml_response, outstanding, connection)
     assertion = response.assertion
     _check_recipient(assertion)
     _refuse_replay(connection, assertion)
@@ -92,12 +92,18 @@ def _epoch(saml_time: str) -> float:
         raise SignInError("saml_invalid", _PERSON, f"The response holds an unreadable time {saml_time!r}.") from None
 
 
-def _parse(client, saml_response: str, outstanding: dict):
+def _parse(client, saml_response: str, outstanding: dict, connection):
     try:
         response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding)
     except (SignatureError, SigverError, IncorrectlySigned, MissingKey):
+        on_file = "; ".join(
+            f"{c.subject} (SHA-256 {c.sha256_fingerprint[:23]}…, expires {c.not_after:%Y-%m-%d})"
+            for c in connection.saml.certificates.all()
+        )
         raise SignInError(
-            "saml_bad_signature", _PERSON, "The response is unsigned or not signed by a certificate of this connection."
+            "saml_bad_signature",
+            _PERSON,
+            f"The response is unsigned or not signed by a certificate of this connection. On file: {on_file}.",
         ) from None
     except ResponseLifetimeExceed:
         raise SignInError("response_expired", _PERSON, "The assertion has expired (check the clocks).") from None
