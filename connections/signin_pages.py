@@ -6,15 +6,30 @@ from django.urls import reverse
 from connections import event_log
 from connections.events import Outcome
 from connections.signin import SignInError
+from kloudsso import rate_limit
 
 LOGIN_EMAIL_SESSION_KEY = "kloudsso_login_email"
 
 
+FAILURES_RECORDED_PER_IP = 60  # per 10 minutes: anyone can fail a sign-in, nobody may fill the table with it
+
+
 def signin_failed(request, error: SignInError, *, org=None, record: bool = True):
-    """The failure page. record=False for anonymous junk that belongs to no organization (no row per junk POST)."""
+    """The failure page, and an event for the organization's owners.
+
+    Nothing is recorded for a failure that belongs to no organization (nobody could read it), nor beyond a few
+    dozen failures per IP address and ten minutes.
+    """
+    connection = getattr(request, "kloudsso_connection", None)
+    record = (
+        record
+        and (org is not None or connection is not None)
+        and rate_limit.allow(
+            f"signin-failure:{request.META.get('REMOTE_ADDR')}", limit=FAILURES_RECORDED_PER_IP, window_seconds=600
+        )
+    )
     if not record:
         return render(request, "sso/failed.html", {"error": error, "reference": ""}, status=400)
-    connection = getattr(request, "kloudsso_connection", None)
     event = event_log.record_failure(
         request,
         error,

@@ -121,3 +121,15 @@ def test_secrets_are_redacted_from_what_was_received(secret_key):
     from connections.event_log import redact
 
     assert redact({secret_key: "s3cr3t", "email": "a@acme.test"}) == {secret_key: "[redacted]", "email": "a@acme.test"}
+
+
+def test_anonymous_failures_cannot_fill_the_events_table(client, acme):
+    from connections.signin_pages import FAILURES_RECORDED_PER_IP
+    from domains.models import Domain
+
+    Domain.objects.create(organization=acme, name="acme.test", status="verified")  # no connection: each POST fails
+    for _ in range(FAILURES_RECORDED_PER_IP + 5):
+        client.post("/sso/login", {"email": "x@acme.test"})
+    assert SignInEvent.objects.count() == FAILURES_RECORDED_PER_IP
+    client.get("/sso/oidc", {"code": "c", "state": "forged"})  # a failure that belongs to no organization
+    assert SignInEvent.objects.count() == FAILURES_RECORDED_PER_IP
