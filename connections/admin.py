@@ -168,3 +168,6 @@ class SignInEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of sign-ins is kept as it was; prune_signin_events applies the retention

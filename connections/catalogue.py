@@ -235,6 +235,14 @@ ENTRIES = [
         "email",
     ),
     Entry(
+        "account_disabled",
+        "Account deactivated",
+        "Your account is deactivated. Ask your admin.",
+        "The account this identity signs in to has been deactivated (by support, in the admin).",
+        "Ask support to reactivate the account if the person should have access.",
+        "email",
+    ),
+    Entry(
         "bad_identity",
         "Unusable identity",
         _UNVERIFIED,
@@ -357,14 +365,6 @@ ENTRIES = [
         "This sign-in took too long or was already used. Start again.",
         "More than five minutes passed between the IdP's answer and the finish step, or it was used twice.",
         "Ask the person to start again.",
-        "saml",
-    ),
-    Entry(
-        "not_authorized",
-        "Refused by the SAML backend",
-        _TRY_AGAIN,
-        "The verified issuer is not the connection's IdP.",
-        "Check the connection's IdP Entity ID.",
         "saml",
     ),
     # Any

@@ -3,21 +3,31 @@
 import re
 
 from connections.events import Outcome, SignInEvent
+from kloudsso.client_ip import client_ip
 
 SECRET_KEYS = re.compile(r"token|secret|password|signature|nonce|hash|code_verifier|assertion", re.IGNORECASE)
 MAX_VALUE_LENGTH = 300
 
 
-def redact(received: dict | None) -> dict:
+JWT_LIKE = re.compile(r"eyJ[\w-]+\.[\w-]+")
+
+
+def redact(received: dict | None, depth: int = 0) -> dict:
+    """Keys that name secrets and values that look like tokens are replaced, at every depth (distributed claims
+    nest access tokens); strings are cut short."""
     cleaned = {}
-    for key, value in (received or {}).items():
-        if SECRET_KEYS.search(str(key)):
-            cleaned[str(key)] = "[redacted]"
-        elif isinstance(value, list):
-            cleaned[str(key)] = [str(v)[:MAX_VALUE_LENGTH] for v in value[:20]]
-        else:
-            cleaned[str(key)] = str(value)[:MAX_VALUE_LENGTH]
+    for key, value in list((received or {}).items())[:100]:
+        cleaned[str(key)[:100]] = "[redacted]" if SECRET_KEYS.search(str(key)) else _clean(value, depth)
     return cleaned
+
+
+def _clean(value, depth: int):
+    if isinstance(value, dict):
+        return redact(value, depth + 1) if depth < 3 else "[…]"
+    if isinstance(value, list):
+        return [_clean(item, depth + 1) for item in value[:20]]
+    text = str(value)
+    return "[redacted]" if JWT_LIKE.search(text) else text[:MAX_VALUE_LENGTH]
 
 
 def record(request, *, outcome: str, connection=None, org=None, email: str = "", error=None, received=None):
@@ -29,7 +39,7 @@ def record(request, *, outcome: str, connection=None, org=None, email: str = "",
         code=error.code if error else "",
         detail=error.detail if error else "",
         received=redact(received),
-        ip=_client_ip(request),
+        ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
     )
 
@@ -38,8 +48,3 @@ def record_failure(request, error, *, connection=None, org=None, email="", recei
     return record(
         request, outcome=Outcome.FAILURE, connection=connection, org=org, email=email, error=error, received=received
     )
-
-
-def _client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client says unless a proxy is configured to set it.
-    return request.META.get("REMOTE_ADDR") or None

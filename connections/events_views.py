@@ -30,8 +30,9 @@ def event_list(request):
     connections = list(connection_list(org=request.org))
     form = EventFilter(request.GET or None, connections=connections)
     events = SignInEvent.objects.filter(organization=request.org).select_related("connection")
-    if form.is_valid():
-        data = form.cleaned_data
+    form.is_valid()  # invalid filters are ignored one by one, the valid ones still apply
+    data = {"outcome": "", "connection": "", "reference": "", **form.cleaned_data} if form.is_bound else {}
+    if data:
         if data["outcome"]:
             events = events.filter(outcome=data["outcome"])
         if data["connection"]:

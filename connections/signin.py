@@ -123,6 +123,8 @@ def _user_for(vouched: Vouched, org, email: str):
         user = get_user_model().objects.filter(email__iexact=email).first()
         if user is not None:
             _refuse_unsafe_link(user, vouched.connection, org, email)
+    if user is not None and not user.is_active:
+        raise SignInError("account_disabled", detail=f"The account {user.email} is deactivated.")
     if user is not None and Membership.objects.filter(user=user, organization=org).exists():
         return user
     return _provision(org, email, user)

@@ -7,6 +7,7 @@ from connections import event_log
 from connections.events import Outcome
 from connections.signin import SignInError
 from kloudsso import rate_limit
+from kloudsso.client_ip import client_ip
 
 LOGIN_EMAIL_SESSION_KEY = "kloudsso_login_email"
 
@@ -24,9 +25,7 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
     record = (
         record
         and (org is not None or connection is not None)
-        and rate_limit.allow(
-            f"signin-failure:{request.META.get('REMOTE_ADDR')}", limit=FAILURES_RECORDED_PER_IP, window_seconds=600
-        )
+        and rate_limit.allow(f"signin-failure:{client_ip(request)}", limit=FAILURES_RECORDED_PER_IP, window_seconds=600)
     )
     if not record:
         return render(request, "sso/failed.html", {"error": error, "reference": ""}, status=400)
@@ -39,21 +38,32 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
         received=getattr(request, "kloudsso_received", None),
     )
     org = org or (connection.organization if connection else None)
-    troubleshooting = (
-        reverse("connections:troubleshooting", kwargs={"org_slug": org.slug}) + f"#{error.code}" if org else ""
-    )
+    troubleshooting = _troubleshooting_url(request, org, error) if org else ""
     context = {"error": error, "reference": event.reference, "troubleshooting_url": troubleshooting}
     return render(request, "sso/failed.html", context, status=400)
 
 
 def signin_succeeded(request, connection) -> None:
+    # The verified email of the account signed in, not what was typed at the prompt.
     event_log.record(
         request,
         outcome=Outcome.SUCCESS,
         connection=connection,
-        email=_email_given(request) or getattr(request.user, "email", ""),
+        email=getattr(request.user, "email", ""),
         received=getattr(request, "kloudsso_received", None),
     )
+    request.session.pop(LOGIN_EMAIL_SESSION_KEY, None)
+
+
+def _troubleshooting_url(request, org, error) -> str:
+    """Only for the organization's own SSO managers: a stranger must not learn which organization a domain is."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    membership = user.memberships.filter(organization=org).first()
+    if membership is None or not membership.manages_sso:
+        return ""
+    return reverse("connections:troubleshooting", kwargs={"org_slug": org.slug}) + f"#{error.code}"
 
 
 def _email_given(request) -> str:

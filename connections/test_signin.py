@@ -51,6 +51,8 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
     outcome = ""
     if vouched is not None:
         existed = bool(vouched.email) and get_user_model().objects.filter(email__iexact=vouched.email).exists()
+        disabled = not connection.enabled
+        connection.enabled = True  # judged as if enabled (in memory only): the report says it is off
         try:
             with transaction.atomic():
                 user = complete_sign_in(vouched)
@@ -81,9 +83,12 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
                 _why(error) if code in _PEOPLE_CODES else "",
             )
         )
+        connection.enabled = not disabled
         if user is not None:
             how = "their existing account" if existed else "a new account would be created"
             outcome = f"{user.email} would be signed in ({how})."
+            if disabled:
+                outcome += " The connection is disabled: enable it for people to sign in."
     context = {
         "connection": connection,
         "checks": checks,

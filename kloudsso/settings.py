@@ -76,6 +76,8 @@ for _entry in DNS_NAMESERVERS:
 DNS_TIMEOUT_SECONDS = env.float("DNS_TIMEOUT_SECONDS", default=5.0)
 DOMAIN_REVERIFY_GRACE_DAYS = env.int("DOMAIN_REVERIFY_GRACE_DAYS", default=7)
 SIGNIN_EVENT_RETENTION_DAYS = env.int("SIGNIN_EVENT_RETENTION_DAYS", default=90)
+# Behind a reverse proxy: the WSGI META key of the header it sets with the client's address.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -133,3 +133,28 @@ def test_anonymous_failures_cannot_fill_the_events_table(client, acme):
     assert SignInEvent.objects.count() == FAILURES_RECORDED_PER_IP
     client.get("/sso/oidc", {"code": "c", "state": "forged"})  # a failure that belongs to no organization
     assert SignInEvent.objects.count() == FAILURES_RECORDED_PER_IP
+
+
+def test_nested_tokens_and_token_looking_values_are_redacted():
+    from connections.event_log import redact
+
+    cleaned = redact(
+        {"_claim_sources": {"src1": {"access_token": "abc"}}, "groups": ["eyJhbGciOi.eyJzdWIi.sig", "staff"]}
+    )
+    assert cleaned == {"_claim_sources": {"src1": {"access_token": "[redacted]"}}, "groups": ["[redacted]", "staff"]}
+
+
+def test_an_invalid_filter_is_ignored_and_the_others_still_apply(as_alice, acme):
+    SignInEvent.objects.create(organization=acme, outcome="failure", code="not_invited")
+    SignInEvent.objects.create(organization=acme, outcome="success")
+    html = as_alice.get(LIST, {"connection": "not-a-connection", "outcome": "failure"}).content.decode()
+    assert "Failure</span>" in html and "Success</span>" not in html
+
+
+def test_a_success_records_the_verified_email_not_what_was_typed(client, connection, idp, sp):  # noqa: F811
+    session = client.session
+    session["kloudsso_login_email"] = "ceo@acme.test"
+    session.save()
+    request_id = start(client, connection)
+    post(client, idp.response(in_response_to=request_id, destination=saml_acs_url(), audience=sp.entity_id))
+    assert SignInEvent.objects.get().email == "ada@acme.test"

@@ -107,3 +107,31 @@ def test_an_oidc_test_against_the_real_idp_reports_the_missing_email(live_server
     assert "optional email claim" in report.text  # the catalogue's Entra fix
     assert "nomail-sub" in report.text  # the claims received
     assert not User.objects.filter(email__startswith="nomail").exists()
+
+
+def test_a_disabled_connection_can_be_tested(client, alice, connection, idp, sp):  # noqa: F811
+    connection.enabled = False
+    connection.save()
+    client.force_login(alice)
+    request_id = start_test(client, connection)
+    html = post(
+        client, idp.response(in_response_to=request_id, destination=saml_acs_url(), audience=sp.entity_id)
+    ).content.decode()
+    assert "would be signed in" in html and "The connection is disabled: enable it" in html
+    connection.refresh_from_db()
+    assert not connection.enabled
+
+
+def test_an_oidc_test_that_the_idp_refuses_ends_on_a_report_and_keeps_the_owner_signed_in(client, alice, acme):
+    from tests.support.factories import oidc_connection
+
+    entra = oidc_connection(acme)
+    client.force_login(alice)
+    started = client.post(reverse("connections:test", kwargs={"org_slug": "acme", "public_id": entra.public_id}))
+    state = started["Location"].split("state=", 1)[1].split("&", 1)[0]
+    report = client.get(
+        "/sso/oidc", {"state": state, "error": "invalid_request", "error_description": "AADSTS50011: x"}
+    )
+    html = report.content.decode()
+    assert report.status_code == 200 and "it would fail" in html and "Redirect URI not registered" in html
+    assert int(client.session["_auth_user_id"]) == alice.pk

@@ -51,8 +51,7 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
 
     def _test(self, request, connection, nonce, code_verifier) -> None:
         """Everything up to the sign-in itself; the callback view turns request.kloudsso_test into a report."""
-        try:
-            check_connection_usable(connection)
+        try:  # a disabled connection can be tested: that is how it is tried before people use it
             tokens = self.get_token(self._token_payload(connection, request.GET["code"], code_verifier))
             claims = self.verify_token(tokens.get("id_token"), nonce=nonce, oidc=connection.oidc)
         except SignInError as exc:

@@ -71,7 +71,31 @@ class CallbackView(OIDCAuthenticationCallbackView):
             )
         if "code" not in request.GET:  # the IdP's error, or nothing: the flow ends here, the backend never runs
             request.kloudsso_connection = state.take(request, returned_state)
+            if test_signin.take(request, returned_state):
+                # A test: report, and do not let the library log the owner out on `error`.
+                request.session["oidc_states"].pop(returned_state, None)
+                request.session.modified = True
+                return test_signin.report(
+                    request,
+                    request.kloudsso_connection,
+                    vouched=None,
+                    received=None,
+                    email_source="",
+                    error=self._idp_error(),
+                )
         return super().get(request)
+
+    def _idp_error(self) -> SignInError:
+        code = "".join(ch for ch in self.request.GET.get("error", "") if ch.isalnum() or ch in "_-.")[:60]
+        description = self.request.GET.get("error_description", "")[:500]
+        if not code:
+            return SignInError("unknown")
+        return SignInError(
+            "redirect_uri_mismatch" if "AADSTS50011" in description else "idp_error",
+            f"Your identity provider did not sign you in ({code}). Ask your admin if this keeps happening.",
+            # The browser carried these to us: the IdP's words, unless someone made the link up.
+            f"As the callback URL reported it (not verified): {code}: {description}",
+        )
 
     def login_success(self):
         response = super().login_success()
@@ -98,11 +122,5 @@ class CallbackView(OIDCAuthenticationCallbackView):
             )
         error = getattr(self.request, "kloudsso_signin_error", None)
         if error is None and self.request.GET.get("error"):
-            code = "".join(ch for ch in self.request.GET["error"] if ch.isalnum() or ch in "_-.")[:60]
-            description = self.request.GET.get("error_description", "")
-            error = SignInError(
-                "redirect_uri_mismatch" if "AADSTS50011" in description else "idp_error",
-                f"Your identity provider did not sign you in ({code}). Ask your admin if this keeps happening.",
-                f"{code}: {self.request.GET.get('error_description', '')[:500]}",
-            )
+            error = self._idp_error()
         return signin_failed(self.request, error or SignInError("unknown", "The sign-in did not complete."))

@@ -87,7 +87,8 @@ def finish(request, key):
     connection = request.kloudsso_connection = route.connection
     testing = bool(route.request_id) and test_signin.take(request, route.request_id)
     try:
-        check_connection_usable(connection)
+        if not testing:  # a disabled connection can be tested before people use it
+            check_connection_usable(connection)
         verified = verify.verify_response(connection, stash["response"], seen, request_id=route.request_id)
     except SignInError as exc:
         if testing:
@@ -109,7 +110,8 @@ def finish(request, key):
     )
     if user is None:
         error = getattr(request, "kloudsso_signin_error", None)
-        return signin_failed(request, error or SignInError("not_authorized"))
+        # djangosaml2 refuses through is_authorized when the verified issuer is not the connection's IdP.
+        return signin_failed(request, error or SignInError("unknown_issuer"))
     auth.login(request, user)
     signin_succeeded(request, connection)
     return redirect("org_home", org_slug=connection.organization.slug)
