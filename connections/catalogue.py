@@ -395,7 +395,8 @@ ENTRIES = [
     Entry(
         "unknown_domain",
         "Unknown or unverified domain",
-        "We could not find single sign-on for this email. Check it, or sign in with your password.",
+        "We could not find single sign-on for {domain}. Check the address, or sign in with your password if you "
+        "have one.",
         "No organization has verified the email's domain.",
         "Verify the domain on the Domains page.",
         "any",

@@ -4,6 +4,7 @@ from django import forms
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from connections.catalogue import CATALOGUE
 from connections.connection import Connection, Kind
 from connections.oidc.flow_views import StartView
 from connections.saml import flow_views as saml_flow
@@ -11,9 +12,7 @@ from connections.signin import SignInError, check_connection_usable
 from connections.signin_pages import LOGIN_EMAIL_SESSION_KEY, signin_failed
 from domains.selectors import verified_domain_for_email
 
-NOT_FOUND = (
-    "We could not find single sign-on for {domain}. Check the address, or sign in with your password if you have one."
-)
+NOT_FOUND = CATALOGUE["unknown_domain"].person  # a form error, not a failure page: a stranger's typo
 
 
 class EmailForm(forms.Form):

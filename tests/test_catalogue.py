@@ -21,7 +21,7 @@ from tests.test_saml_acs import connection, idp, post, sp, start  # noqa: F401 -
 def test_every_entry_says_what_to_tell_the_person_the_cause_and_the_fix(entry):
     assert entry.title and entry.person and entry.cause and entry.fix
     assert entry.protocol in {"oidc", "saml", "email", "any"}
-    assert "Traceback" not in entry.person and "{" not in entry.person
+    assert "Traceback" not in entry.person and "{" not in entry.person.replace("{domain}", "")
 
 
 def test_a_code_outside_the_catalogue_is_a_bug():
@@ -133,7 +133,7 @@ def test_no_connection_at_the_prompt(client, oidc, acme):
 
 def test_unknown_domain_at_the_prompt_tells_a_stranger_nothing_more(client, db):
     page = client.post("/sso/login", {"email": "ada@nowhere.test"}).content.decode()
-    assert "We could not find single sign-on for nowhere.test" in page
+    assert CATALOGUE["unknown_domain"].person.format(domain="nowhere.test") in page
     assert not SignInEvent.objects.exists()  # strangers' typing is not recorded
 
 
