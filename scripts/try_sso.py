@@ -91,17 +91,9 @@ def _org_and_sp():
 
 
 def _oidc_connection(org, idp):
-    from connections.oidc.discovery import discover
-    from connections.oidc.services import oidc_connection_save
+    from tests.support.factories import oidc_connection_for_idp
 
-    oidc_connection_save(
-        org=org,
-        display_name="Entra ID (OIDC, oidc-provider)",
-        discovery=discover(idp.discovery_url),
-        client_id=idp.client_id,
-        client_secret=idp.client_secret,
-        scopes="openid email profile",
-    )
+    oidc_connection_for_idp(org, idp, display_name="Entra ID (OIDC, oidc-provider)")
 
 
 def _saml_connection(org, idp):

@@ -4,11 +4,10 @@ import pytest
 import requests
 
 from connections.models import Connection, SSOIdentity
-from connections.oidc.discovery import discover
-from connections.oidc.services import oidc_connection_save
 from domains.models import Domain
 from kloudsso.accounts.models import User
 from kloudsso.tenancy.models import Invitation, Membership, Organization, Plan
+from tests.support.factories import oidc_connection_for_idp
 from tests.support.sso_browser import oidc_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,14 +18,7 @@ def site(live_server, settings, oidc_idp):
     settings.PUBLIC_BASE_URL = live_server.url
     org = Organization.objects.create(name="Acme", slug="acme", plan=Plan.PAID)
     Domain.objects.create(organization=org, name="acme.test", status="verified")
-    connection = oidc_connection_save(
-        org=org,
-        display_name="Entra ID",
-        discovery=discover(oidc_idp.discovery_url),
-        client_id=oidc_idp.client_id,
-        client_secret=oidc_idp.client_secret,
-        scopes="openid email profile",
-    )
+    connection = oidc_connection_for_idp(org, oidc_idp, display_name="Entra ID")
     return live_server.url, org, connection
 
 

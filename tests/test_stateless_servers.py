@@ -5,11 +5,10 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from connections.oidc.discovery import discover
-from connections.oidc.services import oidc_connection_save
 from domains.models import Domain
 from kloudsso.accounts.models import User
 from kloudsso.tenancy.models import Organization, Plan
+from tests.support.factories import oidc_connection_for_idp
 from tests.support.oidc_idp import complete_login
 from tests.support.second_server import SecondServer
 from tests.support.sso_browser import start_sso
@@ -27,14 +26,7 @@ def test_an_oidc_sign_in_started_on_one_server_finishes_on_another(live_server, 
     settings.PUBLIC_BASE_URL = live_server.url
     org = Organization.objects.create(name="Acme", slug="acme", plan=Plan.PAID, provisioning_mode="jit")
     Domain.objects.create(organization=org, name="acme.test", status="verified")
-    oidc_connection_save(
-        org=org,
-        display_name="Entra ID",
-        discovery=discover(oidc_idp.discovery_url),
-        client_id=oidc_idp.client_id,
-        client_secret=oidc_idp.client_secret,
-        scopes="openid email profile",
-    )
+    oidc_connection_for_idp(org, oidc_idp, display_name="Entra ID")
     second = SecondServer(public_base_url=live_server.url)
     try:
         browser = requests.Session()

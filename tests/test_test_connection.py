@@ -72,21 +72,13 @@ def test_only_owners_can_start_a_test(client, bob, connection):  # noqa: F811
 
 @pytest.mark.django_db(transaction=True)
 def test_an_oidc_test_against_the_real_idp_reports_the_missing_email(live_server, settings, oidc_idp, alice, acme):
-    from connections.oidc.discovery import discover
-    from connections.oidc.services import oidc_connection_save
     from domains.models import Domain
+    from tests.support.factories import oidc_connection_for_idp
     from tests.support.oidc_idp import complete_login
 
     settings.PUBLIC_BASE_URL = live_server.url
     Domain.objects.create(organization=acme, name="acme.test", status="verified")
-    entra = oidc_connection_save(
-        org=acme,
-        display_name="Entra ID",
-        discovery=discover(oidc_idp.discovery_url),
-        client_id=oidc_idp.client_id,
-        client_secret=oidc_idp.client_secret,
-        scopes="openid email profile",
-    )
+    entra = oidc_connection_for_idp(acme, oidc_idp, display_name="Entra ID")
     owner = requests.Session()
     login_page = owner.get(f"{live_server.url}/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)

@@ -35,3 +35,17 @@ def saml_connection(org, *, display_name="Okta", metadata="okta_metadata.xml"):
     return saml_connection_save(
         org=org, display_name=display_name, source="xml", idp=parse_idp_metadata(sample(metadata))
     )
+
+
+def oidc_connection_for_idp(org, idp, *, display_name="Entra ID"):
+    """A connection to a running OIDCIdP, saved the way the form saves it (its discovery document fetched)."""
+    from connections.oidc.discovery import discover
+
+    return oidc_connection_save(
+        org=org,
+        display_name=display_name,
+        discovery=discover(idp.discovery_url),
+        client_id=idp.client_id,
+        client_secret=idp.client_secret,
+        scopes="openid email profile",
+    )

@@ -1,0 +1,166 @@
+"""Catalogue entries: OIDC sign-ins."""
+
+from connections.catalogue.entry import _UNVERIFIED, Entry
+
+ENTRIES = [
+    Entry(
+        "issuer_mismatch",
+        "ID token from another issuer",
+        _UNVERIFIED,
+        "The ID token's iss is not the issuer of the connection's discovery document. With Entra ID this happens "
+        "with the multi-tenant /common/ or /organizations/ endpoints, whose issuer holds {tenantid}, or with a "
+        "v1.0 token (https://sts.windows.net/…).",
+        "Use the tenant-specific Discovery URL https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0/"
+        ".well-known/openid-configuration, and in the app registration's manifest set accessTokenAcceptedVersion "
+        "to 2.",
+        "oidc",
+    ),
+    Entry(
+        "aud_mismatch",
+        "ID token for another application",
+        _UNVERIFIED,
+        "The ID token's aud does not hold the connection's Client ID.",
+        "Copy the Application (client) ID from the app registration's Overview page into Client ID.",
+        "oidc",
+    ),
+    Entry(
+        "azp_mismatch",
+        "ID token issued to another party",
+        _UNVERIFIED,
+        "The ID token has several audiences and its azp is not the connection's Client ID.",
+        "Check the Client ID; the token was requested by another application.",
+        "oidc",
+    ),
+    Entry(
+        "token_expired",
+        "Expired ID token",
+        _UNVERIFIED,
+        "The ID token's exp is in the past, beyond two minutes of clock skew.",
+        "Check that the clocks of the IdP and of this server are right (NTP).",
+        "oidc",
+    ),
+    Entry(
+        "token_not_yet_valid",
+        "ID token not valid yet",
+        _UNVERIFIED,
+        "The ID token's iat or nbf is in the future, beyond two minutes of clock skew.",
+        "Check that the clocks of the IdP and of this server are right (NTP).",
+        "oidc",
+    ),
+    Entry(
+        "bad_signature",
+        "ID token signature does not match",
+        _UNVERIFIED,
+        "The ID token is not signed by the key its header names in the IdP's published keys.",
+        "Check that the Discovery URL is the IdP that issues these tokens; if the IdP rotated its keys, try again "
+        "(keys are fetched again when an unknown key appears).",
+        "oidc",
+    ),
+    Entry(
+        "unknown_key",
+        "ID token signed with an unknown key",
+        _UNVERIFIED,
+        "No key in the IdP's JWKS has the ID token's kid, even after fetching the keys again.",
+        "Check the Discovery URL (another tenant's keys?) and that the IdP publishes its signing key.",
+        "oidc",
+    ),
+    Entry(
+        "bad_alg",
+        "ID token with a refused algorithm",
+        _UNVERIFIED,
+        "The ID token is unsigned (alg none) or signed with a shared secret (HS256); only public-key signatures "
+        "are accepted.",
+        "Configure the IdP to sign ID tokens with RS256 (Entra ID always does).",
+        "oidc",
+    ),
+    Entry(
+        "bad_token",
+        "Malformed ID token",
+        _UNVERIFIED,
+        "The ID token is not a valid JWT or lacks a required claim (iss, aud, exp, iat, sub).",
+        "Check the IdP's token configuration.",
+        "oidc",
+    ),
+    Entry(
+        "no_id_token",
+        "No ID token",
+        _UNVERIFIED,
+        "The token endpoint answered without an id_token.",
+        "Keep openid in Scopes.",
+        "oidc",
+    ),
+    Entry(
+        "nonce_mismatch",
+        "Nonce mismatch",
+        "This sign-in could not be matched to your browser. Start again from Sign in with SSO.",
+        "The ID token's nonce is not the one this browser's sign-in sent: a stale tab, or a replayed token.",
+        "Ask the person to start again from Sign in with SSO in one tab.",
+        "oidc",
+    ),
+    Entry(
+        "state_mismatch",
+        "State mismatch (cookies or a stale tab)",
+        "This sign-in could not be matched to your browser. Start again from Sign in with SSO.",
+        "The callback's state was not started by this browser's session: cookies blocked, the sign-in started in "
+        "another browser or tab, it expired, or someone sent the person a callback link (login CSRF).",
+        "Ask the person to allow cookies for this site and to start again from Sign in with SSO.",
+        "oidc",
+    ),
+    Entry(
+        "token_error",
+        "The token endpoint refused the code",
+        "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
+        "The IdP's token endpoint answered with an error (quoted in the details): invalid_client means a wrong "
+        "or expired client secret (Entra: AADSTS7000215 invalid secret, AADSTS7000222 expired secret), "
+        "invalid_grant a reused or expired code, or a redirect URI mismatch.",
+        "For invalid_client, create a new client secret (Certificates & secrets) and paste its Value into the "
+        "connection; for a redirect URI error, register {redirect_uri} as a Web redirect URI.",
+        "oidc",
+    ),
+    Entry(
+        "invalid_client",
+        "Invalid client ID or secret",
+        "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
+        "The token endpoint refused the client: a wrong Client ID or client secret (Entra: AADSTS7000215, an "
+        "invalid secret; often the Secret ID was pasted instead of its Value). The IdP's answer is quoted.",
+        "Create a new client secret under Certificates & secrets, and paste its Value (not its Secret ID) into the "
+        "connection's Client secret.",
+        "oidc",
+    ),
+    Entry(
+        "client_secret_expired",
+        "Client secret expired",
+        "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
+        "The client secret has expired (Entra: AADSTS7000222). The IdP's answer is quoted.",
+        "Create a new client secret under Certificates & secrets, paste its Value into the connection, and note "
+        "its expiry date.",
+        "oidc",
+    ),
+    Entry(
+        "redirect_uri_mismatch",
+        "Redirect URI not registered",
+        "Your identity provider could not complete the sign-in. Ask your admin.",
+        "The IdP does not accept this site's redirect URI (Entra: AADSTS50011). The IdP's answer is quoted.",
+        "Register {redirect_uri} as a Web redirect URI in the app registration (Authentication).",
+        "oidc",
+    ),
+    Entry(
+        "token_endpoint_unreachable",
+        "Token endpoint unreachable",
+        "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
+        "The token endpoint could not be reached in time (quoted in the details).",
+        "Check the IdP's availability; edit and save the connection to refresh its discovery document.",
+        "oidc",
+    ),
+    Entry(
+        "idp_error",
+        "The IdP returned an error",
+        "Your identity provider did not sign you in. Ask your admin if this keeps happening.",
+        "The IdP redirected back with error and error_description (quoted in the details). Entra: AADSTS50011 is "
+        "a redirect URI mismatch, AADSTS50105 a user not assigned to the application, AADSTS700016 an unknown "
+        "client ID.",
+        "Register {redirect_uri} as the redirect URI, assign the user to the application, or fix the Client ID, "
+        "as the quoted error says.",
+        "oidc",
+    ),
+]

@@ -1,0 +1,68 @@
+"""Catalogue entries: The email and who may come in (domains, provisioning, accounts)."""
+
+from connections.catalogue.entry import _UNVERIFIED, Entry
+
+ENTRIES = [
+    Entry(
+        "no_email",
+        "No usable email",
+        "Your identity provider did not send your email address, so we cannot sign you in. Ask your admin.",
+        "Neither the email claim (or, for Entra ID, preferred_username or upn) nor a SAML email (NameID or Email "
+        "attribute) held an email address.",
+        "Entra ID: add the optional email claim under Token configuration (ID token), or give the user a mailbox. "
+        "SAML: set the Name ID to user.mail in emailAddress format, or map an attribute to user.mail and name it "
+        "in the connection's Email attribute.",
+        "email",
+    ),
+    Entry(
+        "email_domain_not_verified",
+        "Email domain not verified for this organization",
+        "Your email address is not on a domain your organization has verified for single sign-on. Ask your admin.",
+        "The IdP vouched for an email whose domain (or its most specific verified parent) is not one of this "
+        "organization's verified domains.",
+        "Verify that domain on the Domains page.",
+        "email",
+    ),
+    Entry(
+        "not_invited",
+        "Person not invited",
+        "You have not been invited to this organization yet. Ask your admin to invite you.",
+        "The organization is in Invite only mode and the person is neither a member nor invited.",
+        "Invite their email on the Members page, or switch to Just-in-time on the SSO settings page.",
+        "email",
+    ),
+    Entry(
+        "email_reused",
+        "Email reused by another IdP account",
+        "This email address belongs to another account at your identity provider. Ask your admin.",
+        "A different subject of this connection already owns the account with this email: the IdP gave the "
+        "address to someone new.",
+        "Remove the old member, or give the new person another address.",
+        "email",
+    ),
+    Entry(
+        "account_exists",
+        "Existing account used elsewhere",
+        "An account with your email already exists. Sign in with its password, or ask support.",
+        "An account with this email exists and has access beyond this organization (other organizations, other "
+        "IdPs, or support staff), so an IdP cannot take it over.",
+        "The person signs in with the account's password; support can merge accounts.",
+        "email",
+    ),
+    Entry(
+        "account_disabled",
+        "Account deactivated",
+        "Your account is deactivated. Ask your admin.",
+        "The account this identity signs in to has been deactivated (by support, in the admin).",
+        "Ask support to reactivate the account if the person should have access.",
+        "email",
+    ),
+    Entry(
+        "bad_identity",
+        "Unusable identity",
+        _UNVERIFIED,
+        "The subject or email sent by the IdP is too long to be stored.",
+        "Check the IdP's NameID or claims.",
+        "email",
+    ),
+]
