@@ -4,11 +4,11 @@ from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from connections.catalogue import CATALOGUE, ENTRIES
 from connections.events import Outcome, SignInEvent
 from connections.selectors import connection_list
 from connections.sp import oidc_redirect_uri, saml_acs_url, service_provider_get_or_create
 from kloudsso.tenancy.access import sso_manager_required
+from signin.catalogue import CATALOGUE, ENTRIES
 
 PAGE_SIZE = 25
 

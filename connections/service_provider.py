@@ -1,6 +1,6 @@
 from django.db import models
 
-from connections.crypto import decrypt_secret
+from kloudsso.crypto import decrypt_secret
 from kloudsso.tenancy.models import Organization
 
 

@@ -13,8 +13,8 @@ from saml2 import BINDING_HTTP_POST, md, samlp
 from saml2 import xmldsig as ds
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT
 
-from connections.crypto import encrypt_secret
 from connections.service_provider import ServiceProvider
+from kloudsso.crypto import encrypt_secret
 
 OIDC_REDIRECT_PATH = "/sso/oidc"
 SAML_ACS_PATH = "/sso/saml"

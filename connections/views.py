@@ -5,14 +5,14 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
 from connections.connection import Kind
-from connections.oidc import flow_views as oidc_flow
 from connections.oidc import views as oidc_views
-from connections.saml import flow_views as saml_flow
 from connections.saml import views as saml_views
 from connections.selectors import certificate_expiry, connection_get, connection_list, connection_warnings
 from connections.service_provider import ServiceProvider
 from connections.sp import service_provider_get_or_create, sp_details, sp_metadata_xml
 from kloudsso.tenancy.access import sso_manager_required
+from signin.oidc import views as oidc_flow
+from signin.saml import views as saml_flow
 
 FORM_VIEWS = {Kind.OIDC: oidc_views.connection_form, Kind.SAML: saml_views.connection_form}
 

@@ -131,8 +131,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "connections.oidc.backend.ConnectionOIDCBackend",
-    "connections.saml.backend.ConnectionSAMLBackend",
+    "signin.oidc.backend.ConnectionOIDCBackend",
+    "signin.saml.backend.ConnectionSAMLBackend",
 ]
 SAML_USE_NAME_ID_AS_USERNAME = True  # djangosaml2: the lookup value it hands our backend; never used to find a user
 LOGIN_URL = "login"

@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from connections import login_views
 from connections import views as connection_views
-from connections.oidc import flow_views as oidc_flow
-from connections.saml import flow_views as saml_flow
 from kloudsso.accounts.forms import AdminEmailAuthenticationForm, EmailAuthenticationForm
 from kloudsso.tenancy import sso_settings
 from kloudsso.tenancy import views as tenancy_views
+from signin import home_realm
+from signin.oidc import views as oidc_flow
+from signin.saml import views as saml_flow
 
 admin.site.site_header = "KloudSSO support"
 admin.site.login_form = AdminEmailAuthenticationForm
@@ -28,8 +28,8 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/domains/", include("domains.urls")),
     path("orgs/<slug:org_slug>/members/", include("kloudsso.tenancy.members_urls")),
     path("orgs/<slug:org_slug>/sso-settings/", sso_settings.sso_settings, name="sso_settings"),
-    path("sso/login", login_views.sso_login, name="sso_login"),
-    path("sso/start/<uuid:public_id>", login_views.sso_start, name="sso_start"),
+    path("sso/login", home_realm.sso_login, name="sso_login"),
+    path("sso/start/<uuid:public_id>", home_realm.sso_start, name="sso_start"),
     path("sso/oidc", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("sso/saml", saml_flow.acs, name="saml_acs"),
     re_path(r"^sso/saml/finish/(?P<key>[A-Za-z0-9_-]{43})$", saml_flow.finish, name="saml_finish"),

@@ -8,11 +8,11 @@ import socket
 import pytest
 from django.urls import reverse
 
-from connections.catalogue import CATALOGUE, ENTRIES
 from connections.events import SignInEvent
-from connections.signin import SignInError
 from connections.sp import saml_acs_url
 from domains.models import Domain
+from signin.catalogue import CATALOGUE, ENTRIES
+from signin.errors import SignInError
 from tests.support.factories import oidc_connection
 from tests.test_saml_acs import connection, idp, post, sp, start  # noqa: F401 -- fixtures and helpers
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from connections.guarded_http import FetchError, check_url, fetch, is_public_address
+from kloudsso.guarded_http import FetchError, check_url, fetch, is_public_address
 
 
 def test_it_follows_a_redirect_and_reports_the_final_url(http_server):

@@ -94,7 +94,7 @@ def test_a_secret_survives_key_rotation(connection, settings):
 def test_a_removed_key_gives_a_clear_error(connection, settings):
     from cryptography.fernet import Fernet
 
-    from connections.crypto import SecretUnreadable
+    from kloudsso.crypto import SecretUnreadable
 
     settings.SECRETS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(SecretUnreadable, match="SECRETS_ENCRYPTION_KEYS"):

@@ -8,8 +8,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from connections.oidc.id_token import email_from_claims, identity_subject, validate_id_token
-from connections.signin import SignInError
+from signin.errors import SignInError
+from signin.oidc.id_token import email_from_claims, identity_subject, validate_id_token
 
 CLIENT_ID = "client-123"
 

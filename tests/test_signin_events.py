@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from connections.catalogue import ENTRIES
 from connections.events import SignInEvent
 from connections.sp import saml_acs_url
+from signin.catalogue import ENTRIES
 from tests.test_saml_acs import connection, idp, post, sp, start  # noqa: F401 -- fixtures and helpers
 
 LIST = reverse("connections:events", kwargs={"org_slug": "acme"})
@@ -118,14 +118,14 @@ def test_old_events_are_pruned(acme, settings):
 
 @pytest.mark.parametrize("secret_key", ["access_token", "id_token", "client_secret", "nonce", "SignatureValue"])
 def test_secrets_are_redacted_from_what_was_received(secret_key):
-    from connections.event_log import redact
+    from signin.event_log import redact
 
     assert redact({secret_key: "s3cr3t", "email": "a@acme.test"}) == {secret_key: "[redacted]", "email": "a@acme.test"}
 
 
 def test_anonymous_failures_cannot_fill_the_events_table(client, acme):
-    from connections.signin_pages import FAILURES_RECORDED_PER_IP
     from domains.models import Domain
+    from signin.pages import FAILURES_RECORDED_PER_IP
 
     Domain.objects.create(organization=acme, name="acme.test", status="verified")  # no connection: each POST fails
     for _ in range(FAILURES_RECORDED_PER_IP + 5):
@@ -136,7 +136,7 @@ def test_anonymous_failures_cannot_fill_the_events_table(client, acme):
 
 
 def test_nested_tokens_and_token_looking_values_are_redacted():
-    from connections.event_log import redact
+    from signin.event_log import redact
 
     cleaned = redact(
         {"_claim_sources": {"src1": {"access_token": "abc"}}, "groups": ["eyJhbGciOi.eyJzdWIi.sig", "staff"]}

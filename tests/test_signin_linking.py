@@ -3,10 +3,11 @@ a person this organization alone already knows."""
 
 import pytest
 
-from connections.signin import SignInError, Vouched, complete_sign_in
 from domains.models import Domain
 from kloudsso.accounts.models import User
 from kloudsso.tenancy.models import Membership, Organization, Role
+from signin.complete import Vouched, complete_sign_in
+from signin.errors import SignInError
 from tests.support.factories import oidc_connection
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from connections.errors import ConfigurationError
-from connections.guarded_http import FetchError, check_url, fetch
 from connections.oidc import entra
+from kloudsso.guarded_http import FetchError, check_url, fetch
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 REQUIRED_KEYS = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")

@@ -1,7 +1,7 @@
 from django.db import models
 
 from connections.connection import Connection
-from connections.crypto import decrypt_secret, encrypt_secret
+from kloudsso.crypto import decrypt_secret, encrypt_secret
 
 DEFAULT_SCOPES = "openid email profile"
 

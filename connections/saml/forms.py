@@ -10,11 +10,11 @@ from saml2.saml import (
 )
 
 from connections.forms import DisplayNameField
-from connections.guarded_http import FetchError, check_url, fetch
 from connections.saml.certificates import CertificateError, load_certificates
 from connections.saml.idp_config import IdPConfig
 from connections.saml.metadata import MAX_METADATA_BYTES, MetadataError, parse_idp_metadata
 from connections.saml.models import Source
+from kloudsso.guarded_http import FetchError, check_url, fetch
 
 NAMEID_FORMATS = [
     ("", "Any (an email address is preferred)"),

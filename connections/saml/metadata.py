@@ -15,9 +15,9 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
 from saml2.mdstore import InMemoryMetaData
 
 from connections.errors import ConfigurationError
-from connections.guarded_http import FetchError, check_url
 from connections.saml.certificates import CertificateError, load_certificate
 from connections.saml.idp_config import IdPConfig
+from kloudsso.guarded_http import FetchError, check_url
 
 MAX_METADATA_BYTES = 1_000_000
 MAX_ENTITY_ID_LENGTH = 1024

@@ -1,8 +1,8 @@
 """Every sign-in failure in one place: a stable code, what the person signing in is told, and for the owners the
 cause and the fix. Fixes may name {redirect_uri}, {acs_url} and {sp_entity_id}; pages fill in the real values."""
 
-from connections.catalogue import general, oidc, people, saml
-from connections.catalogue.entry import Entry
+from signin.catalogue import general, oidc, people, saml
+from signin.catalogue.entry import Entry
 
 ENTRIES = [*oidc.ENTRIES, *saml.ENTRIES, *people.ENTRIES, *general.ENTRIES]
 CATALOGUE = {entry.code: entry for entry in ENTRIES}

@@ -10,12 +10,13 @@ from django.contrib.auth import get_user_model
 from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from connections import test_signin
-from connections.guarded_http import FetchError, post_form
-from connections.oidc import state
-from connections.oidc.id_token import email_from_claims, email_source, identity_subject, validate_id_token
-from connections.signin import SignInError, Vouched, check_connection_usable, complete_sign_in
 from connections.sp import oidc_redirect_uri
+from kloudsso.guarded_http import FetchError, post_form
+from signin import test_mode
+from signin.complete import Vouched, check_connection_usable, complete_sign_in
+from signin.errors import SignInError
+from signin.oidc import state
+from signin.oidc.id_token import email_from_claims, email_source, identity_subject, validate_id_token
 
 _PERSON = "Your identity provider could not complete the sign-in. Try again, or ask your admin."
 
@@ -33,7 +34,7 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             return None
         self.request = request
         request.kloudsso_connection = connection
-        if test_signin.take(request, request.GET["state"]):
+        if test_mode.take(request, request.GET["state"]):
             self._test(request, connection, nonce, code_verifier)
             return None  # a test signs no one in
         try:

@@ -1,6 +1,6 @@
 """Catalogue entries: OIDC sign-ins."""
 
-from connections.catalogue.entry import _UNVERIFIED, Entry
+from signin.catalogue.entry import _UNVERIFIED, Entry
 
 ENTRIES = [
     Entry(

@@ -12,29 +12,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from connections.catalogue import CATALOGUE
 from connections.connection import Connection
 from connections.identity import SSOIdentity
 from domains.selectors import verified_domain_for_email
 from kloudsso.tenancy.models import Invitation, Membership, ProvisioningMode, Role
+from signin.errors import SignInError
 
 MAX_EMAIL_LENGTH = 254
 MAX_SUBJECT_LENGTH = 512
 
 
 logger = logging.getLogger(__name__)
-
-
-class SignInError(Exception):
-    """A refused sign-in: `code` names its catalogue entry; `message` is for the person signing in (the entry's, or
-    a more specific one); `detail` holds the values involved, for the organization's owners."""
-
-    def __init__(self, code: str, message: str = "", detail: str = ""):
-        self.entry = CATALOGUE[code]  # a code outside the catalogue is a bug, caught by the catalogue's tests
-        self.code = code
-        self.message = message or self.entry.person
-        self.detail = detail
-        super().__init__(self.message)
 
 
 @dataclass(frozen=True)

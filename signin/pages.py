@@ -3,11 +3,11 @@
 from django.shortcuts import render
 from django.urls import reverse
 
-from connections import event_log
 from connections.events import Outcome
-from connections.signin import SignInError
 from kloudsso import rate_limit
 from kloudsso.client_ip import client_ip
+from signin import event_log
+from signin.errors import SignInError
 
 LOGIN_EMAIL_SESSION_KEY = "kloudsso_login_email"
 

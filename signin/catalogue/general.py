@@ -1,6 +1,6 @@
 """Catalogue entries: Any connection, and the email prompt."""
 
-from connections.catalogue.entry import _TRY_AGAIN, Entry
+from signin.catalogue.entry import _TRY_AGAIN, Entry
 
 ENTRIES = [
     Entry(

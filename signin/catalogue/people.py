@@ -1,6 +1,6 @@
 """Catalogue entries: The email and who may come in (domains, provisioning, accounts)."""
 
-from connections.catalogue.entry import _UNVERIFIED, Entry
+from signin.catalogue.entry import _UNVERIFIED, Entry
 
 ENTRIES = [
     Entry(

@@ -27,8 +27,6 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from connections.errors import ConfigurationError
-
 MAX_REDIRECTS = 3
 MAX_URL_LENGTH = 2000
 USER_AGENT = "KloudSSO (+https://github.com/kloudsso)"
@@ -41,11 +39,13 @@ _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 _NEVER_PUBLIC_V6 = [ipaddress.ip_network("64:ff9b:1::/48"), ipaddress.ip_network("fec0::/10")]
 
 
-class FetchError(ConfigurationError):
-    """A fetch failed; `message` says what happened and what the owner can do about it."""
+class FetchError(Exception):
+    """A fetch failed; `message` says what happened and what the owner can do about it, `code` is stable."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(message, code)
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import json
 import jwt
 from django.core.cache import cache
 
-from connections.guarded_http import FetchError, fetch
+from kloudsso.guarded_http import FetchError, fetch
 
 CACHE_SECONDS = 24 * 3600
 REFETCH_INTERVAL_SECONDS = 60

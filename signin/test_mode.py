@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.shortcuts import render
 
-from connections.event_log import redact
-from connections.signin import SignInError, Vouched, complete_sign_in
 from connections.sp import oidc_redirect_uri, saml_acs_url
+from signin.complete import Vouched, complete_sign_in
+from signin.errors import SignInError
+from signin.event_log import redact
 
 SESSION_KEY = "kloudsso_test_flows"
 _EMAIL_CODES = {"no_email", "bad_identity"}

@@ -6,7 +6,8 @@ learned on the request (request.kloudsso_saml); this backend never looks users u
 
 from djangosaml2.backends import Saml2Backend
 
-from connections.signin import SignInError, Vouched, complete_sign_in
+from signin.complete import Vouched, complete_sign_in
+from signin.errors import SignInError
 
 
 class ConnectionSAMLBackend(Saml2Backend):

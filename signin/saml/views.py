@@ -18,13 +18,14 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-from connections import test_signin
 from connections.connection import Connection, Kind
-from connections.saml import verify
-from connections.saml.peek import Unreadable, peek
-from connections.saml.sp_config import sp_config
-from connections.signin import SignInError, Vouched, check_connection_usable
-from connections.signin_pages import signin_failed, signin_succeeded
+from signin import test_mode
+from signin.complete import Vouched, check_connection_usable
+from signin.errors import SignInError
+from signin.pages import signin_failed, signin_succeeded
+from signin.saml import verify
+from signin.saml.peek import Unreadable, peek
+from signin.saml.sp_config import sp_config
 
 PENDING_SESSION_KEY = "kloudsso_saml_requests"
 STASH_SECONDS = 300
@@ -47,7 +48,7 @@ def start(request, connection: Connection, *, test: bool = False):
     pending[request_id] = str(connection.public_id)
     request.session[PENDING_SESSION_KEY] = dict(list(pending.items())[-MAX_PENDING:])
     if test:
-        test_signin.mark(request, request_id)
+        test_mode.mark(request, request_id)
     if binding == BINDING_HTTP_REDIRECT:
         return HttpResponseRedirect(dict(info["headers"])["Location"])
     return HttpResponse(info["data"])  # pysaml2's auto-submitting form
@@ -85,19 +86,19 @@ def finish(request, key):
     except SignInError as exc:
         return signin_failed(request, exc)
     connection = request.kloudsso_connection = route.connection
-    testing = bool(route.request_id) and test_signin.take(request, route.request_id)
+    testing = bool(route.request_id) and test_mode.take(request, route.request_id)
     try:
         if not testing:  # a disabled connection can be tested before people use it
             check_connection_usable(connection)
         verified = verify.verify_response(connection, stash["response"], seen, request_id=route.request_id)
     except SignInError as exc:
         if testing:
-            return test_signin.report(request, connection, vouched=None, received=None, email_source="", error=exc)
+            return test_mode.report(request, connection, vouched=None, received=None, email_source="", error=exc)
         return signin_failed(request, exc)
     received = request.kloudsso_received = {"NameID": verified.session_info["name_id"].text, **verified.attributes}
     if testing:
         vouched = Vouched(connection, verified.subject, verified.email, verified.attributes, verified.email_source)
-        return test_signin.report(
+        return test_mode.report(
             request, connection, vouched=vouched, received=received, email_source=verified.email_source
         )
     request.kloudsso_saml = verified

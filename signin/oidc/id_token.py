@@ -6,8 +6,8 @@ import jwt
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from connections.oidc.jwks import JWKSError, signing_key
-from connections.signin import SignInError
+from signin.errors import SignInError
+from signin.oidc.jwks import JWKSError, signing_key
 
 ASYMMETRIC_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 CLOCK_SKEW_SECONDS = 120

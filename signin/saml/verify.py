@@ -16,10 +16,10 @@ from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from connections.saml.models import UsedAssertion
-from connections.saml.sp_config import CLOCK_SKEW_SECONDS, sp_config
-from connections.saml.subject import email_of, subject_of
-from connections.signin import SignInError
 from connections.sp import saml_acs_url, service_provider_get_or_create
+from signin.errors import SignInError
+from signin.saml.sp_config import CLOCK_SKEW_SECONDS, sp_config
+from signin.saml.subject import email_of, subject_of
 
 _PERSON = "Your identity provider's answer could not be verified. Try again, or ask your admin."
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"

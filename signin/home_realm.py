@@ -4,13 +4,14 @@ from django import forms
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from connections.catalogue import CATALOGUE
 from connections.connection import Connection, Kind
-from connections.oidc.flow_views import StartView
-from connections.saml import flow_views as saml_flow
-from connections.signin import SignInError, check_connection_usable
-from connections.signin_pages import LOGIN_EMAIL_SESSION_KEY, signin_failed
 from domains.selectors import verified_domain_for_email
+from signin.catalogue import CATALOGUE
+from signin.complete import check_connection_usable
+from signin.errors import SignInError
+from signin.oidc.views import StartView
+from signin.pages import LOGIN_EMAIL_SESSION_KEY, signin_failed
+from signin.saml import views as saml_flow
 
 NOT_FOUND = CATALOGUE["unknown_domain"].person  # a form error, not a failure page: a stranger's typo
 

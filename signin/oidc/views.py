@@ -7,11 +7,11 @@ from django.views.generic import View
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from connections import test_signin
-from connections.oidc import state
-from connections.signin import SignInError
-from connections.signin_pages import LOGIN_EMAIL_SESSION_KEY, signin_failed, signin_succeeded
 from connections.sp import oidc_redirect_uri
+from signin import test_mode
+from signin.errors import SignInError
+from signin.oidc import state
+from signin.pages import LOGIN_EMAIL_SESSION_KEY, signin_failed, signin_succeeded
 
 
 class StartView(OIDCAuthenticationRequestView):
@@ -42,7 +42,7 @@ class StartView(OIDCAuthenticationRequestView):
         sent_state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
         state.remember(request, sent_state, connection)
         if getattr(request, "kloudsso_test_start", False):
-            test_signin.mark(request, sent_state)
+            test_mode.mark(request, sent_state)
         return response
 
     def get_extra_params(self, request):
@@ -71,11 +71,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
             )
         if "code" not in request.GET:  # the IdP's error, or nothing: the flow ends here, the backend never runs
             request.kloudsso_connection = state.take(request, returned_state)
-            if test_signin.take(request, returned_state):
+            if test_mode.take(request, returned_state):
                 # A test: report, and do not let the library log the owner out on `error`.
                 request.session["oidc_states"].pop(returned_state, None)
                 request.session.modified = True
-                return test_signin.report(
+                return test_mode.report(
                     request,
                     request.kloudsso_connection,
                     vouched=None,
@@ -112,7 +112,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
     def login_failure(self):
         test = getattr(self.request, "kloudsso_test", None)
         if test is not None:
-            return test_signin.report(
+            return test_mode.report(
                 self.request,
                 self.request.kloudsso_connection,
                 vouched=test["vouched"],

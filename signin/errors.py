@@ -1,0 +1,15 @@
+"""A refused sign-in, as data: its catalogue entry, what the person is told and what the owners need."""
+
+from signin.catalogue import CATALOGUE
+
+
+class SignInError(Exception):
+    """A refused sign-in: `code` names its catalogue entry; `message` is for the person signing in (the entry's, or
+    a more specific one); `detail` holds the values involved, for the organization's owners."""
+
+    def __init__(self, code: str, message: str = "", detail: str = ""):
+        self.entry = CATALOGUE[code]  # a code outside the catalogue is a bug, caught by the catalogue's tests
+        self.code = code
+        self.message = message or self.entry.person
+        self.detail = detail
+        super().__init__(self.message)
