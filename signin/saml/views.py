@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib import auth
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +25,7 @@ from signin.errors import SignInError
 from signin.pages import signin_failed, signin_succeeded
 from signin.saml import verify
 from signin.saml.peek import Unreadable, peek
+from signin.saml.post_binding import post_binding_page
 from signin.saml.sp_config import sp_config
 
 PENDING_SESSION_KEY = "kloudsso_saml_requests"
@@ -51,7 +52,7 @@ def start(request, connection: Connection, *, test: bool = False):
         test_mode.mark(request, request_id)
     if binding == BINDING_HTTP_REDIRECT:
         return HttpResponseRedirect(dict(info["headers"])["Location"])
-    return HttpResponse(info["data"])  # pysaml2's auto-submitting form
+    return post_binding_page(request, info)
 
 
 @csrf_exempt  # the IdP posts here from its own site; the finish step is where the browser is checked

@@ -1,4 +1,6 @@
-// Copy buttons, the organization picker and the SAML form's "way in" panels. Pages work without it.
+// Copy buttons, the organization picker, the SAML form's "way in" panels and the SAML HTTP-POST binding's form.
+// Pages work without it (the POST binding's form then waits for its Continue button). The Content-Security-Policy
+// allows no inline script, so all of it lives here.
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
@@ -32,6 +34,7 @@ function showSourcePanels(form) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-submit-on-load]").forEach((form) => form.submit());
   document.querySelectorAll("[data-saml-form]").forEach((form) => {
     showSourcePanels(form);
     form.addEventListener("change", (event) => {
