@@ -10,6 +10,7 @@ from connections.saml import views as saml_views
 from connections.selectors import certificate_expiry, connection_get, connection_list, connection_warnings
 from connections.service_provider import ServiceProvider
 from connections.sp import service_provider_get_or_create, sp_details, sp_metadata_xml
+from kloudsso.csp_exceptions import forms_lead_to_an_idp
 from kloudsso.tenancy.access import sso_manager_required
 from signin.oidc import views as oidc_flow
 from signin.saml import views as saml_flow
@@ -18,6 +19,7 @@ FORM_VIEWS = {Kind.OIDC: oidc_views.connection_form, Kind.SAML: saml_views.conne
 
 
 @sso_manager_required
+@forms_lead_to_an_idp  # each connection's Test button
 def connection_index(request):
     sp = service_provider_get_or_create(org=request.org)
     rows = [

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from connections.connection import Connection, Kind
 from domains.selectors import verified_domain_for_email
+from kloudsso.csp_exceptions import forms_lead_to_an_idp
 from signin.catalogue import CATALOGUE
 from signin.complete import check_connection_usable
 from signin.errors import SignInError
@@ -23,6 +24,7 @@ class EmailForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@forms_lead_to_an_idp  # the prompt, and the choice between connections
 def sso_login(request):
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

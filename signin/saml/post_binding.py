@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 
 from django.shortcuts import render
 
+from kloudsso.csp_exceptions import forms_lead_to_an_idp
+
 FIELDS = ("SAMLRequest", "RelayState")
 
 
@@ -22,6 +24,7 @@ class _FormFields(HTMLParser):
             self.fields[named["name"]] = named.get("value") or ""
 
 
+@forms_lead_to_an_idp
 def post_binding_page(request, info: dict):
     """`info` is what pysaml2's prepare_for_authenticate returns for the HTTP-POST binding."""
     parser = _FormFields()
