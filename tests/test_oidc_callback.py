@@ -321,3 +321,68 @@ def test_a_token_endpoint_answering_200_with_junk_is_told_so(client, jit, http_s
     params = start(client, connection)
     http_server.serve(idp.path("token"), body)
     refused_with(client.get("/sso/oidc", {"code": "c", "state": params["state"]}), code)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ("[" * 100_000 + "]" * 100_000, 200, "bad_token_response"),
+        ('{"error": 5, "error_description": 7}', 400, "token_error"),
+        ('{"error": ["invalid_client"], "error_description": {"AADSTS7000222": 1}}', 401, "token_error"),
+    ],
+)
+def test_a_hostile_token_response_is_refused_not_a_crash(client, jit, http_server, body, status, code):
+    from tests.support.oidc import CraftedIdP
+
+    idp = CraftedIdP(http_server)
+    connection = connect(jit, idp)
+    params = start(client, connection)
+    http_server.serve(idp.path("token"), body, status=status)
+    refused_with(client.get("/sso/oidc", {"code": "c", "state": params["state"]}), code)
+
+
+def test_an_invalid_client_refusal_names_the_client_authentication_used(client, jit, http_server):
+    from tests.support.oidc import CraftedIdP
+
+    idp = CraftedIdP(http_server, token_endpoint_auth_methods_supported=["client_secret_post", "client_secret_basic"])
+    connection = connect(jit, idp)
+    params = start(client, connection)
+    http_server.serve(idp.path("token"), json.dumps({"error": "invalid_client"}), status=401)
+    event = refused_with(client.get("/sso/oidc", {"code": "c", "state": params["state"]}), "invalid_client")
+    assert "authenticated with client_secret_basic" in event.detail
+    assert "allows: client_secret_post, client_secret_basic" in event.detail
+
+
+@pytest.mark.parametrize(
+    ("iss", "advertised", "refused"),
+    [
+        ("https://evil.example/v2.0", False, True),  # RFC 9207: another issuer's answer, a mix-up
+        (None, True, True),  # the IdP says it always sends iss, and this answer has none
+        (None, False, False),  # Entra ID sends no iss
+        ("same", True, False),
+    ],
+)
+def test_the_callbacks_iss_parameter_must_be_the_connections_issuer(client, jit, http_server, iss, advertised, refused):
+    from tests.support.oidc import CraftedIdP
+
+    idp = CraftedIdP(http_server, authorization_response_iss_parameter_supported=advertised or None)
+    connection = connect(jit, idp)
+    params = start(client, connection)
+    idp.answer(params["nonce"], email="ada@acme.test")
+    query = {"code": "c", "state": params["state"], **({"iss": idp.issuer if iss == "same" else iss} if iss else {})}
+    landed = client.get("/sso/oidc", query)
+    if refused:
+        refused_with(landed, "response_issuer_mismatch")
+        assert idp.requests_to("token") == []  # the code is not even redeemed
+    else:
+        assert landed.status_code == 302
+
+
+def test_an_access_token_unfit_for_a_header_is_refused_without_being_quoted(client, jit, http_server):
+    from tests.support.oidc import CraftedIdP
+
+    idp = CraftedIdP(http_server)
+    idp.access_token = "secret-at\r\nX-Injected: 1"
+    event = refused_with(sign_in(client, connect(jit, idp), idp), "userinfo_error")
+    assert "no usable access_token" in event.detail and "secret-at" not in event.detail
+    assert idp.requests_to("userinfo") == []
