@@ -194,17 +194,22 @@ def test_the_entra_upn_fallback_is_named_on_the_success_event(client, jit, http_
     assert "the upn claim" in event.detail
 
 
-def test_an_unverified_email_is_not_taken_from_preferred_username(client, jit, http_server):
+@pytest.mark.parametrize("userinfo_endpoint", [None, "default"])
+def test_an_unverified_email_is_not_taken_from_preferred_username(client, jit, http_server, userinfo_endpoint):
     from kloudsso.accounts.models import User
     from tests.support.oidc import CraftedIdP
 
-    idp = CraftedIdP(http_server, userinfo_endpoint=None)
+    if userinfo_endpoint is None:
+        idp = CraftedIdP(http_server, userinfo_endpoint=None)
+    else:
+        idp = CraftedIdP(http_server)
     landed = sign_in(
         client, connect(jit, idp), idp, email="bob@acme.test", email_verified=False, preferred_username="bob@acme.test"
     )
     event = refused_with(landed, "email_not_verified")
     assert "bob@acme.test" in event.detail and "email_verified" in event.detail
     assert not User.objects.filter(email="bob@acme.test").exists()
+    assert idp.requests_to("userinfo") == []  # the IdP has answered already
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,8 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
         claims = self.verify_token(tokens.get("id_token"), nonce=nonce, oidc=oidc)
         request.kloudsso_received = claims
         email = email_from_claims(claims, entra=bool(oidc.entra_tenant_id))
-        if email.address is None and oidc.userinfo_endpoint:
+        # An address the ID token marks unverified is the IdP's answer already: UserInfo would only repeat it.
+        if email.address is None and not email.unverified and oidc.userinfo_endpoint:
             info = userinfo_claims(oidc, tokens, subject=claims["sub"])
             request.kloudsso_received = {**claims, RECEIVED_KEY: info}
             email = email_from_userinfo(info, id_token_email=email)
