@@ -11,6 +11,10 @@ from connections.oidc.discovery import DiscoveryError, discover
 from connections.oidc.models import DEFAULT_SCOPES, ClientAuthMethod
 
 SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")  # RFC 6749 §3.3 scope-token
+AUTOMATIC = (
+    "Automatic takes client_secret_basic when the provider's discovery document allows it or lists nothing (the "
+    "standard's default), else client_secret_post."
+)
 
 
 class OIDCConnectionForm(forms.Form):
@@ -39,15 +43,14 @@ class OIDCConnectionForm(forms.Form):
         label="Client authentication",
         choices=[("", "Automatic: what the provider allows"), *ClientAuthMethod.choices],
         required=False,
-        help_text="How the client secret is sent to the token endpoint. Automatic takes client_secret_basic when the "
-        "provider's discovery document allows it or lists nothing (the standard's default), else client_secret_post.",
+        help_text=f"How the client secret is sent to the token endpoint. {AUTOMATIC}",
     )
 
     def __init__(self, *args, has_secret: bool = False, stored_document: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.discovery = None
         if stored_document is not None:
-            self.fields["token_endpoint_auth_method"].help_text = client_auth.describe(stored_document)
+            self.fields["token_endpoint_auth_method"].help_text = f"{client_auth.describe(stored_document)} {AUTOMATIC}"
         if has_secret:
             self.fields["client_secret"].required = False
             self.fields[
@@ -88,7 +91,7 @@ class OIDCConnectionForm(forms.Form):
     def _clean_auth_method(self, cleaned: dict, document: dict) -> None:
         """An explicit choice must be allowed by the provider; Automatic becomes the method it allows."""
         field = self.fields["token_endpoint_auth_method"]
-        field.help_text = client_auth.describe(document)
+        field.help_text = f"{client_auth.describe(document)} {AUTOMATIC}"
         chosen = cleaned.get("token_endpoint_auth_method") or ""
         try:
             if chosen:
