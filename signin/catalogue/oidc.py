@@ -69,7 +69,8 @@ ENTRIES = [
         "unknown_key",
         "ID token signed with an unknown key",
         _UNVERIFIED,
-        "No key in the IdP's JWKS has the ID token's kid, even after fetching the keys again.",
+        "No key in the IdP's JWKS has the ID token's kid, even after fetching the keys again (a kid still unknown "
+        "after a fresh fetch is not fetched for again within a minute).",
         "Check the Discovery URL (another tenant's keys?) and that the IdP publishes its signing key.",
         "oidc",
     ),
@@ -115,7 +116,8 @@ ENTRIES = [
         "bad_token",
         "Malformed ID token",
         _UNVERIFIED,
-        "The ID token is not a valid JWT or lacks a required claim (iss, aud, exp, iat, sub).",
+        "The ID token is not a valid JWT, lacks a required claim (iss, aud, exp, iat, sub), or holds one that is "
+        "empty or of the wrong type (quoted in the details).",
         "Check the IdP's token configuration.",
         "oidc",
     ),
