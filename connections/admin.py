@@ -81,8 +81,11 @@ def _details(connection):
             ("Authorization endpoint", oidc.authorization_endpoint),
             ("Token endpoint", oidc.token_endpoint),
             ("JWKS URI", oidc.jwks_uri),
+            ("UserInfo endpoint", oidc.userinfo_endpoint or "—"),
+            ("Entra ID tenant", oidc.entra_tenant_id or "— (not Entra ID)"),
             ("Client ID", oidc.client_id),
             ("Client secret", SECRET_MASK),
+            ("Client authentication", oidc.token_endpoint_auth_method),
             ("Scopes", oidc.scopes),
             ("Discovered at", f"{oidc.discovered_at:%Y-%m-%d %H:%M} UTC"),
         ]

@@ -1,4 +1,4 @@
-"""The one HTTP client for every URL a tenant gives us (OIDC discovery, JWKS, SAML metadata).
+"""The one HTTP client for every URL a tenant gives us (OIDC discovery, JWKS, token and UserInfo, SAML metadata).
 
 For each request and each redirect it enforces: a well-formed http(s) URL, https only, one time limit for the whole
 fetch, a size limit, and no private, loopback or otherwise non-public address. The address rule is applied where the
@@ -168,17 +168,44 @@ def fetch(url: str, *, accept: str = "*/*") -> FetchResult:
     return _within_deadline(url, lambda deadline: _fetch(url, accept=accept, deadline=deadline))
 
 
-@sensitive_variables("data")
-def post_form(url: str, data: dict, *, accept: str = "application/json") -> FetchResult:
-    """POST a form (an OIDC token request) under the same rules; redirects are not followed."""
+@sensitive_variables("data", "authorization")
+def post_form(
+    url: str, data: dict, *, accept: str = "application/json", authorization: str | None = None
+) -> FetchResult:
+    """POST a form (an OIDC token request) under the same rules; redirects are not followed, so a credential in
+    the form or in `authorization` (an Authorization header) reaches this URL's host only."""
 
     def post(deadline: float) -> FetchResult:
         with _session() as session:
-            response = _send(session, "POST", check_url(url), accept=accept, data=data, deadline=deadline)
+            response = _send(
+                session,
+                "POST",
+                check_url(url),
+                accept=accept,
+                data=data,
+                authorization=authorization,
+                deadline=deadline,
+            )
             with response:
                 return _result(response, url)
 
     return _within_deadline(url, post)
+
+
+@sensitive_variables("authorization")
+def get_authorized(url: str, *, authorization: str, accept: str = "application/json") -> FetchResult:
+    """GET with an Authorization header (an OIDC UserInfo request) under the same rules; redirects are not
+    followed, so the credential reaches this URL's host only."""
+
+    def get(deadline: float) -> FetchResult:
+        with _session() as session:
+            response = _send(
+                session, "GET", check_url(url), accept=accept, authorization=authorization, deadline=deadline
+            )
+            with response:
+                return _result(response, url)
+
+    return _within_deadline(url, get)
 
 
 def _within_deadline(url: str, call):
@@ -226,13 +253,23 @@ def _result(response, url: str) -> FetchResult:
     )
 
 
-@sensitive_variables("data")
-def _send(session, method: str, url: str, *, accept: str, deadline: float, data: dict | None = None):
+@sensitive_variables("data", "authorization", "headers")
+def _send(
+    session,
+    method: str,
+    url: str,
+    *,
+    accept: str,
+    deadline: float,
+    data: dict | None = None,
+    authorization: str | None = None,
+):
     host = urlsplit(url).hostname
     timeout = max(deadline - time.monotonic(), 0.01)
+    headers = {"Accept": accept, **({"Authorization": authorization} if authorization else {})}
     try:
         return session.request(
-            method, url, data=data, headers={"Accept": accept}, timeout=timeout, stream=True, allow_redirects=False
+            method, url, data=data, headers=headers, timeout=timeout, stream=True, allow_redirects=False
         )
     except requests.exceptions.SSLError as exc:
         raise FetchError(
@@ -244,6 +281,9 @@ def _send(session, method: str, url: str, *, accept: str, deadline: float, data:
         raise _timeout(url, settings.SSO_HTTP_TIMEOUT_SECONDS) from None
     except requests.exceptions.ConnectionError as exc:
         raise _connection_error(host, exc) from None
+    except requests.exceptions.InvalidHeader:
+        # Its message quotes the header's value: a credential must not reach an error.
+        raise FetchError("invalid_header", "A request header holds characters HTTP does not allow.") from None
     except (requests.exceptions.RequestException, urllib3.exceptions.LocationValueError, ValueError) as exc:
         raise FetchError("invalid_url", f"Could not request {url}: {_reason(exc)}.") from None
 

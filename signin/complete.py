@@ -34,6 +34,7 @@ class Vouched:
     email: str | None
     claims: dict = field(default_factory=dict)
     email_note: str = ""  # where the email came from, or what was looked for
+    email_unverified: str = ""  # an address the IdP said is not verified (so it is not `email` by any route)
 
 
 def check_connection_usable(connection: Connection) -> None:
@@ -69,6 +70,12 @@ def _complete(vouched: Vouched):
     check_connection_usable(connection)
     org = connection.organization
     email = (vouched.email or "").strip().lower()
+    if not email and vouched.email_unverified:
+        raise SignInError(
+            "email_not_verified",
+            "Your identity provider says your email address is not verified, so we cannot sign you in. Ask your admin.",
+            f"The IdP says {vouched.email_unverified} is not verified ({vouched.email_note}).",
+        )
     if not email:
         raise SignInError(
             "no_email",

@@ -30,14 +30,16 @@ def _clean(value, depth: int):
     return "[redacted]" if JWT_LIKE.search(text) else text[:MAX_VALUE_LENGTH]
 
 
-def record(request, *, outcome: str, connection=None, org=None, email: str = "", error=None, received=None):
+def record(
+    request, *, outcome: str, connection=None, org=None, email: str = "", error=None, received=None, detail: str = ""
+):
     return SignInEvent.objects.create(
         organization=org or (connection.organization if connection else None),
         connection=connection,
         email=(email or "")[:254],
         outcome=outcome,
         code=error.code if error else "",
-        detail=error.detail if error else "",
+        detail=error.detail if error else detail,
         received=redact(received),
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],

@@ -44,13 +44,15 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
 
 
 def signin_succeeded(request, connection) -> None:
-    # The verified email of the account signed in, not what was typed at the prompt.
+    # The verified email of the account signed in, not what was typed at the prompt, and where the IdP gave it.
+    source = getattr(request, "kloudsso_email_source", "")
     event_log.record(
         request,
         outcome=Outcome.SUCCESS,
         connection=connection,
         email=getattr(request.user, "email", ""),
         received=getattr(request, "kloudsso_received", None),
+        detail=f"The email came from {source}." if source else "",
     )
     request.session.pop(LOGIN_EMAIL_SESSION_KEY, None)
 

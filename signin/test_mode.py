@@ -16,7 +16,7 @@ from signin.errors import SignInError
 from signin.event_log import redact
 
 SESSION_KEY = "kloudsso_test_flows"
-_EMAIL_CODES = {"no_email", "bad_identity"}
+_EMAIL_CODES = {"no_email", "email_not_verified", "bad_identity"}
 _DOMAIN_CODES = {"email_domain_not_verified"}
 _PEOPLE_CODES = {"not_invited", "email_reused", "account_exists"}
 

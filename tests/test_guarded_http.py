@@ -149,3 +149,43 @@ def test_one_deadline_covers_a_server_that_drips_its_answer(settings):
         fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/slow")
     assert caught.value.code == "timeout"
     listener.close()
+
+
+def test_an_authorized_get_sends_the_header_and_follows_no_redirect(http_server):
+    from kloudsso.guarded_http import get_authorized
+
+    http_server.serve("/userinfo", "", status=302, headers={"Location": "http://elsewhere.example/steal"})
+    result = get_authorized(http_server.url("/userinfo"), authorization="Bearer at-1")
+    assert result.status == 302  # the credential goes to this host only: the caller decides what a redirect means
+    assert http_server.requests == ["/userinfo"]
+    assert http_server.httpd.headers_received[0]["Authorization"] == "Bearer at-1"
+
+
+def test_an_authorized_get_keeps_the_address_rules(https_server, secure_idp_mode):
+    from kloudsso.guarded_http import get_authorized
+
+    https_server.serve("/userinfo", "{}")
+    with pytest.raises(FetchError) as caught:
+        get_authorized(https_server.url("/userinfo"), authorization="Bearer at-1")
+    assert caught.value.code == "private_address"
+    assert https_server.requests == []
+
+
+def test_a_form_post_can_carry_an_authorization_header(http_server):
+    from kloudsso.guarded_http import post_form
+
+    http_server.serve("/token", "{}")
+    post_form(http_server.url("/token"), {"grant_type": "authorization_code"}, authorization="Basic YTpi")
+    assert http_server.httpd.headers_received[0]["Authorization"] == "Basic YTpi"
+    assert http_server.httpd.bodies == [b"grant_type=authorization_code"]
+
+
+def test_a_header_value_http_forbids_is_refused_without_quoting_it(http_server):
+    from kloudsso.guarded_http import get_authorized
+
+    http_server.serve("/userinfo", "{}")
+    with pytest.raises(FetchError) as caught:
+        get_authorized(http_server.url("/userinfo"), authorization="Bearer secret-value\r\nX-Injected: 1")
+    assert caught.value.code == "invalid_header"
+    assert "secret-value" not in caught.value.message
+    assert http_server.requests == []

@@ -242,3 +242,89 @@ def test_a_long_issuer_url_is_stored_whole(as_alice, http_server):
     issuer = serve_idp(http_server, prefix)
     assert post(as_alice, issuer).status_code == 302
     assert OIDCSettings.objects.get().discovery_url == issuer + "/.well-known/openid-configuration"
+
+
+def serve_with_methods(http_server, prefix: str, methods) -> str:
+    issuer = serve_idp(http_server, prefix)
+    document = discovery_document(issuer, token_endpoint_auth_methods_supported=methods)
+    http_server.serve(f"{prefix}/.well-known/openid-configuration", document)
+    return issuer
+
+
+@pytest.mark.parametrize(
+    ("methods", "chosen"),
+    [
+        (["client_secret_basic"], "client_secret_basic"),
+        (["client_secret_post", "private_key_jwt", "client_secret_basic"], "client_secret_basic"),  # Entra's list
+        (["client_secret_post"], "client_secret_post"),
+        (None, "client_secret_basic"),  # OpenID Connect Core §9: the default when the document says nothing
+    ],
+)
+def test_it_chooses_the_client_authentication_the_provider_allows(as_alice, http_server, methods, chosen):
+    issuer = serve_with_methods(http_server, "/auth", methods)
+    response = post(as_alice, issuer)
+    assert response.status_code == 302
+    assert OIDCSettings.objects.get().token_endpoint_auth_method == chosen
+    listed = as_alice.get(response["Location"]).content.decode()
+    assert f"Client authentication: {chosen}" in listed  # the owner is told what was chosen
+
+
+def test_it_says_so_when_the_provider_allows_no_client_secret(as_alice, http_server):
+    issuer = serve_with_methods(http_server, "/jwt-only", ["private_key_jwt", "tls_client_auth"])
+    response = post(as_alice, issuer)
+    error = response.context["form"].errors["token_endpoint_auth_method"][0]
+    assert "private_key_jwt, tls_client_auth" in error
+    assert "client_secret_basic or client_secret_post" in error
+    assert not Connection.objects.exists()
+
+
+def test_the_owner_may_choose_another_method_the_provider_allows(as_alice, http_server):
+    issuer = serve_with_methods(http_server, "/both", ["client_secret_basic", "client_secret_post"])
+    assert post(as_alice, issuer, token_endpoint_auth_method="client_secret_post").status_code == 302
+    assert OIDCSettings.objects.get().token_endpoint_auth_method == "client_secret_post"
+
+
+def test_a_method_the_provider_does_not_allow_is_refused(as_alice, http_server):
+    issuer = serve_with_methods(http_server, "/basic", ["client_secret_basic"])
+    response = post(as_alice, issuer, token_endpoint_auth_method="client_secret_post")
+    error = response.context["form"].errors["token_endpoint_auth_method"][0]
+    assert "allows only client_secret_basic" in error
+    assert not Connection.objects.exists()
+
+
+def test_a_method_list_that_is_not_a_list_is_refused(as_alice, http_server):
+    issuer = serve_with_methods(http_server, "/odd", "client_secret_basic")
+    error = post(as_alice, issuer).context["form"].errors["discovery_url"][0]
+    assert "token_endpoint_auth_methods_supported" in error and "list" in error
+
+
+GUID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+
+@pytest.mark.parametrize(
+    ("issuer", "insecure", "tenant"),
+    [
+        (f"https://login.microsoftonline.com/{GUID.upper()}/v2.0", False, GUID),
+        (f"https://login.microsoftonline.us/{GUID}/v2.0", False, GUID),
+        (f"https://login.microsoftonline.com/{GUID}/v2.0/", False, GUID),
+        ("https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0", False, ""),
+        (f"https://login.microsoftonline.com/{GUID}/v2.0/x", False, ""),
+        (f"https://login.microsoftonline.com:8443/{GUID}/v2.0", False, ""),
+        (f"http://login.microsoftonline.com/{GUID}/v2.0", True, ""),
+        (f"https://idp.example/{GUID}/v2.0", False, ""),
+        (f"https://idp.example/{GUID}/v2.0", True, ""),  # insecure mode makes only the local test IdP Entra
+        (f"http://127.0.0.1:5000/{GUID}/v2.0", True, GUID),
+        (f"http://127.0.0.1:5000/{GUID}/v2.0", False, ""),
+    ],
+)
+def test_an_entra_tenant_comes_only_from_an_entra_tenant_specific_issuer(settings, issuer, insecure, tenant):
+    from connections.oidc import entra
+
+    settings.SSO_ALLOW_INSECURE_IDP = insecure
+    assert entra.tenant_of_issuer(issuer) == tenant
+
+
+def test_the_entra_tenant_is_stored_at_save_time(as_alice, http_server):
+    issuer = serve_idp(http_server, f"/{GUID}/v2.0")
+    assert post(as_alice, issuer).status_code == 302
+    assert OIDCSettings.objects.get().entra_tenant_id == GUID

@@ -129,3 +129,20 @@ def test_the_debug_error_page_does_not_show_the_secret(client, alice, idp, setti
     page = response.content.decode()
     assert "database went away" in page  # it is the debug page
     assert secret not in page
+
+
+def test_the_edit_form_shows_the_client_authentication_and_what_the_provider_allows(as_alice, acme):
+    entra = oidc_connection(acme, auth_methods=["client_secret_post", "private_key_jwt", "client_secret_basic"])
+    html = as_alice.get(edit_url(entra)).content.decode()
+    assert '<option value="client_secret_basic" selected>' in html
+    assert "allows: client_secret_post, private_key_jwt, client_secret_basic" in html
+
+
+def test_the_owner_can_change_the_client_authentication(as_alice, connection, idp):
+    assert OIDCSettings.objects.get().token_endpoint_auth_method == "client_secret_basic"
+    response = as_alice.post(edit_url(connection), form_data(idp, token_endpoint_auth_method="client_secret_post"))
+    assert response.status_code == 302
+    assert OIDCSettings.objects.get().token_endpoint_auth_method == "client_secret_post"
+    # and back to what the provider's document allows
+    as_alice.post(edit_url(connection), form_data(idp, token_endpoint_auth_method=""))
+    assert OIDCSettings.objects.get().token_endpoint_auth_method == "client_secret_basic"

@@ -1,5 +1,6 @@
 """ID token validation with crafted tokens: everything mozilla-django-oidc leaves out, and the shared JWKS cache."""
 
+import base64
 import json
 import time
 from types import SimpleNamespace
@@ -9,9 +10,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from signin.errors import SignInError
-from signin.oidc.id_token import email_from_claims, identity_subject, validate_id_token
+from signin.oidc import jwks
+from signin.oidc.claims import email_from_claims, email_from_userinfo, identity_subject
+from signin.oidc.id_token import validate_id_token
 
 CLIENT_ID = "client-123"
+TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 
 
 def jwk(key, kid):
@@ -35,7 +39,7 @@ def idp(http_server, keys):
     return SimpleNamespace(
         server=http_server,
         publish=publish,
-        oidc=SimpleNamespace(issuer=issuer, client_id=CLIENT_ID, jwks_uri=http_server.url("/keys")),
+        oidc=SimpleNamespace(issuer=issuer, client_id=CLIENT_ID, jwks_uri=http_server.url("/keys"), entra_tenant_id=""),
     )
 
 
@@ -54,9 +58,19 @@ def token(idp, keys, *, kid="k1", alg="RS256", key=None, headers=None, **overrid
     }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(
-        claims, key or keys.get(kid) or keys["k1"], algorithm=alg, headers={"kid": kid, **(headers or {})}
-    )
+    header = {**({"kid": kid} if kid is not None else {}), **(headers or {})}
+    return jwt.encode(claims, key or keys.get(kid) or keys["k1"], algorithm=alg, headers=header or None)
+
+
+def hand_made(header: dict, claims: dict, key) -> str:
+    """A JWT signed with `key` whose header PyJWT's encoder would refuse to write (a kid that is not a string)."""
+
+    def b64(data: dict) -> bytes:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=")
+
+    signing_input = b64(header) + b"." + b64(claims)
+    signature = jwt.algorithms.RSAAlgorithm(jwt.algorithms.RSAAlgorithm.SHA256).sign(signing_input, key)
+    return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
 
 
 def check(idp, raw, nonce="n-1"):
@@ -83,10 +97,15 @@ def test_a_valid_token_gives_its_claims(idp, keys):
         ({"aud": [CLIENT_ID, "other"], "azp": "other"}, "azp_mismatch"),
         ({"exp": int(time.time()) - 600}, "token_expired"),
         ({"nbf": int(time.time()) + 600}, "token_not_yet_valid"),
-        ({"iat": int(time.time()) + 600}, "token_not_yet_valid"),
+        ({"iat": int(time.time()) + 600}, "token_issued_in_future"),
+        ({"iat": int(time.time()) + 600, "nbf": int(time.time()) + 600}, "token_not_yet_valid"),
         ({"sub": None}, "bad_token"),
+        ({"sub": ""}, "bad_token"),
+        ({"sub": 42}, "bad_token"),
+        ({"aud": 42}, "aud_mismatch"),
         ({"nonce": "other"}, "nonce_mismatch"),
-        ({"nonce": None}, "nonce_mismatch"),
+        ({"nonce": 123}, "nonce_mismatch"),
+        ({"nonce": None}, "nonce_missing"),
     ],
 )
 def test_it_refuses(idp, keys, overrides, code):
@@ -148,25 +167,148 @@ def test_unknown_kids_cannot_force_a_fetch_on_every_sign_in(idp, keys):
 
 
 @pytest.mark.parametrize(
-    ("claims", "email"),
+    ("entra", "claims", "email"),
     [
-        ({"email": "Bea@acme.test", "preferred_username": "x@acme.test"}, "Bea@acme.test"),
-        ({"tid": "t", "preferred_username": "ada@acme.test"}, "ada@acme.test"),
-        ({"tid": "t", "preferred_username": "ada", "upn": "ada@acme.test"}, "ada@acme.test"),
-        ({"tid": "t", "email": "not-an-email", "preferred_username": "live.com#ada@acme.test"}, None),
-        ({"preferred_username": "ada@acme.test"}, None),  # outside Entra, preferred_username is anyone's choice
-        ({"email": "bob@acme.test", "email_verified": False}, None),
-        ({"email": "bob@acme.test", "email_verified": True}, "bob@acme.test"),
-        ({}, None),
+        (True, {"email": "Bea@acme.test", "preferred_username": "x@acme.test"}, "Bea@acme.test"),
+        (True, {"preferred_username": "ada@acme.test"}, "ada@acme.test"),
+        (True, {"preferred_username": "ada", "upn": "ada@acme.test"}, "ada@acme.test"),
+        (True, {"email": "not-an-email", "preferred_username": "live.com#ada@acme.test"}, None),
+        (False, {"preferred_username": "ada@acme.test"}, None),  # outside Entra, preferred_username is anyone's
+        (False, {"tid": "t", "oid": "o", "preferred_username": "ada@acme.test"}, None),  # a claim does not make Entra
+        (False, {"email": "bob@acme.test", "email_verified": False}, None),
+        (False, {"email": "bob@acme.test", "email_verified": "false"}, None),
+        (False, {"email": "bob@acme.test", "email_verified": True}, "bob@acme.test"),
+        (False, {"email": "bob@acme.test", "email_verified": "true"}, "bob@acme.test"),
+        (False, {"email": ["bob@acme.test"]}, None),
+        (False, {}, None),
+        # An address the IdP says is unverified does not come in by another claim...
+        (True, {"email": "bob@acme.test", "email_verified": False, "preferred_username": "bob@acme.test"}, None),
+        (True, {"email": "bob@acme.test", "email_verified": False, "upn": "BOB@acme.test"}, None),
+        # ...but the tenant's own UPN, another address, does.
+        (True, {"email": "vera@mailbox.test", "email_verified": False, "upn": "vera@acme.test"}, "vera@acme.test"),
     ],
 )
-def test_the_email_comes_from_email_then_preferred_username_then_upn(claims, email):
-    assert email_from_claims(claims) == email
+def test_the_email_comes_from_email_then_preferred_username_then_upn(entra, claims, email):
+    assert email_from_claims(claims, entra=entra).address == email
 
 
-def test_the_identity_is_tid_and_oid_for_entra_and_iss_and_sub_otherwise():
-    assert identity_subject({"tid": "t", "oid": "o", "iss": "i", "sub": "s"}) == "entra:t:o"
-    assert identity_subject({"iss": "https://idp.example", "sub": "s"}) == "https://idp.example|s"
+def test_the_email_source_names_the_claim_it_really_came_from():
+    same = {"email": "bob@acme.test", "email_verified": False, "preferred_username": "bob@acme.test"}
+    refused = email_from_claims(same, entra=True)
+    assert refused.unverified == "bob@acme.test"
+    assert "the email claim" in refused.source and "email_verified false" in refused.source
+    assert "looked for: email, preferred_username, upn" in refused.source
+    other = {"email": "vera@mailbox.test", "email_verified": False, "preferred_username": "vera@acme.test"}
+    assert email_from_claims(other, entra=True).source == "the preferred_username claim"
+    assert email_from_claims({"email": "bea@acme.test", "upn": "bea@acme.test"}, entra=True).source == (
+        "the email claim"
+    )
+
+
+def test_a_userinfo_email_is_named_so_and_an_address_refused_in_the_id_token_stays_refused():
+    first = email_from_claims({"email": "bob@acme.test", "email_verified": False}, entra=False)
+    again = email_from_userinfo({"sub": "s", "email": "Bob@acme.test"}, id_token_email=first)
+    assert again.address is None and again.unverified == "bob@acme.test"
+    found = email_from_userinfo({"sub": "s", "email": "uma@acme.test"}, id_token_email=first)
+    assert (found.address, found.source) == ("uma@acme.test", "the email claim of the UserInfo response")
+    unverified = email_from_userinfo({"email": "uma@acme.test", "email_verified": False}, id_token_email=first)
+    assert unverified.address is None and unverified.unverified == "uma@acme.test"
+
+
+def test_the_identity_is_tid_and_oid_for_an_entra_connection_and_iss_and_sub_otherwise():
+    claims = {"tid": TENANT, "oid": "o", "iss": "https://idp.example", "sub": "s"}
+    assert identity_subject(claims, entra_tenant_id=TENANT) == f"entra:{TENANT}:o"
+    # tid and oid from an IdP that is not Entra are unchecked claims: they never become the key
+    assert identity_subject(claims, entra_tenant_id="") == "https://idp.example|s"
+    assert identity_subject({"iss": "https://idp.example", "sub": "s"}, entra_tenant_id="") == "https://idp.example|s"
+
+
+@pytest.mark.parametrize(
+    ("tid", "received"),
+    [("99999999-0000-0000-0000-000000000000", "'99999999-0000-0000-0000-000000000000'"), (None, "no tid"), (7, "7")],
+)
+def test_an_entra_token_for_another_tenant_is_refused(idp, keys, tid, received):
+    idp.oidc.entra_tenant_id = TENANT
+    error = refused(idp, token(idp, keys, tid=tid))
+    assert error.code == "entra_tenant_mismatch"
+    assert received in error.detail and TENANT in error.detail
+
+
+def test_an_entra_token_of_the_connections_tenant_passes_whatever_the_case_of_its_tid(idp, keys):
+    idp.oidc.entra_tenant_id = TENANT
+    assert check(idp, token(idp, keys, tid=TENANT.upper()))["sub"] == "sub-1"
+
+
+@pytest.mark.parametrize("oid", [42, "", ["o"]])
+def test_an_entra_oid_that_is_not_a_string_is_refused(idp, keys, oid):
+    idp.oidc.entra_tenant_id = TENANT
+    error = refused(idp, token(idp, keys, tid=TENANT, oid=oid))
+    assert error.code == "bad_token" and "oid" in error.detail
+
+
+def test_a_token_without_kid_is_refused_when_the_idp_publishes_several_keys(idp, keys):
+    keys["k2"] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    idp.publish()
+    error = refused(idp, token(idp, keys, kid=None, key=keys["k2"]))
+    assert error.code == "kid_missing"
+    assert "no kid" in error.detail and "2 keys" in error.detail
+
+
+def test_a_token_without_kid_is_accepted_when_the_idp_publishes_one_key(idp, keys):
+    assert check(idp, token(idp, keys, kid=None, key=keys["k1"]))["sub"] == "sub-1"
+
+
+@pytest.mark.parametrize("header", [{"alg": "RS256", "kid": 5}, {"alg": "RS256", "kid": "k1", "crit": ["exp"]}])
+def test_a_malformed_header_is_a_bad_token_not_a_crash(idp, keys, header):
+    now = int(time.time())
+    claims = {"iss": idp.oidc.issuer, "aud": CLIENT_ID, "sub": "s", "iat": now, "exp": now + 60, "nonce": "n-1"}
+    assert refused(idp, hand_made(header, claims, keys["k1"])).code == "bad_token"
+
+
+@pytest.mark.parametrize(("claim", "value", "code"), [("iss", ["x"], "issuer_mismatch"), ("iat", "soon", "bad_token")])
+def test_claims_of_the_wrong_type_are_refused(idp, keys, claim, value, code):
+    now = int(time.time())
+    claims = {"iss": idp.oidc.issuer, "aud": CLIENT_ID, "sub": "s", "iat": now, "exp": now + 60, "nonce": "n-1"}
+    assert refused(idp, hand_made({"alg": "RS256", "kid": "k1"}, {**claims, claim: value}, keys["k1"])).code == code
+
+
+def test_unreachable_signing_keys_are_told_apart_from_an_unknown_key(idp, keys):
+    idp.server.httpd.routes.pop("/keys")
+    error = refused(idp, token(idp, keys))
+    assert error.code == "jwks_unreachable"
+    assert "HTTP 404" in error.detail and idp.oidc.jwks_uri in error.detail
+
+
+def test_two_rotations_within_a_minute_both_work_at_once(idp, keys):
+    check(idp, token(idp, keys))
+    for kid in ("k2", "k3"):
+        keys[kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        idp.publish()  # the IdP rolls over, twice within the minute
+        assert check(idp, token(idp, keys, kid=kid))["sub"] == "sub-1"
+    assert idp.server.requests.count("/keys") == 3
+
+
+def test_a_flood_of_made_up_kids_causes_a_bounded_number_of_fetches(idp, keys):
+    check(idp, token(idp, keys))
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    for n in range(40):
+        assert refused(idp, token(idp, keys, kid=f"made-up-{n}", key=stranger)).code == "unknown_key"
+    assert idp.server.requests.count("/keys") == 1 + jwks.REFETCHES_PER_MINUTE
+
+
+def test_a_flood_through_one_connection_does_not_block_a_rotation_for_another_on_the_same_keys(idp, keys):
+    check(idp, token(idp, keys))
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    for n in range(20):
+        refused(idp, token(idp, keys, kid=f"made-up-{n}", key=stranger))
+    keys["k2"] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    idp.publish()
+    # Another connection whose IdP publishes its keys at the same URL (a shared JWKS, as Google's is).
+    other = SimpleNamespace(
+        issuer="https://other.example", client_id=CLIENT_ID, jwks_uri=idp.oidc.jwks_uri, entra_tenant_id=""
+    )
+    claims = validate_id_token(token(idp, keys, kid="k2", iss="https://other.example"), oidc=other, nonce="n-1")
+    assert claims["sub"] == "sub-1"
 
 
 def test_issuer_and_audience_errors_name_both_values(idp, keys):

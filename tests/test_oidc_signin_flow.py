@@ -148,3 +148,75 @@ def test_the_sign_in_endpoints_run_a_fixed_number_of_queries(site, client, oidc_
     with assert_queries(21):
         landed = client.get(f"{callback.path}?{callback.query}")
     assert landed["Location"] == "/orgs/acme/"
+
+
+def test_an_unverified_email_is_refused_even_when_preferred_username_holds_it(site):
+    from connections.events import SignInEvent
+
+    base_url, org, _ = site
+    org.provisioning_mode = "jit"
+    org.save()
+    browser = requests.Session()
+    landed = oidc_sign_in(browser, base_url, "cleo@acme.test", "cleo")  # email_verified false
+    assert landed.status_code == 400
+    assert "<code>email_not_verified</code>" in landed.text
+    assert signed_in_as(browser, base_url) is None
+    assert not User.objects.filter(email="cleo@acme.test").exists()
+    assert "cleo@acme.test" in SignInEvent.objects.get(code="email_not_verified").detail
+
+
+def test_an_unverified_email_gives_way_to_the_tenants_own_upn_and_the_event_says_so(site):
+    from connections.events import SignInEvent
+
+    base_url, org, _ = site
+    org.provisioning_mode = "jit"
+    org.save()
+    landed = oidc_sign_in(requests.Session(), base_url, "vera@acme.test", "vera")
+    assert landed.url == f"{base_url}/orgs/acme/"
+    assert User.objects.filter(email="vera@acme.test").exists()
+    assert not User.objects.filter(email="vera@mailbox.test").exists()
+    assert "the preferred_username claim" in SignInEvent.objects.get(outcome="success").detail
+
+
+def test_an_email_the_idp_gives_only_in_userinfo_signs_in(site):
+    from connections.events import SignInEvent
+
+    base_url, org, _ = site
+    org.provisioning_mode = "jit"
+    org.save()
+    landed = oidc_sign_in(requests.Session(), base_url, "uma@acme.test", "uma")
+    assert landed.url == f"{base_url}/orgs/acme/"
+    assert SSOIdentity.objects.get(user__email="uma@acme.test").subject.endswith(
+        ":00000000-0000-0000-0000-000000000a1a"
+    )
+    event = SignInEvent.objects.get(outcome="success")
+    assert "the email claim of the UserInfo response" in event.detail
+    assert event.received["UserInfo response"]["email"] == "uma@acme.test"
+
+
+@pytest.fixture(scope="module")
+def basic_only_idp(live_server):
+    """A provider whose token endpoint takes the client secret only in the Authorization header."""
+    from tests.support.oidc_idp import OIDCIdP, available
+
+    reason = available()
+    if reason:
+        pytest.skip(f"the OIDC test IdP cannot run: {reason}")
+    with OIDCIdP(
+        client_id="kloudsso:basic",  # a colon, and a secret of characters form-urlencoding changes
+        client_secret="b+sic/secret%=~ x",
+        redirect_uris=[f"{live_server.url}/sso/oidc"],
+        client_auth_methods=["client_secret_basic"],
+    ) as idp:
+        yield idp
+
+
+def test_a_provider_that_allows_only_client_secret_basic_works(live_server, settings, basic_only_idp):
+    settings.PUBLIC_BASE_URL = live_server.url
+    org = Organization.objects.create(name="Acme", slug="acme", plan=Plan.PAID, provisioning_mode="jit")
+    Domain.objects.create(organization=org, name="acme.test", status="verified")
+    connection = oidc_connection_for_idp(org, basic_only_idp)
+    assert connection.oidc.discovery_document["token_endpoint_auth_methods_supported"] == ["client_secret_basic"]
+    landed = oidc_sign_in(requests.Session(), live_server.url, "bea@acme.test", "bea")
+    assert landed.url == f"{live_server.url}/orgs/acme/", landed.text[-2000:]
+    assert User.objects.filter(email="bea@acme.test").exists()

@@ -78,6 +78,8 @@ def test_an_oidc_test_against_the_real_idp_reports_the_missing_email(live_server
 
     settings.PUBLIC_BASE_URL = live_server.url
     Domain.objects.create(organization=acme, name="acme.test", status="verified")
+    acme.provisioning_mode = "jit"
+    acme.save()
     entra = oidc_connection_for_idp(acme, oidc_idp, display_name="Entra ID")
     owner = requests.Session()
     login_page = owner.get(f"{live_server.url}/login/")
@@ -127,3 +129,57 @@ def test_an_oidc_test_that_the_idp_refuses_ends_on_a_report_and_keeps_the_owner_
     html = report.content.decode()
     assert report.status_code == 200 and "it would fail" in html and "Redirect URI not registered" in html
     assert int(client.session["_auth_user_id"]) == alice.pk
+
+
+def real_idp_report(live_server, settings, oidc_idp, acme, login: str) -> str:
+    """Alice tests an OIDC connection to the real IdP, signing in there as `login`; the report's text."""
+    from domains.models import Domain
+    from tests.support.factories import oidc_connection_for_idp
+    from tests.support.oidc_idp import complete_login
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    Domain.objects.create(organization=acme, name="acme.test", status="verified")
+    acme.provisioning_mode = "jit"
+    acme.save()
+    entra = oidc_connection_for_idp(acme, oidc_idp, display_name="Entra ID")
+    owner = requests.Session()
+    login_page = owner.get(f"{live_server.url}/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
+    owner.post(
+        f"{live_server.url}/login/",
+        data={"csrfmiddlewaretoken": token, "username": "alice@acme.test", "password": "correct-horse-battery"},
+    )
+    connections_page = owner.get(f"{live_server.url}/orgs/acme/connections/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', connections_page.text).group(1)
+    to_idp = owner.post(
+        f"{live_server.url}/orgs/acme/connections/{entra.public_id}/test/",
+        data={"csrfmiddlewaretoken": token},
+        allow_redirects=False,
+    )
+    return owner.get(complete_login(owner, to_idp.headers["Location"], login)).text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unverified_email_is_reported_with_the_claim_it_was_in(live_server, settings, oidc_idp, alice, acme):
+    import html
+
+    report = html.unescape(real_idp_report(live_server, settings, oidc_idp, acme, "cleo"))
+    assert "it would fail" in report
+    assert "<code>email_not_verified</code>" in report
+    assert "Email: none (the email claim holds cleo@acme.test with email_verified false" in report
+    assert "Email: cleo@acme.test (the email claim)" not in report
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_report_names_the_claim_the_email_really_came_from(live_server, settings, oidc_idp, alice, acme):
+    report = real_idp_report(live_server, settings, oidc_idp, acme, "vera")
+    assert "it works" in report
+    assert "Email: vera@acme.test (the preferred_username claim)" in report
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_from_userinfo_is_reported_as_such(live_server, settings, oidc_idp, alice, acme):
+    report = real_idp_report(live_server, settings, oidc_idp, acme, "uma")
+    assert "it works" in report
+    assert "Email: uma@acme.test (the email claim of the UserInfo response)" in report
+    assert "UserInfo response" in report.split("What the identity provider sent", 1)[1]

@@ -27,7 +27,9 @@ KEPT_KEYS = (
     "code_challenge_methods_supported",
     "subject_types_supported",
     "grant_types_supported",
+    "authorization_response_iss_parameter_supported",
 )
+LIST_KEYS = ("token_endpoint_auth_methods_supported",)  # read at save time: a malformed one is an error
 PLACEHOLDER = re.compile(r"\{[^}]*\}")
 
 
@@ -67,6 +69,7 @@ def discover(url: str) -> Discovery:
     _check_required(document, url)
     _check_issuer(document["issuer"], url)
     _check_endpoints(document)
+    _check_lists(document)
     _check_jwks(document["jwks_uri"])
     return Discovery(
         discovery_url=url,
@@ -178,6 +181,17 @@ def _check_endpoints(document: dict) -> None:
             ) from None
 
 
+def _check_lists(document: dict) -> None:
+    for key in LIST_KEYS:
+        value = document.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+            raise DiscoveryError(
+                f"The discovery document's {key} is not a list of names (OpenID Connect Discovery 1.0 §3): "
+                f"{json.dumps(value)[:200]}. Check the IdP's configuration.",
+                "bad_document",
+            )
+
+
 def _check_jwks(jwks_uri: str) -> None:
     """The IdP's signing keys must be reachable now, or no ID token could ever be verified."""
     jwks = _fetch_json(jwks_uri, what="the IdP's signing keys (jwks_uri)")
@@ -192,6 +206,8 @@ def _check_jwks(jwks_uri: str) -> None:
 
 def _kept(document: dict) -> dict:
     def clean(value):
+        if isinstance(value, bool):
+            return value
         if isinstance(value, str):
             return value if "\x00" not in value else None
         if isinstance(value, list):

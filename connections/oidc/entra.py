@@ -1,6 +1,9 @@
 """What we know about Microsoft Entra ID's OIDC endpoints: small data, checked before anything is fetched."""
 
+import re
 from urllib.parse import urlsplit
+
+from django.conf import settings
 
 # Entra's sign-in hosts in the public, US government and China clouds.
 ENTRA_HOSTS = {
@@ -11,6 +14,11 @@ ENTRA_HOSTS = {
 }
 MULTI_TENANT_SEGMENTS = {"common", "organizations", "consumers"}
 TENANT_SPECIFIC_FORM = "https://{host}/<Directory (tenant) ID>/v2.0/.well-known/openid-configuration"
+TENANT_ISSUER_PATH = re.compile(
+    r"/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/v2\.0/?", re.IGNORECASE
+)
+# The local test IdP (tests/idp/oidc) is shaped like a tenant: http://127.0.0.1:<port>/<tenant>/v2.0.
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def is_entra(url: str) -> bool:
@@ -27,3 +35,23 @@ def multi_tenant_segment(url: str) -> str | None:
 
 def tenant_specific_form(url: str) -> str:
     return TENANT_SPECIFIC_FORM.format(host=urlsplit(url).hostname)
+
+
+def tenant_of_issuer(issuer: str) -> str:
+    """The Directory (tenant) ID of an Entra ID tenant-specific v2.0 issuer, lower-cased; "" for any other issuer.
+
+    Decided once, at save time, from the issuer that discovery validated: whether a connection is Entra must never
+    follow from a claim in a token. With SSO_ALLOW_INSECURE_IDP (development and tests) an issuer of the same shape on
+    a loopback address counts too, so the flows against the local test IdP are Entra flows.
+    """
+    try:
+        parts = urlsplit(issuer)
+        port = parts.port
+    except ValueError:
+        return ""
+    match = TENANT_ISSUER_PATH.fullmatch(parts.path)
+    if match is None or parts.query or parts.fragment:
+        return ""
+    is_entra_host = parts.scheme == "https" and parts.hostname in ENTRA_HOSTS and port is None
+    is_test_idp = settings.SSO_ALLOW_INSECURE_IDP and parts.hostname in LOOPBACK_HOSTS
+    return match.group(1).lower() if is_entra_host or is_test_idp else ""

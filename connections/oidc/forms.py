@@ -4,11 +4,17 @@ from django import forms
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_variables
 
+from connections.errors import ConfigurationError
 from connections.forms import DisplayNameField
+from connections.oidc import client_auth
 from connections.oidc.discovery import DiscoveryError, discover
-from connections.oidc.models import DEFAULT_SCOPES
+from connections.oidc.models import DEFAULT_SCOPES, ClientAuthMethod
 
 SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")  # RFC 6749 §3.3 scope-token
+AUTOMATIC = (
+    "Automatic takes client_secret_basic when the provider's discovery document allows it or lists nothing (the "
+    "standard's default), else client_secret_post."
+)
 
 
 class OIDCConnectionForm(forms.Form):
@@ -33,10 +39,18 @@ class OIDCConnectionForm(forms.Form):
         help_text="Entra ID: the secret's Value (not its Secret ID).",
     )
     scopes = forms.CharField(label="Scopes", max_length=300, initial=DEFAULT_SCOPES)
+    token_endpoint_auth_method = forms.ChoiceField(
+        label="Client authentication",
+        choices=[("", "Automatic: what the provider allows"), *ClientAuthMethod.choices],
+        required=False,
+        help_text=f"How the client secret is sent to the token endpoint. {AUTOMATIC}",
+    )
 
-    def __init__(self, *args, has_secret: bool = False, **kwargs):
+    def __init__(self, *args, has_secret: bool = False, stored_document: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.discovery = None
+        if stored_document is not None:
+            self.fields["token_endpoint_auth_method"].help_text = f"{client_auth.describe(stored_document)} {AUTOMATIC}"
         if has_secret:
             self.fields["client_secret"].required = False
             self.fields[
@@ -71,4 +85,20 @@ class OIDCConnectionForm(forms.Form):
                 self.add_error("discovery_url", exc.message)
             else:
                 cleaned["discovery_url"] = self.discovery.discovery_url
+                self._clean_auth_method(cleaned, self.discovery.document)
         return cleaned
+
+    def _clean_auth_method(self, cleaned: dict, document: dict) -> None:
+        """An explicit choice must be allowed by the provider; Automatic becomes the method it allows."""
+        field = self.fields["token_endpoint_auth_method"]
+        field.help_text = f"{client_auth.describe(document)} {AUTOMATIC}"
+        chosen = cleaned.get("token_endpoint_auth_method") or ""
+        try:
+            if chosen:
+                client_auth.check(chosen, document)
+            else:
+                chosen = client_auth.choose(document)
+        except ConfigurationError as exc:
+            self.add_error("token_endpoint_auth_method", exc.message)
+        else:
+            cleaned["token_endpoint_auth_method"] = chosen

@@ -6,6 +6,13 @@ from kloudsso.crypto import decrypt_secret, encrypt_secret
 DEFAULT_SCOPES = "openid email profile"
 
 
+class ClientAuthMethod(models.TextChoices):
+    """How the client secret reaches the token endpoint (OpenID Connect Core §9)."""
+
+    BASIC = "client_secret_basic", "HTTP Basic header (client_secret_basic)"
+    POST = "client_secret_post", "In the request body (client_secret_post)"
+
+
 class OIDCSettings(models.Model):
     """An OIDC client registration at one IdP, with the endpoints its discovery document gave at save time."""
 
@@ -21,6 +28,15 @@ class OIDCSettings(models.Model):
     client_id = models.CharField(max_length=255)
     client_secret_encrypted = models.TextField()
     scopes = models.CharField(max_length=300, default=DEFAULT_SCOPES)
+    token_endpoint_auth_method = models.CharField(
+        max_length=32, choices=ClientAuthMethod.choices, default=ClientAuthMethod.BASIC
+    )
+    entra_tenant_id = models.CharField(
+        max_length=36,
+        blank=True,
+        help_text="The Directory (tenant) ID of an Entra ID issuer, taken from the issuer at save time; blank for "
+        "any other IdP. Only then are tid and oid checked and used as the identity.",
+    )
 
     class Meta:
         verbose_name = "OIDC settings"

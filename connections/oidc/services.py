@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from connections.connection import Connection, Kind
+from connections.oidc import client_auth, entra
 from connections.oidc.discovery import Discovery
 from connections.oidc.models import OIDCSettings
 from connections.services import connection_upsert
@@ -19,8 +20,11 @@ def oidc_connection_save(
     client_id: str,
     client_secret: str,
     scopes: str,
+    token_endpoint_auth_method: str = "",
 ) -> Connection:
-    """Create or update an OIDC connection in one transaction; a blank client_secret keeps the stored one."""
+    """Create or update an OIDC connection in one transaction; a blank client_secret keeps the stored one, a blank
+    token_endpoint_auth_method takes what the discovery document allows (ConfigurationError if it allows none)."""
+    method = token_endpoint_auth_method or client_auth.choose(discovery.document)
     with transaction.atomic():
         is_new = connection is None
         connection = connection_upsert(org=org, connection=connection, kind=Kind.OIDC, display_name=display_name)
@@ -36,6 +40,8 @@ def oidc_connection_save(
         oidc.discovered_at = timezone.now()
         oidc.client_id = client_id
         oidc.scopes = scopes
+        oidc.token_endpoint_auth_method = method
+        oidc.entra_tenant_id = entra.tenant_of_issuer(discovery.issuer)
         if client_secret:
             oidc.set_client_secret(client_secret)
         elif not oidc.client_secret_encrypted:

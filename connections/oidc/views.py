@@ -19,7 +19,7 @@ def connection_form(request, connection=None):
     """Add and edit: the caller has already checked access and scoped `connection` to request.org."""
     oidc = connection.oidc if connection else None
     if request.method == "POST":
-        form = OIDCConnectionForm(request.POST, has_secret=oidc is not None)
+        form = OIDCConnectionForm(request.POST, has_secret=oidc is not None, stored_document=_document(oidc))
         if form.is_valid():
             data = form.cleaned_data
             saved = oidc_connection_save(
@@ -30,9 +30,14 @@ def connection_form(request, connection=None):
                 client_id=data["client_id"],
                 client_secret=data["client_secret"],
                 scopes=data["scopes"],
+                token_endpoint_auth_method=data["token_endpoint_auth_method"],
             )
             verb = "updated" if connection else "added"
-            messages.success(request, f"Connection {saved.display_name!r} {verb}. Issuer: {form.discovery.issuer}.")
+            messages.success(
+                request,
+                f"Connection {saved.display_name!r} {verb}. Issuer: {form.discovery.issuer}. "
+                f"Client authentication: {saved.oidc.token_endpoint_auth_method}.",
+            )
             return redirect("connections:list", org_slug=request.org.slug)
     else:
         initial = {}
@@ -42,7 +47,12 @@ def connection_form(request, connection=None):
                 "discovery_url": oidc.discovery_url,
                 "client_id": oidc.client_id,
                 "scopes": oidc.scopes,
+                "token_endpoint_auth_method": oidc.token_endpoint_auth_method,
             }
-        form = OIDCConnectionForm(initial=initial, has_secret=oidc is not None)
+        form = OIDCConnectionForm(initial=initial, has_secret=oidc is not None, stored_document=_document(oidc))
     context = {"form": form, "connection": connection, "redirect_uri": oidc_redirect_uri()}
     return render(request, "connections/oidc_form.html", context)
+
+
+def _document(oidc) -> dict | None:
+    return oidc.discovery_document if oidc is not None else None

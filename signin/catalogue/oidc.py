@@ -43,7 +43,16 @@ ENTRIES = [
         "token_not_yet_valid",
         "ID token not valid yet",
         _UNVERIFIED,
-        "The ID token's iat or nbf is in the future, beyond two minutes of clock skew.",
+        "The ID token's nbf (not before) is in the future, beyond two minutes of clock skew.",
+        "Check that the clocks of the IdP and of this server are right (NTP).",
+        "oidc",
+    ),
+    Entry(
+        "token_issued_in_future",
+        "ID token issued in the future",
+        _UNVERIFIED,
+        "The ID token's iat (issued at) is in the future, beyond two minutes of clock skew: one of the two clocks "
+        "is wrong.",
         "Check that the clocks of the IdP and of this server are right (NTP).",
         "oidc",
     ),
@@ -60,8 +69,38 @@ ENTRIES = [
         "unknown_key",
         "ID token signed with an unknown key",
         _UNVERIFIED,
-        "No key in the IdP's JWKS has the ID token's kid, even after fetching the keys again.",
+        "No key in the IdP's JWKS has the ID token's kid, even after fetching the keys again (a kid still unknown "
+        "after a fresh fetch is not fetched for again within a minute).",
         "Check the Discovery URL (another tenant's keys?) and that the IdP publishes its signing key.",
+        "oidc",
+    ),
+    Entry(
+        "kid_missing",
+        "ID token without a key ID",
+        _UNVERIFIED,
+        "The ID token's header has no kid and the IdP publishes several signing keys, so which one signed it "
+        "cannot be told (the details say how many).",
+        "Configure the IdP to put the key ID (kid) in its ID tokens' header, or to publish only the key it signs with.",
+        "oidc",
+    ),
+    Entry(
+        "jwks_unreachable",
+        "Signing keys could not be fetched",
+        _UNVERIFIED,
+        "The IdP's signing keys (the discovery document's jwks_uri) could not be fetched, or the answer was not a "
+        "JSON key set (quoted in the details).",
+        "Check the IdP's availability; if it moved its keys, edit and save the connection to refresh its discovery "
+        "document.",
+        "oidc",
+    ),
+    Entry(
+        "entra_tenant_mismatch",
+        "ID token from another Entra ID tenant",
+        _UNVERIFIED,
+        "The ID token's tid is not the Directory (tenant) ID in the connection's issuer (both are in the details). "
+        "A token of another tenant is never accepted, whoever signed it.",
+        "Check that the Discovery URL holds your tenant's Directory (tenant) ID, as shown on the app registration's "
+        "Overview page.",
         "oidc",
     ),
     Entry(
@@ -77,7 +116,8 @@ ENTRIES = [
         "bad_token",
         "Malformed ID token",
         _UNVERIFIED,
-        "The ID token is not a valid JWT or lacks a required claim (iss, aud, exp, iat, sub).",
+        "The ID token is not a valid JWT, lacks a required claim (iss, aud, exp, iat, sub), or holds one that is "
+        "empty or of the wrong type (quoted in the details).",
         "Check the IdP's token configuration.",
         "oidc",
     ),
@@ -87,6 +127,55 @@ ENTRIES = [
         _UNVERIFIED,
         "The token endpoint answered without an id_token.",
         "Keep openid in Scopes.",
+        "oidc",
+    ),
+    Entry(
+        "bad_token_response",
+        "Malformed token response",
+        _UNVERIFIED,
+        "The token endpoint answered HTTP 200, but not with a JSON object whose id_token is a string "
+        "(OpenID Connect Core §3.1.3.3).",
+        "Check that the discovery document's token_endpoint is the IdP's token endpoint, not a proxy or a sign-in "
+        "page; edit and save the connection to refresh it.",
+        "oidc",
+    ),
+    Entry(
+        "nonce_missing",
+        "ID token without nonce",
+        "This sign-in could not be matched to your browser. Start again from Sign in with SSO.",
+        "The ID token has no nonce claim, though the sign-in sent one; OpenID Connect Core §3.1.3.7 requires it back.",
+        "Configure the IdP to return the request's nonce in the ID token (most do unless told otherwise).",
+        "oidc",
+    ),
+    Entry(
+        "response_issuer_mismatch",
+        "Answer from another issuer",
+        _UNVERIFIED,
+        "The callback's iss parameter (RFC 9207) is not the connection's issuer, or is missing though the IdP's "
+        "discovery document says it always sends one: the answer may come from another IdP (a mix-up), or the "
+        "connection points at the wrong IdP.",
+        "Check that the Discovery URL is the IdP people sign in at; ask the person to start again from Sign in "
+        "with SSO.",
+        "oidc",
+    ),
+    Entry(
+        "userinfo_sub_mismatch",
+        "UserInfo about someone else",
+        _UNVERIFIED,
+        "The ID token carried no usable email, so the IdP's UserInfo endpoint was asked; its sub is not the ID "
+        "token's (OpenID Connect Core §5.3.2 forbids using such an answer). Both are in the details.",
+        "Check the discovery document's userinfo_endpoint (a proxy answering for someone else?), or add the email "
+        "claim to the ID token so that UserInfo is not needed.",
+        "oidc",
+    ),
+    Entry(
+        "userinfo_error",
+        "UserInfo request failed",
+        "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
+        "The ID token carried no usable email, so the IdP's UserInfo endpoint was asked, and that failed (quoted "
+        "in the details): unreachable, an HTTP error, a signed (JWT) answer, or not JSON.",
+        "Add the email claim to the ID token (Entra ID: the optional claim email under Token configuration), or "
+        "fix the UserInfo endpoint; edit and save the connection to refresh its discovery document.",
         "oidc",
     ),
     Entry(
@@ -124,7 +213,8 @@ ENTRIES = [
         "The token endpoint refused the client: a wrong Client ID or client secret (Entra: AADSTS7000215, an "
         "invalid secret; often the Secret ID was pasted instead of its Value). The IdP's answer is quoted.",
         "Create a new client secret under Certificates & secrets, and paste its Value (not its Secret ID) into the "
-        "connection's Client secret.",
+        "connection's Client secret. If the secret is right, the IdP may not accept the way it is sent: set the "
+        "connection's Client authentication to a method the IdP allows (the details name the one used).",
         "oidc",
     ),
     Entry(

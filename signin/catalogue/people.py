@@ -7,11 +7,21 @@ ENTRIES = [
         "no_email",
         "No usable email",
         "Your identity provider did not send your email address, so we cannot sign you in. Ask your admin.",
-        "Neither the email claim (or, for Entra ID, preferred_username or upn) nor a SAML email (NameID or Email "
-        "attribute) held an email address.",
+        "Neither the email claim (or, for Entra ID, preferred_username or upn), nor the email of the IdP's "
+        "UserInfo response, nor a SAML email (NameID or Email attribute) held an email address.",
         "Entra ID: add the optional email claim under Token configuration (ID token), or give the user a mailbox. "
         "SAML: set the Name ID to user.mail in emailAddress format, or map an attribute to user.mail and name it "
         "in the connection's Email attribute.",
+        "email",
+    ),
+    Entry(
+        "email_not_verified",
+        "Email not verified by the IdP",
+        "Your identity provider says your email address is not verified, so we cannot sign you in. Ask your admin.",
+        "The IdP sent the email with email_verified false. That address is not taken from another claim "
+        "(preferred_username, upn, the UserInfo response) either: that would undo the IdP's own answer.",
+        "Have the person verify their email address at the IdP (or give them a verified address there), then ask "
+        "them to sign in again.",
         "email",
     ),
     Entry(

@@ -1,10 +1,10 @@
-"""Validate an ID token fully, including what mozilla-django-oidc leaves out (iss, aud, azp, asymmetric alg only)."""
+"""Validate an ID token fully, including what mozilla-django-oidc leaves out (iss, aud, azp, asymmetric alg only,
+an Entra connection's tenant), each refusal with its own catalogue code."""
 
 import hmac
+import time
 
 import jwt
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from signin.errors import SignInError
 from signin.oidc.jwks import JWKSError, signing_key
@@ -12,6 +12,7 @@ from signin.oidc.jwks import JWKSError, signing_key
 ASYMMETRIC_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 CLOCK_SKEW_SECONDS = 120
 _PERSON = "Your identity provider's answer could not be verified. Try again, or ask your admin."
+_RESTART = "This sign-in could not be matched to your browser. Start again from Sign in with SSO."
 
 
 def validate_id_token(token: str | None, *, oidc, nonce: str | None) -> dict:
@@ -19,25 +20,23 @@ def validate_id_token(token: str | None, *, oidc, nonce: str | None) -> dict:
         raise SignInError("no_id_token", _PERSON, "The token endpoint returned no id_token (is openid in Scopes?).")
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError:
-        raise SignInError("bad_token", _PERSON, "The ID token is not a JWT.") from None
+    except jwt.InvalidTokenError as exc:  # not a JWT, a kid that is not a string, an unknown crit extension
+        raise SignInError("bad_token", _PERSON, f"The ID token is not a valid JWT: {exc}") from None
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS:
         raise SignInError(
             "bad_alg", _PERSON, f"The ID token is signed with {alg!r}; only public-key algorithms are accepted."
         )
     try:
-        key = signing_key(oidc.jwks_uri, kid=header.get("kid"), alg=alg)
+        key = signing_key(oidc.jwks_uri, kid=header.get("kid"), alg=alg, issuer=oidc.issuer)
     except JWKSError as exc:
-        raise SignInError("unknown_key", _PERSON, exc.message) from None
+        raise SignInError(exc.code, _PERSON, exc.message) from None
     claims = _decode(token, key, alg, oidc)
+    if not claims["sub"]:
+        raise SignInError("bad_token", _PERSON, "The ID token's sub is empty.")
     _check_azp(claims, oidc.client_id)
-    if nonce is None or not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
-        raise SignInError(
-            "nonce_mismatch",
-            "This sign-in could not be matched to your browser. Start again from Sign in with SSO.",
-            "The ID token's nonce does not match the one sent.",
-        )
+    _check_entra_tenant(claims, oidc.entra_tenant_id)
+    _check_nonce(claims, nonce)
     return claims
 
 
@@ -55,7 +54,7 @@ def _decode(token, key, alg, oidc) -> dict:
     except jwt.ExpiredSignatureError:
         detail, code = "The ID token has expired (check the server clocks).", "token_expired"
     except jwt.ImmatureSignatureError:
-        detail, code = "The ID token is not valid yet (check the server clocks).", "token_not_yet_valid"
+        code, detail = _which_is_in_the_future(_unverified(token))
     except jwt.InvalidAudienceError:
         received = _unverified(token).get("aud")
         detail, code = f"The ID token's aud is {received!r}; the Client ID is {oidc.client_id!r}.", "aud_mismatch"
@@ -69,6 +68,19 @@ def _decode(token, key, alg, oidc) -> dict:
     except jwt.InvalidTokenError as exc:
         detail, code = f"The ID token is invalid: {exc}", "bad_token"
     raise SignInError(code, _PERSON, detail)
+
+
+def _which_is_in_the_future(claims: dict) -> tuple[str, str]:
+    """PyJWT says only "not yet valid"; nbf (not before) and iat (issued at) call for different fixes' wording.
+
+    The signature was verified before the times were, so reading the claims unverified here is reading them."""
+    now = time.time()
+    nbf, iat = claims.get("nbf"), claims.get("iat")
+    if isinstance(nbf, int | float) and nbf > now + CLOCK_SKEW_SECONDS:
+        ahead = int(nbf - now)
+        return "token_not_yet_valid", f"The ID token's nbf (not before) is {ahead} s ahead of this server's clock."
+    ahead = int(iat - now) if isinstance(iat, int | float) else 0
+    return "token_issued_in_future", f"The ID token's iat (issued at) is {ahead} s ahead of this server's clock."
 
 
 def _unverified(token: str) -> dict:
@@ -86,39 +98,28 @@ def _check_azp(claims: dict, client_id: str) -> None:
         raise SignInError("azp_mismatch", _PERSON, f"The ID token's azp {azp!r} is not the Client ID {client_id}.")
 
 
-def identity_subject(claims: dict) -> str:
-    """Entra ID: tid + oid, stable across apps; any other IdP: iss + sub."""
-    if claims.get("tid") and claims.get("oid"):
-        return f"entra:{claims['tid']}:{claims['oid']}"
-    return f"{claims['iss']}|{claims['sub']}"
+def _check_entra_tenant(claims: dict, tenant: str) -> None:
+    """For an Entra connection, tid must be the tenant in the connection's issuer before tid + oid become the key."""
+    if not tenant:
+        return
+    tid = claims.get("tid")
+    if not isinstance(tid, str) or tid.lower() != tenant:
+        received = "no tid" if tid is None else f"tid {tid!r}"[:200]
+        raise SignInError(
+            "entra_tenant_mismatch",
+            _PERSON,
+            f"The ID token has {received}; this connection's Entra ID tenant is {tenant} (from its issuer).",
+        )
+    oid = claims.get("oid")
+    if oid is not None and not (isinstance(oid, str) and oid):
+        raise SignInError("bad_token", _PERSON, f"The ID token's oid is {oid!r}"[:200] + ", not an object ID.")
 
 
-def email_from_claims(claims: dict) -> str | None:
-    """email (unless email_verified is false), else, for Entra ID only, preferred_username, else upn.
-
-    Each only when it is an email address. preferred_username is neither unique nor stable in general OIDC; Entra
-    fills it with the user's UPN, which its tenant controls, so the fallback is limited to Entra tokens (tid).
-    """
-    names = ["email"] if claims.get("email_verified") is not False else []
-    if claims.get("tid"):
-        names += ["preferred_username", "upn"]
-    for name in names:
-        value = claims.get(name)
-        # Entra marks guests and Microsoft accounts with '#' (live.com#…, …#EXT#@…): those are not mailboxes.
-        if isinstance(value, str) and "#" not in value:
-            try:
-                validate_email(value)
-            except ValidationError:
-                continue
-            return value
-    return None
-
-
-def email_source(claims: dict) -> str:
-    """Which claim gave the email, or which were looked for: for the Test connection report."""
-    email = email_from_claims(claims)
-    for name in ("email", "preferred_username", "upn"):
-        if email is not None and claims.get(name) == email:
-            return f"the {name} claim"
-    looked = "email" + (", preferred_username, upn" if claims.get("tid") else "")
-    return f"looked for: {looked}; received claims: {', '.join(sorted(claims))}"
+def _check_nonce(claims: dict, nonce: str | None) -> None:
+    received = claims.get("nonce")
+    if received is None:
+        raise SignInError("nonce_missing", _RESTART, "The ID token has no nonce claim; the sign-in sent one.")
+    if nonce is None:
+        raise SignInError("nonce_mismatch", _RESTART, "No nonce was kept for this sign-in in this browser's session.")
+    if not isinstance(received, str) or not hmac.compare_digest(received.encode(), nonce.encode()):
+        raise SignInError("nonce_mismatch", _RESTART, "The ID token's nonce does not match the one sent.")

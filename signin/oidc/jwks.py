@@ -1,7 +1,12 @@
 """The IdP's signing keys, cached in the shared cache so sign-ins on any app server skip the fetch.
 
-An unknown `kid` triggers one fresh fetch (the IdP rolled its keys), at most once a minute per JWKS URL so a flood
-of forged tokens cannot turn us into a fetch loop against the IdP.
+An unknown `kid` means the IdP may have rolled its keys, so the keys are fetched again at once, however recently
+they were fetched: every genuine rotation (two within a minute included) works on its first sign-in. Two limits
+keep made-up kids from turning us into a fetch loop against the JWKS URL. A kid still unknown after a fresh fetch is
+remembered as unknown for UNKNOWN_KID_SECONDS. And the tokens of one issuer may cause at most REFETCHES_PER_MINUTE
+refetches of a JWKS URL a minute: counted per issuer, because ID tokens reach us only from the connection's own token
+endpoint, so only that IdP can send us new kids, and one organization's IdP must not spend the refetches that
+another's needs on a JWKS URL they share (Google's, say).
 """
 
 import hashlib
@@ -10,49 +15,95 @@ import json
 import jwt
 from django.core.cache import cache
 
+from kloudsso import rate_limit
 from kloudsso.guarded_http import FetchError, fetch
 
 CACHE_SECONDS = 24 * 3600
-REFETCH_INTERVAL_SECONDS = 60
+UNKNOWN_KID_SECONDS = 60
+REFETCHES_PER_MINUTE = 5
 
 
 class JWKSError(Exception):
-    def __init__(self, message: str):
+    """`code` names the catalogue entry: unknown_key, kid_missing or jwks_unreachable."""
+
+    def __init__(self, code: str, message: str):
         super().__init__(message)
+        self.code = code
         self.message = message
 
 
-def signing_key(jwks_uri: str, *, kid: str | None, alg: str) -> jwt.PyJWK:
-    digest = hashlib.sha256(jwks_uri.encode()).hexdigest()
+def signing_key(jwks_uri: str, *, kid: str | None, alg: str, issuer: str) -> jwt.PyJWK:
+    digest = _digest(jwks_uri)
     keys = cache.get(f"jwks:{digest}")
-    key = _find(keys or [], kid, alg)
-    if key is None and (keys is None or cache.add(f"jwks-refetch:{digest}", 1, REFETCH_INTERVAL_SECONDS)):
-        keys = _fetch_keys(jwks_uri)
-        cache.set(f"jwks:{digest}", keys, CACHE_SECONDS)
-        key = _find(keys, kid, alg)
+    fresh = keys is None
+    if fresh:
+        keys = _refresh(jwks_uri, digest)
+    key = _select(keys, kid, alg, jwks_uri)
+    if key is None and not fresh:
+        if _may_refetch(digest, kid, issuer):
+            keys, fresh = _refresh(jwks_uri, digest), True
+        else:
+            keys = cache.get(f"jwks:{digest}") or keys  # another sign-in may have fetched the new keys meanwhile
+        key = _select(keys, kid, alg, jwks_uri)
     if key is None:
-        raise JWKSError(f"No key with kid {kid!r} for {alg} in the IdP's signing keys ({jwks_uri}).")
+        if fresh:
+            cache.set(_unknown(digest, kid), 1, UNKNOWN_KID_SECONDS)
+        raise JWKSError("unknown_key", f"No key with kid {kid!r} for {alg} in the IdP's signing keys ({jwks_uri}).")
     return key
 
 
+def _may_refetch(digest: str, kid: str | None, issuer: str) -> bool:
+    if cache.get(_unknown(digest, kid)) is not None:
+        return False
+    key = f"jwks-refetch:{digest}:{_digest(issuer)}"
+    return rate_limit.allow(key, limit=REFETCHES_PER_MINUTE, window_seconds=60)
+
+
+def _refresh(jwks_uri: str, digest: str) -> list[dict]:
+    keys = _fetch_keys(jwks_uri)
+    cache.set(f"jwks:{digest}", keys, CACHE_SECONDS)
+    return keys
+
+
 def _fetch_keys(jwks_uri: str) -> list[dict]:
+    unreachable = f"The IdP's signing keys at {jwks_uri} could not be fetched"
     try:
         result = fetch(jwks_uri, accept="application/json")
-        document = json.loads(result.body) if result.status == 200 else {}
-    except (FetchError, ValueError) as exc:
-        raise JWKSError(f"The IdP's signing keys at {jwks_uri} could not be fetched: {exc}") from None
+    except FetchError as exc:
+        raise JWKSError("jwks_unreachable", f"{unreachable}: {exc.message}") from None
+    if result.status != 200:
+        raise JWKSError("jwks_unreachable", f"{unreachable}: it answered HTTP {result.status}.")
+    try:
+        document = json.loads(result.body)
+    except (ValueError, RecursionError):
+        document = None
     keys = document.get("keys") if isinstance(document, dict) else None
-    return [k for k in keys if isinstance(k, dict)] if isinstance(keys, list) else []
+    if not isinstance(keys, list):
+        raise JWKSError("jwks_unreachable", f"{unreachable}: the answer is not a JSON key set.")
+    return [k for k in keys if isinstance(k, dict)]
 
 
-def _find(keys: list[dict], kid: str | None, alg: str) -> jwt.PyJWK | None:
-    for data in keys:
+def _select(keys: list[dict], kid: str | None, alg: str, jwks_uri: str) -> jwt.PyJWK | None:
+    usable = [k for k in keys if k.get("use", "sig") == "sig" and k.get("alg", alg) == alg]
+    if kid is None and len(usable) > 1:
+        raise JWKSError(
+            "kid_missing",
+            f"The ID token's header has no kid, and the IdP publishes {len(usable)} keys for {alg} ({jwks_uri}), "
+            "so which one signed it cannot be told.",
+        )
+    for data in usable:
         if kid is not None and data.get("kid") != kid:
-            continue
-        if data.get("use", "sig") != "sig" or data.get("alg", alg) != alg:
             continue
         try:
             return jwt.PyJWK(data, algorithm=alg)
         except (jwt.PyJWKError, jwt.InvalidKeyError):
             continue
     return None
+
+
+def _unknown(digest: str, kid: str | None) -> str:
+    return f"jwks-unknown:{digest}:{_digest(kid or '')}"
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

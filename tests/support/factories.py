@@ -10,7 +10,12 @@ CLIENT_SECRET = "very-secret-client-value-123"
 
 
 def oidc_connection(
-    org, *, display_name="Entra ID", issuer="https://login.microsoftonline.com/tid-1/v2.0", secret=CLIENT_SECRET
+    org,
+    *,
+    display_name="Entra ID",
+    issuer="https://login.microsoftonline.com/tid-1/v2.0",
+    secret=CLIENT_SECRET,
+    auth_methods: list[str] | None = None,
 ):
     discovery = Discovery(
         discovery_url=issuer + "/.well-known/openid-configuration",
@@ -19,7 +24,10 @@ def oidc_connection(
         token_endpoint=issuer + "/oauth2/v2.0/token",
         jwks_uri=issuer + "/discovery/v2.0/keys",
         userinfo_endpoint="",
-        document={"issuer": issuer},
+        document={
+            "issuer": issuer,
+            **({"token_endpoint_auth_methods_supported": auth_methods} if auth_methods else {}),
+        },
     )
     return oidc_connection_save(
         org=org,

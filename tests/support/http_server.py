@@ -25,6 +25,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             route = Route(b"not found", status=404, content_type="text/plain")
         self.server.requests.append(self.path)
+        self.server.headers_received.append(dict(self.headers))
         if route.delay:
             time.sleep(route.delay)
         try:
@@ -54,6 +55,7 @@ class LocalServer:
         self.httpd.routes = {}
         self.httpd.requests = []
         self.httpd.bodies = []
+        self.httpd.headers_received = []  # each request's headers, in the order of `requests`
         self.scheme = "http"
         if tls:
             self.scheme = "https"

@@ -8,8 +8,14 @@ and every endpoint lives under it. Accounts (password "pass"):
     bea     sub bea-sub     email bea@acme.test (email_verified true), preferred_username bea@acme.test
     eve     sub eve-sub     email eve@evil.test, preferred_username eve@evil.test
     nomail  sub nomail-sub  preferred_username "nomail", no email
+    cleo    sub cleo-sub    email cleo@acme.test with email_verified FALSE, preferred_username cleo@acme.test
+    vera    sub vera-sub    email vera@mailbox.test with email_verified FALSE, preferred_username vera@acme.test
+    uma     sub uma-sub     preferred_username "uma"; email uma@acme.test only in the UserInfo response
 
 Each has `oid` and `tid` (= tenant_id) in its ID token. There is no consent screen.
+`client_auth_methods` narrows the token endpoint's client authentication
+(token_endpoint_auth_methods_supported), e.g. ["client_secret_basic"] for a provider that
+refuses the secret in the request body.
 
     reason = available()
     if reason:
@@ -68,11 +74,13 @@ class OIDCIdP:
         client_secret: str,
         redirect_uris: list[str],
         tenant_id: str = DEFAULT_TENANT_ID,
+        client_auth_methods: list[str] | None = None,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = list(redirect_uris)
         self.tenant_id = tenant_id
+        self.client_auth_methods = list(client_auth_methods or [])
         self.issuer: str | None = None
         self.port: int | None = None
         self._process: subprocess.Popen | None = None
@@ -96,6 +104,7 @@ class OIDCIdP:
             "CLIENT_ID": self.client_id,
             "CLIENT_SECRET": self.client_secret,
             "REDIRECT_URIS": ",".join(self.redirect_uris),
+            "CLIENT_AUTH_METHODS": ",".join(self.client_auth_methods),
             "NODE_ENV": "test",
         }
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed by stop())

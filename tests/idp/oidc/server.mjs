@@ -17,6 +17,10 @@
 //   CLIENT_ID      the one confidential client            (required)
 //   CLIENT_SECRET  its secret                              (required)
 //   REDIRECT_URIS  its redirect URIs, comma-separated      (required)
+//   CLIENT_AUTH_METHODS  the token endpoint's client authentication methods,
+//                  comma-separated (token_endpoint_auth_methods_supported); the
+//                  client is registered with the first. Unset: oidc-provider's
+//                  defaults, the client registered with client_secret_post.
 //
 // Once listening it prints exactly one line to stdout, `READY <issuer>`.
 // Everything else (oidc-provider's notices included) goes to stderr.
@@ -36,6 +40,7 @@ const TENANT_ID = env.TENANT_ID || '11111111-2222-3333-4444-555555555555';
 const CLIENT_ID = env.CLIENT_ID;
 const CLIENT_SECRET = env.CLIENT_SECRET;
 const REDIRECT_URIS = (env.REDIRECT_URIS || '').split(',').map((uri) => uri.trim()).filter(Boolean);
+const CLIENT_AUTH_METHODS = (env.CLIENT_AUTH_METHODS || '').split(',').map((m) => m.trim()).filter(Boolean);
 const PORT = Number.parseInt(env.PORT || '0', 10);
 const HOST = '127.0.0.1';
 const PREFIX = `/${TENANT_ID}/v2.0`;
@@ -54,10 +59,11 @@ if (!/^[A-Za-z0-9._~-]+$/.test(TENANT_ID)) {
 
 // ---------------------------------------------------------------- accounts --
 
-function account(login, sub, oidSuffix, claims) {
+function account(login, sub, oidSuffix, claims, userinfoOnly = {}) {
   return {
     login,
     sub,
+    userinfoOnly,
     claims: {
       sub,
       oid: `00000000-0000-0000-0000-00000000${oidSuffix}`,
@@ -69,7 +75,8 @@ function account(login, sub, oidSuffix, claims) {
 }
 
 // Keyed by login name. No account has a claim it is not listed with here:
-// ada and nomail have no email claim at all.
+// ada and nomail have no email claim at all; uma's email is only in the
+// UserInfo response, never in the ID token.
 const ACCOUNTS = new Map([
   account('ada', 'ada-sub', 'ada1', {
     name: 'Ada Lovelace',
@@ -90,6 +97,25 @@ const ACCOUNTS = new Map([
     name: 'No Mail',
     preferred_username: 'nomail',
   }),
+  account('cleo', 'cleo-sub', 'c1e0', {
+    name: 'Cleo',
+    preferred_username: 'cleo@acme.test',
+    email: 'cleo@acme.test',
+    email_verified: false,
+  }),
+  account('vera', 'vera-sub', '0e1a', {
+    name: 'Vera',
+    preferred_username: 'vera@acme.test',
+    email: 'vera@mailbox.test',
+    email_verified: false,
+  }),
+  account('uma', 'uma-sub', '0a1a', {
+    name: 'Uma',
+    preferred_username: 'uma',
+  }, {
+    email: 'uma@acme.test',
+    email_verified: true,
+  }),
 ].map((a) => [a.login, a]));
 const ACCOUNTS_BY_SUB = new Map([...ACCOUNTS.values()].map((a) => [a.sub, a]));
 
@@ -98,8 +124,8 @@ async function findAccount(ctx, sub) {
   if (!found) return undefined;
   return {
     accountId: found.sub,
-    async claims() {
-      return { ...found.claims };
+    async claims(use) {
+      return use === 'userinfo' ? { ...found.claims, ...found.userinfoOnly } : { ...found.claims };
     },
   };
 }
@@ -167,11 +193,13 @@ const configuration = {
     redirect_uris: REDIRECT_URIS,
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    // client_secret_basic is accepted as well: oidc-provider treats the two as
-    // interchangeable for a client registered with either.
-    token_endpoint_auth_method: 'client_secret_post',
+    // Unless CLIENT_AUTH_METHODS narrows them, client_secret_basic is accepted
+    // as well: oidc-provider treats the two as interchangeable for a client
+    // registered with either.
+    token_endpoint_auth_method: CLIENT_AUTH_METHODS[0] || 'client_secret_post',
     id_token_signed_response_alg: 'RS256',
   }],
+  ...(CLIENT_AUTH_METHODS.length ? { clientAuthMethods: CLIENT_AUTH_METHODS } : {}),
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   findAccount,
