@@ -7,7 +7,7 @@ holds WS-Federation RoleDescriptors that strict schemas reject.
 
 import codecs
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -27,6 +27,13 @@ XML_DECLARATION_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-
 PYSAML2_PARSE_ERRORS = (SAMLError, KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError)
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
+XS_DATETIME = re.compile(
+    r"^(?P<sign>-?)(?P<year>\d{4,})(?P<date>-\d{2}-\d{2})T(?:(?P<end_of_day>24:00:00(?:\.0+)?)|(?P<time>\d{2}:\d{2}:\d{2}(?:\.\d+)?))"
+    r"(?P<zone>Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?$"
+)
+# "Never expires": the last day a datetime can hold, at midnight UTC so that showing it in any time zone still
+# fits. PostgreSQL's timestamptz and SQLite store it as they store any other date.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class MetadataError(ConfigurationError):
@@ -243,19 +250,53 @@ def _signing_certificates(found):
 
 
 def _valid_until(root, entity) -> datetime | None:
-    """The earliest validUntil on the entity or its enclosing EntitiesDescriptor."""
+    """The earliest validUntil on the entity or its enclosing EntitiesDescriptor, in UTC."""
     values = [e.get("validUntil") for e in {id(root): root, id(entity): entity}.values() if e.get("validUntil")]
-    parsed = [_parse_datetime(v) for v in values]
+    parsed = [_parse_xs_datetime(v) for v in values]
     return min(parsed) if parsed else None
 
 
-def _parse_datetime(value: str) -> datetime:
+def _parse_xs_datetime(value: str) -> datetime:
+    """An xs:dateTime in UTC. Years beyond 9999 (which xs:dateTime allows, and which IdPs write to mean "never")
+    become NEVER, since no datetime or database column can hold them; years before 1 have long expired."""
+    match = XS_DATETIME.match(value.strip())
+    if not match:
+        raise MetadataError(
+            f"The metadata's validUntil {value[:60]!r} is not a date and time such as 2030-01-31T00:00:00Z, so "
+            "SAML libraries would refuse it. Download the metadata again from the IdP.",
+            "bad_valid_until",
+        )
+    sign, year, date, time, zone = match.group("sign", "year", "date", "time", "zone")
+    digits = year.lstrip("0")
+    if sign or not digits:
+        raise _expired_long_ago(value)
+    if len(digits) > 4:
+        return NEVER
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        local = datetime.fromisoformat(f"{digits:0>4}{date}T{time or '00:00:00'}{_offset(zone)}")
     except ValueError:
         raise MetadataError(
-            f"The metadata's validUntil {value[:60]!r} is not a date, so SAML libraries would refuse it. "
-            "Download the metadata again from the IdP.",
+            f"The metadata's validUntil {value[:60]!r} is not a real date and time (check the day, hour and time "
+            "zone). Download the metadata again from the IdP.",
             "bad_valid_until",
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        moment = local.astimezone(UTC) + (timedelta() if time else timedelta(days=1))
+    except OverflowError:  # beyond 9999-12-31 or before 0001-01-01 once in UTC
+        if local.year == 1:
+            raise _expired_long_ago(value) from None
+        return NEVER
+    return min(moment, NEVER)
+
+
+def _offset(zone: str | None) -> str:
+    # Without a time zone, SAML means UTC (SAML core 1.3.3).
+    return "+00:00" if zone in (None, "Z") else zone
+
+
+def _expired_long_ago(value: str) -> MetadataError:
+    return MetadataError(
+        f"This metadata expired long ago (validUntil {value[:60]!r}), so SAML libraries ignore it and no sign-in "
+        "could work. Download current metadata from the IdP.",
+        "metadata_expired",
+    )
