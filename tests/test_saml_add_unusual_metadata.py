@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from connections.models import Connection, SAMLSettings
 from tests.support.certificates import certificate_b64, certificate_der, with_raw_bytes
-from tests.support.metadata import sample
+from tests.support.metadata import sample, without_xml_declaration
 
 OKTA_ENTITY = 'entityID="http://www.okta.com/exkh52ytxrJeMH5140h7"'
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
@@ -18,6 +18,10 @@ WAYS_IN = ["pasted", "uploaded", "fetched"]
 
 def okta_valid_until(value: str) -> str:
     return sample("okta_metadata.xml").replace(OKTA_ENTITY, f'{OKTA_ENTITY} validUntil="{value}"')
+
+
+def okta_entity(entity_id: str) -> str:
+    return without_xml_declaration(sample("okta_metadata.xml")).replace(OKTA_ENTITY, f'entityID="{entity_id}"')
 
 
 def okta_with_certificate(b64: str) -> str:
@@ -111,3 +115,57 @@ def test_a_certificate_whose_dates_or_subject_cannot_be_read_is_a_form_error(as_
     assert response.status_code == 200
     assert "cannot be read" in response.context["form"].errors[field][0]
     assert not SAMLSettings.objects.exists()
+
+
+def declared(encoding: str, body: str | None = None) -> bytes:
+    xml = body if body is not None else without_xml_declaration(sample("okta_metadata.xml"))
+    return f'<?xml version="1.0" encoding="{encoding}"?>\n'.encode() + xml.encode()
+
+
+def utf7_with_lone_surrogate() -> bytes:
+    xml = '<?xml version="1.0" encoding="utf-7"?>\n' + okta_entity("https://idp.example/SURROGATE")
+    return xml.encode("utf-7").replace(b"SURROGATE", b"+2AA-")
+
+
+ODD_ENCODINGS = [
+    ("punycode", declared("punycode"), "not a character set for documents"),
+    ("utf-7", utf7_with_lone_surrogate(), "not Unicode text once decoded"),
+    ("utf-7", declared("utf-7"), "not valid 'utf-7' text"),
+    ("rot13", declared("rot13"), "not a text encoding"),
+    ("base64", declared("base64"), "not a text encoding"),
+    ("hex", declared("hex"), "not a text encoding"),
+    ("utf-16", declared("utf-16"), "its own declaration does not read back"),
+    ("cp500", declared("cp500"), "its own declaration does not read back"),
+    ("klingon", declared("klingon"), "unknown encoding"),
+    ("undefined", declared("undefined"), "not a character set for documents"),
+]
+
+
+@pytest.mark.parametrize("way", ["uploaded", "fetched"])
+@pytest.mark.parametrize(
+    ("encoding", "document", "words"), ODD_ENCODINGS, ids=[f"{e[0]}-{i}" for i, e in enumerate(ODD_ENCODINGS)]
+)
+def test_a_declared_encoding_that_does_not_decode_cleanly_is_a_form_error(
+    as_alice, http_server, way, encoding, document, words
+):
+    response = submit(as_alice, add_url(), way, document, http_server)
+    assert response.status_code == 200
+    error = response.context["form"].errors["metadata_file" if way == "uploaded" else "metadata_url"][0]
+    assert words in error
+    assert repr(encoding) in error
+    assert not SAMLSettings.objects.exists()
+
+
+@pytest.mark.parametrize("way", ["uploaded", "fetched"])
+def test_metadata_really_in_utf_7_is_read(as_alice, http_server, way):
+    xml = '<?xml version="1.0" encoding="UTF-7"?>\n' + okta_entity("https://idp.example/é")
+    response = submit(as_alice, add_url(), way, xml.encode("utf-7"), http_server)
+    assert response.status_code == 302
+    assert SAMLSettings.objects.get().idp_entity_id == "https://idp.example/é"
+
+
+def test_pasted_metadata_with_a_nul_character_is_a_form_error(as_alice, http_server):
+    xml = okta_entity("https://idp.example/\x00")
+    response = submit(as_alice, add_url(), "pasted", xml, http_server)
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.context["form"].errors["metadata_xml"][0]

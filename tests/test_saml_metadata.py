@@ -1,5 +1,8 @@
 """Parsing real IdP metadata (tests/fixtures/metadata, sources in SOURCES.md) into the one validated shape."""
 
+import encodings
+import encodings.aliases
+import pkgutil
 import re
 from datetime import UTC, datetime
 
@@ -296,3 +299,44 @@ def test_the_expiry_date_in_the_refusal_is_in_utc():
     with pytest.raises(MetadataError) as caught:
         parse_idp_metadata(okta(OKTA_ENTITY, f'{OKTA_ENTITY} validUntil="2020-01-01T23:30:00-01:00"'))
     assert "expired on 2020-01-02 00:30 UTC" in caught.value.message
+
+
+PYTHON_CODECS = sorted(
+    {m.name for m in pkgutil.iter_modules(encodings.__path__)} | set(encodings.aliases.aliases.values())
+)
+
+
+@pytest.mark.parametrize("name", PYTHON_CODECS)
+def test_every_encoding_python_knows_gives_metadata_or_a_form_error(name):
+    xml = f'<?xml version="1.0" encoding="{name}"?>' + okta(OKTA_ENTITY, 'entityID="https://idp.example/é+x"')
+    try:
+        parse_idp_metadata(xml.encode("utf-8"))  # declared, but not what the bytes are in
+    except MetadataError:
+        pass
+    encoded = _encoded_or_none(xml, name)
+    try:
+        config = parse_idp_metadata(encoded) if encoded else None
+    except MetadataError:
+        pass
+    else:
+        assert config is None or config.entity_id == "https://idp.example/é+x"
+
+
+def _encoded_or_none(text: str, name: str) -> bytes | None:
+    try:
+        return text.encode(name)
+    except (LookupError, ValueError, TypeError):
+        return None
+
+
+@pytest.mark.parametrize("text", ["\ud800", "\udfff x"])
+def test_pasted_text_with_lone_surrogates_is_a_form_error(text):
+    with pytest.raises(MetadataError) as caught:
+        parse_idp_metadata(okta(OKTA_ENTITY, f'entityID="https://idp.example/{text}"'))
+    assert "lone surrogate" in caught.value.message
+
+
+def test_pasted_text_with_a_nul_character_is_a_form_error():
+    with pytest.raises(MetadataError) as caught:
+        parse_idp_metadata(okta(OKTA_ENTITY, 'entityID="https://idp.example/\x00"'))
+    assert caught.value.code == "not_xml"

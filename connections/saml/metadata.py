@@ -24,6 +24,9 @@ MAX_ENTITY_ID_LENGTH = 1024
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 XML_DECLARATION_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+# Python's codecs for other jobs (domain names, string literals, a placeholder): text encodings to Python, yet no
+# character set a document is written in, and punycode and "undefined" raise a bare UnicodeError on any input.
+NOT_DOCUMENT_CHARSETS = {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
 PYSAML2_PARSE_ERRORS = (SAMLError, KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError)
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -44,15 +47,15 @@ class MetadataError(ConfigurationError):
 
 def parse_idp_metadata(data: bytes | str, *, entity_id: str = "", now: datetime | None = None) -> IdPConfig:
     """The IdP in `data`; when it holds several, `entity_id` picks one (else MetadataError with the choices)."""
-    raw = data.encode() if isinstance(data, str) else data
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > MAX_METADATA_BYTES:
         raise MetadataError(
             f"The metadata is {len(raw) // 1000} kB; the limit is {MAX_METADATA_BYTES // 1000} kB. "
             "Give the metadata of your IdP alone, not a whole federation's aggregate.",
             "too_large",
         )
-    text = _strip_declaration(data) if isinstance(data, str) else _decode(raw)
-    root = _safe_parse(text)
+    text, encoding = (_strip_declaration(data), None) if isinstance(data, str) else _decode(raw)
+    root = _safe_parse(text, encoding)
     idp_entities = _idp_entities(root)
     chosen = _choose(idp_entities, entity_id)
     config = _read_with_pysaml2(text, chosen, root, tuple(e.get("entityID") for e in idp_entities))
@@ -72,21 +75,45 @@ def _refuse_expired(valid_until: datetime | None, now: datetime) -> None:
         )
 
 
-def _decode(raw: bytes) -> str:
-    """The document as text, without its XML declaration, so every later reader sees the same characters."""
+def _decode(raw: bytes) -> tuple[str, str]:
+    """The document as text, without its XML declaration, so every later reader sees the same characters, and the
+    encoding it was read in."""
     codec = next((c for bom, c in BOMS if raw.startswith(bom)), None)
-    if codec is None:
-        declared = XML_DECLARATION_ENCODING.match(raw)
-        codec = declared.group(1).decode("ascii") if declared else "utf-8"
-    try:
-        text = raw.decode(codec)
-    except LookupError:
-        raise MetadataError(f"The XML declares the unknown encoding {codec!r}; save it as UTF-8.", "not_xml") from None
-    except UnicodeDecodeError:
+    declared = None if codec else XML_DECLARATION_ENCODING.match(raw)
+    name = declared.group(1).decode("ascii") if declared else (codec or "utf-8")
+    text = _decode_as(raw, name)
+    if declared and not XML_DECLARATION.match(text):
         raise MetadataError(
-            f"The metadata is not valid {codec} text. Download it again, or save it as UTF-8.", "not_xml"
+            f"The XML declares the encoding {name!r}, but it is not {name} text: its own declaration does not read "
+            f"back in {name}. Save it as UTF-8, or correct the encoding in its first line.",
+            "not_xml",
+        )
+    return _strip_declaration(text), name
+
+
+def _decode_as(raw: bytes, name: str) -> str:
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise MetadataError(
+            f"The XML declares the unknown encoding {name!r}; save it as UTF-8.", "not_xml"
         ) from None
-    return _strip_declaration(text)
+    if codec.name in NOT_DOCUMENT_CHARSETS:
+        raise MetadataError(
+            f"The XML declares the encoding {name!r}, which is not a character set for documents; save it as UTF-8.",
+            "not_xml",
+        )
+    try:
+        return raw.decode(codec.name)
+    except LookupError:  # base64, hex, rot13, zlib…: codecs, but from bytes to bytes or str to str
+        raise MetadataError(
+            f"The XML declares the encoding {name!r}, which is not a text encoding; save it as UTF-8.",
+            "not_xml",
+        ) from None
+    except ValueError:  # UnicodeDecodeError, and the bare UnicodeError some codecs raise
+        raise MetadataError(
+            f"The metadata is not valid {name!r} text. Download it again, or save it as UTF-8.", "not_xml"
+        ) from None
 
 
 def _strip_declaration(text: str) -> str:
@@ -94,11 +121,24 @@ def _strip_declaration(text: str) -> str:
     return XML_DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
 
 
-def _safe_parse(text: str):
+def _as_utf8(text: str, encoding: str | None) -> bytes:
+    """What the XML parser reads; lone surrogates (UTF-7 and escapes can make them) are no Unicode text."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        origin = f" once decoded as {encoding!r}" if encoding else ""
+        raise MetadataError(
+            f"The metadata is not Unicode text{origin}: it holds lone surrogate code points. Download it again, "
+            "or save it as UTF-8.",
+            "not_xml",
+        ) from None
+
+
+def _safe_parse(text: str, encoding: str | None):
     if not text.lstrip().startswith("<"):
         raise MetadataError("This is not XML. Paste the IdP's metadata XML, which starts with '<'.", "not_xml")
     try:
-        root = SafeET.fromstring(text.encode("utf-8"), forbid_dtd=True)
+        root = SafeET.fromstring(_as_utf8(text, encoding), forbid_dtd=True)
     except DefusedXmlException:
         raise MetadataError(
             "The metadata contains a DOCTYPE or entity declarations, which we refuse for safety. SAML metadata "
