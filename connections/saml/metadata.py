@@ -95,9 +95,7 @@ def _decode_as(raw: bytes, name: str) -> str:
     try:
         codec = codecs.lookup(name)
     except LookupError:
-        raise MetadataError(
-            f"The XML declares the unknown encoding {name!r}; save it as UTF-8.", "not_xml"
-        ) from None
+        raise MetadataError(f"The XML declares the unknown encoding {name!r}; save it as UTF-8.", "not_xml") from None
     if codec.name in NOT_DOCUMENT_CHARSETS:
         raise MetadataError(
             f"The XML declares the encoding {name!r}, which is not a character set for documents; save it as UTF-8.",
