@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from kloudsso.admin_search import BoundedSearchMixin
 
-from .models import User
+from .models import PasswordThrottleEvent, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -35,3 +35,22 @@ class UserAdmin(BoundedSearchMixin, BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+
+
+@admin.register(PasswordThrottleEvent)
+class PasswordThrottleEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
+    """Read-only: the record of locks is kept as it happened (prune_password_throttle_events applies the retention)."""
+
+    list_display = ["created_at", "scope", "email", "ip", "page", "locked_until"]
+    list_filter = ["scope", "page"]
+    search_fields = ["email", "ip"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

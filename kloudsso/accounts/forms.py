@@ -2,7 +2,10 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.views.decorators.debug import sensitive_variables
 
+from kloudsso.accounts import password_throttle
+from kloudsso.accounts.models import PasswordThrottleEvent
 from kloudsso.accounts.sso_enforcement import password_refusal
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path, and the User.email column
@@ -14,6 +17,8 @@ LIMITS = {
 
 
 class _PasswordSignInMixin:
+    page = PasswordThrottleEvent.Page.SITE
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # AuthenticationForm sets the username's max_length after the field is built, which adds no validator: any
@@ -23,6 +28,23 @@ class _PasswordSignInMixin:
             field.max_length = limit
             field.validators.append(MaxLengthValidator(limit, message=message))
             field.widget.attrs["maxlength"] = str(limit)
+
+    @sensitive_variables("password")
+    def clean(self):
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if email is None or not password:  # a field error: nothing will be checked
+            return super().clean()
+        refusal = password_throttle.refusal(self.request, email=email)
+        if refusal:
+            raise ValidationError(refusal, code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if self.user_cache is None:  # the password was wrong (not a right one refused for SSO or staff status)
+                password_throttle.record_failure(self.request, email=email, page=self.page)
+            raise
+        password_throttle.record_success(self.request, email=email)
+        return cleaned
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
@@ -36,4 +58,7 @@ class EmailAuthenticationForm(_PasswordSignInMixin, AuthenticationForm):
 
 
 class AdminEmailAuthenticationForm(_PasswordSignInMixin, AdminAuthenticationForm):
-    """The admin's sign-in obeys the same rule: staff status is no way around Enforce SSO."""
+    """The admin's sign-in obeys the same rules: staff status is no way around Enforce SSO, and it shares the
+    site's password throttle, so two pages give no more guesses than one."""
+
+    page = PasswordThrottleEvent.Page.ADMIN
