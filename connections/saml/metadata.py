@@ -25,13 +25,14 @@ BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 XML_DECLARATION_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
 # Python's codecs for other jobs (domain names, string literals, a placeholder): text encodings to Python, yet no
-# character set a document is written in, and punycode and "undefined" raise a bare UnicodeError on any input.
+# character set a document is written in. Decoding with punycode or "undefined" fails with a bare UnicodeError.
 NOT_DOCUMENT_CHARSETS = {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
 PYSAML2_PARSE_ERRORS = (SAMLError, KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError)
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
-XS_DATETIME = re.compile(
-    r"^(?P<sign>-?)(?P<year>\d{4,})(?P<date>-\d{2}-\d{2})T(?:(?P<end_of_day>24:00:00(?:\.0+)?)|(?P<time>\d{2}:\d{2}:\d{2}(?:\.\d+)?))"
+XS_DATETIME = re.compile(  # xs:dateTime; 24:00:00 is the end of the day (time stays None)
+    r"^(?P<sign>-?)(?P<year>\d{4,})(?P<date>-\d{2}-\d{2})"
+    r"T(?:24:00:00(?:\.0+)?|(?P<time>\d{2}:\d{2}:\d{2}(?:\.\d+)?))"
     r"(?P<zone>Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?$"
 )
 # "Never expires": the last day a datetime can hold, at midnight UTC so that showing it in any time zone still
@@ -295,7 +296,7 @@ def _valid_until(root, entity) -> datetime | None:
 
 
 def _parse_xs_datetime(value: str) -> datetime:
-    """An xs:dateTime in UTC. Years beyond 9999 (which xs:dateTime allows, and which IdPs write to mean "never")
+    """An xs:dateTime in UTC. Years beyond 9999 (xs:dateTime allows them; an IdP may write one to mean "never")
     become NEVER, since no datetime or database column can hold them; years before 1 have long expired."""
     match = XS_DATETIME.match(value.strip())
     if not match:
