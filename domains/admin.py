@@ -2,10 +2,11 @@ from django.contrib import admin
 
 from domains.models import Domain
 from domains.services import domain_mark_unverified, domain_recheck, domain_verify
+from kloudsso.admin_search import BoundedSearchMixin
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "status", "verified_at", "last_checked_at", "last_check_ok"]
     list_filter = ["status", "last_check_ok"]
     search_fields = ["name", "organization__name", "organization__slug"]

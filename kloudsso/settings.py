@@ -32,6 +32,13 @@ def _strict_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false (got {raw!r}).")
 
 
+def _positive_int(name: str, default: int) -> int:
+    value = env.int(name, default=default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1 (got {value}).")
+    return value
+
+
 DEBUG = _strict_bool("DEBUG", default=False)
 
 # A development default only: production must set its own.
@@ -78,6 +85,20 @@ DOMAIN_REVERIFY_GRACE_DAYS = env.int("DOMAIN_REVERIFY_GRACE_DAYS", default=7)
 SIGNIN_EVENT_RETENTION_DAYS = env.int("SIGNIN_EVENT_RETENTION_DAYS", default=90)
 # Behind a reverse proxy: the WSGI META key of the header it sets with the client's address.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+
+# Password sign-in (site and admin): after this many wrong passwords for an account (or from an IP address), it
+# waits FIRST_LOCK seconds, doubling with each further failure up to MAX_LOCK. Failures are forgotten WINDOW seconds
+# after the last one (or after the end of its lock); a successful sign-in forgets the account's.
+PASSWORD_THROTTLE_ACCOUNT_FAILURES = _positive_int("PASSWORD_THROTTLE_ACCOUNT_FAILURES", default=5)
+PASSWORD_THROTTLE_IP_FAILURES = _positive_int("PASSWORD_THROTTLE_IP_FAILURES", default=30)
+PASSWORD_THROTTLE_WINDOW_SECONDS = _positive_int("PASSWORD_THROTTLE_WINDOW_SECONDS", default=900)
+PASSWORD_THROTTLE_FIRST_LOCK_SECONDS = _positive_int("PASSWORD_THROTTLE_FIRST_LOCK_SECONDS", default=60)
+PASSWORD_THROTTLE_MAX_LOCK_SECONDS = _positive_int("PASSWORD_THROTTLE_MAX_LOCK_SECONDS", default=900)
+if PASSWORD_THROTTLE_MAX_LOCK_SECONDS < PASSWORD_THROTTLE_FIRST_LOCK_SECONDS:
+    raise ImproperlyConfigured(
+        "PASSWORD_THROTTLE_MAX_LOCK_SECONDS must be at least PASSWORD_THROTTLE_FIRST_LOCK_SECONDS "
+        f"({PASSWORD_THROTTLE_MAX_LOCK_SECONDS} < {PASSWORD_THROTTLE_FIRST_LOCK_SECONDS})."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from connections.models import Connection, ServiceProvider
 from connections.sp import service_provider_get_or_create
+from domains.models import Domain
 from kloudsso.accounts.models import User
+from kloudsso.tenancy.models import Invitation, Role
 from tests.support.factories import CLIENT_SECRET, oidc_connection, saml_connection
 
 
@@ -128,3 +130,36 @@ def test_support_can_recheck_now_and_mark_unverified(staff, acme, dns):
     domain.refresh_from_db()
     assert domain.status == "unverified"
     assert "Marked unverified by support (support@kloudsso.test)" in domain.unverified_reason
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "admin:accounts_user_changelist",
+        "admin:tenancy_organization_changelist",
+        "admin:tenancy_membership_changelist",
+        "admin:tenancy_invitation_changelist",
+        "admin:domains_domain_changelist",
+    ],
+)
+def test_a_search_term_too_long_for_a_like_pattern_finds_nothing_and_says_why(staff, alice, acme, changelist):
+    Domain.objects.create(organization=acme, name="acme.test")
+    Invitation.objects.create(organization=acme, email="dana@acme.test", role=Role.MEMBER)
+    response = staff.get(reverse(changelist), {"q": "a" * 50_001})
+    assert response.status_code == 200
+    assert "Search for at most 254 characters" in response.content.decode()
+
+
+@pytest.mark.parametrize(("model", "field"), [("membership", "user"), ("membership", "organization")])
+@pytest.mark.parametrize("term", ["a" * 50_001, "acme\x00"], ids=["50001-characters", "nul"])
+def test_an_unusable_autocomplete_term_finds_nothing(staff, alice, model, field, term, django_assert_max_num_queries):
+    query = {"term": term, "app_label": "tenancy", "model_name": model, "field_name": field}
+    with django_assert_max_num_queries(2):  # the session and the staff user: no search
+        response = staff.get(reverse("admin:autocomplete"), query)
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+def test_a_usable_search_term_still_finds(staff, alice):
+    response = staff.get(reverse("admin:accounts_user_changelist"), {"q": "alice"})
+    assert "alice@acme.test" in response.content.decode()

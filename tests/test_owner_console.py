@@ -1,5 +1,6 @@
 """Signing in with email and password, and picking the current organization in the header."""
 
+import pytest
 from django.urls import reverse
 
 from kloudsso.tenancy.models import Membership, Role
@@ -47,3 +48,11 @@ def test_owners_see_the_setup_steps_from_the_guide(as_alice):
     html = as_alice.get(reverse("org_home", kwargs={"org_slug": "acme"})).content.decode()
     assert "Service provider details" in html
     assert "Add connection" in html
+
+
+@pytest.mark.parametrize("org", ["a" * 50_001, "acme\x00", "acme/../globex"])
+def test_switching_to_no_possible_slug_goes_home_without_looking_it_up(client, alice, org, django_assert_num_queries):
+    client.force_login(alice)
+    with django_assert_num_queries(0):  # not even the session: no organization has such a slug
+        response = client.get(reverse("switch_org"), {"org": org})
+    assert response["Location"] == "/"

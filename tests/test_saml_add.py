@@ -222,3 +222,15 @@ def _okta_cert_b64() -> str:
     xml = sample("okta_metadata.xml")
     start = xml.index("X509Certificate>") + len("X509Certificate>")
     return xml[start : xml.index("<", start)].strip()
+
+
+def test_the_manual_form_bounds_the_certificate_field(as_alice):
+    response = post(
+        as_alice,
+        source="manual",
+        idp_entity_id=OKTA_ENTITY,
+        sso_url="https://acme.okta.com/sso",
+        signing_certificate=_okta_cert_b64() + "A" * 100_000,
+    )
+    assert "at most 100000 characters" in response.context["form"].errors["signing_certificate"][0]
+    assert_nothing_saved()

@@ -1,5 +1,9 @@
 """Parsing real IdP metadata (tests/fixtures/metadata, sources in SOURCES.md) into the one validated shape."""
 
+import contextlib
+import encodings
+import encodings.aliases
+import pkgutil
 import re
 from datetime import UTC, datetime
 
@@ -251,3 +255,87 @@ def test_it_honours_the_declared_encoding_of_uploaded_bytes():
 def test_pasted_text_keeps_its_characters_whatever_its_declaration_says():
     xml = '<?xml version="1.0" encoding="ISO-8859-1"?>' + okta(OKTA_ENTITY, 'entityID="https://idp.example/é"')
     assert parse_idp_metadata(xml).entity_id == "https://idp.example/é"
+
+
+@pytest.mark.parametrize(
+    ("valid_until", "expected"),
+    [
+        ("2030-01-31T00:00:00Z", datetime(2030, 1, 31, tzinfo=UTC)),
+        ("2030-01-31T00:00:00", datetime(2030, 1, 31, tzinfo=UTC)),
+        ("2030-01-31T00:00:00.5+02:00", datetime(2030, 1, 30, 22, 0, 0, 500000, tzinfo=UTC)),
+        ("2030-01-31T01:02:03.123456789-14:00", datetime(2030, 1, 31, 15, 2, 3, 123456, tzinfo=UTC)),
+        ("2030-01-31T24:00:00Z", datetime(2030, 2, 1, tzinfo=UTC)),
+        ("9999-12-31T23:59:59Z", datetime(9999, 12, 31, tzinfo=UTC)),
+        ("9999-12-31T23:59:59-01:00", datetime(9999, 12, 31, tzinfo=UTC)),
+        ("12345-01-01T00:00:00Z", datetime(9999, 12, 31, tzinfo=UTC)),
+        ("9" * 5000 + "-01-01T00:00:00Z", datetime(9999, 12, 31, tzinfo=UTC)),
+    ],
+)
+def test_valid_until_is_read_as_an_xs_datetime_in_utc(valid_until, expected):
+    config = parse_idp_metadata(okta(OKTA_ENTITY, f'{OKTA_ENTITY} validUntil="{valid_until}"'))
+    assert config.valid_until == expected
+    assert config.valid_until.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize(
+    ("valid_until", "code", "words"),
+    [
+        ("2030-02-30T00:00:00Z", "bad_valid_until", "not a real date"),
+        ("2030-01-31T25:00:00Z", "bad_valid_until", "not a real date"),
+        ("2030-01-31T00:00:00+15:00", "bad_valid_until", "such as 2030-01-31T00:00:00Z"),
+        ("2030-01-31", "bad_valid_until", "such as 2030-01-31T00:00:00Z"),
+        ("2030-01-31T24:00:01Z", "bad_valid_until", "not a real date"),
+        ("0000-01-01T00:00:00Z", "metadata_expired", "expired long ago"),
+        ("-0001-01-01T00:00:00Z", "metadata_expired", "expired long ago"),
+        ("0001-01-01T00:00:00+01:00", "metadata_expired", "expired long ago"),
+    ],
+)
+def test_a_valid_until_that_is_no_usable_date_is_explained(valid_until, code, words):
+    with pytest.raises(MetadataError) as caught:
+        parse_idp_metadata(okta(OKTA_ENTITY, f'{OKTA_ENTITY} validUntil="{valid_until}"'))
+    assert (caught.value.code, words in caught.value.message) == (code, True)
+
+
+def test_the_expiry_date_in_the_refusal_is_in_utc():
+    with pytest.raises(MetadataError) as caught:
+        parse_idp_metadata(okta(OKTA_ENTITY, f'{OKTA_ENTITY} validUntil="2020-01-01T23:30:00-01:00"'))
+    assert "expired on 2020-01-02 00:30 UTC" in caught.value.message
+
+
+PYTHON_CODECS = sorted(
+    {m.name for m in pkgutil.iter_modules(encodings.__path__)} | set(encodings.aliases.aliases.values())
+)
+
+
+@pytest.mark.parametrize("name", PYTHON_CODECS)
+def test_every_encoding_python_knows_gives_metadata_or_a_form_error(name):
+    xml = f'<?xml version="1.0" encoding="{name}"?>' + okta(OKTA_ENTITY, 'entityID="https://idp.example/é+x"')
+    with contextlib.suppress(MetadataError):
+        parse_idp_metadata(xml.encode("utf-8"))  # declared, but not what the bytes are in
+    encoded = _encoded_or_none(xml, name)
+    try:
+        config = parse_idp_metadata(encoded) if encoded else None
+    except MetadataError:
+        pass
+    else:
+        assert config is None or config.entity_id == "https://idp.example/é+x"
+
+
+def _encoded_or_none(text: str, name: str) -> bytes | None:
+    try:
+        return text.encode(name)
+    except (LookupError, ValueError, TypeError):
+        return None
+
+
+@pytest.mark.parametrize("text", ["\ud800", "\udfff x"])
+def test_pasted_text_with_lone_surrogates_is_a_form_error(text):
+    with pytest.raises(MetadataError) as caught:
+        parse_idp_metadata(okta(OKTA_ENTITY, f'entityID="https://idp.example/{text}"'))
+    assert "lone surrogate" in caught.value.message
+
+
+def test_pasted_text_with_a_nul_character_is_a_form_error():
+    with pytest.raises(MetadataError) as caught:
+        parse_idp_metadata(okta(OKTA_ENTITY, 'entityID="https://idp.example/\x00"'))
+    assert caught.value.code == "not_xml"

@@ -65,3 +65,13 @@ def test_log_lines_mask_client_secrets_and_private_keys():
 def test_check_deploy_warns_about_a_cache_that_app_servers_do_not_share():
     result = manage("check", "--deploy", **{**PRODUCTION, "CACHE_URL": "locmemcache://"})
     assert "kloudsso.W001" in result.stderr + result.stdout
+
+
+def test_password_throttle_settings_must_make_sense():
+    result = manage("check", **{**PRODUCTION, "PASSWORD_THROTTLE_ACCOUNT_FAILURES": "0"})
+    assert "PASSWORD_THROTTLE_ACCOUNT_FAILURES must be at least 1 (got 0)" in result.stderr
+    result = manage(
+        "check",
+        **{**PRODUCTION, "PASSWORD_THROTTLE_FIRST_LOCK_SECONDS": "600", "PASSWORD_THROTTLE_MAX_LOCK_SECONDS": "60"},
+    )
+    assert "PASSWORD_THROTTLE_MAX_LOCK_SECONDS must be at least PASSWORD_THROTTLE_FIRST_LOCK_SECONDS" in result.stderr

@@ -58,10 +58,19 @@ def load_certificates(text: str) -> list[CertificateInfo]:
 
 def _info(cert: x509.Certificate) -> CertificateInfo:
     fingerprint = cert.fingerprint(hashes.SHA256()).hex().upper()
+    try:
+        # cryptography reads these lazily: a year 0000, which ASN.1 can carry and datetime cannot, fails here.
+        not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
+        subject = cert.subject.rfc4514_string()[:500]
+    except ValueError:
+        raise CertificateError(
+            "The certificate's validity dates or subject cannot be read (for example a year 0000). Ask the IdP "
+            "for its current signing certificate."
+        ) from None
     return CertificateInfo(
         pem=cert.public_bytes(Encoding.PEM).decode(),
-        subject=cert.subject.rfc4514_string()[:500],
+        subject=subject,
         sha256_fingerprint=":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)),
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
+        not_before=not_before,
+        not_after=not_after,
     )

@@ -12,7 +12,7 @@ from saml2.saml import (
 from connections.forms import DisplayNameField
 from connections.saml.certificates import CertificateError, load_certificates
 from connections.saml.idp_config import IdPConfig
-from connections.saml.metadata import MAX_METADATA_BYTES, MetadataError, parse_idp_metadata
+from connections.saml.metadata import MAX_ENTITY_ID_LENGTH, MAX_METADATA_BYTES, MetadataError, parse_idp_metadata
 from connections.saml.models import Source
 from kloudsso.guarded_http import FetchError, check_url, fetch
 
@@ -23,6 +23,7 @@ NAMEID_FORMATS = [
     (NAMEID_FORMAT_UNSPECIFIED, "Unspecified"),
     (NAMEID_FORMAT_TRANSIENT, "Transient"),
 ]
+MAX_CERTIFICATES_LENGTH = 100_000  # a PEM certificate is 1-3 kB: room for a rollover's several, not for a megabyte
 BINDINGS = [(BINDING_HTTP_REDIRECT, "HTTP-Redirect"), (BINDING_HTTP_POST, "HTTP-POST")]
 
 
@@ -43,7 +44,9 @@ class SAMLConnectionForm(forms.Form):
         help_text="Entra ID: the Federation Metadata XML from the enterprise app's SAML page.",
     )
     metadata_file = forms.FileField(label="…or upload the metadata file", required=False)
-    entity_id = forms.CharField(label="Identity provider to use", required=False, widget=forms.Select)
+    entity_id = forms.CharField(
+        label="Identity provider to use", required=False, max_length=MAX_ENTITY_ID_LENGTH, widget=forms.Select
+    )
     # Metadata URL
     metadata_url = forms.CharField(
         label="Metadata URL",
@@ -65,6 +68,7 @@ class SAMLConnectionForm(forms.Form):
     signing_certificate = forms.CharField(
         label="Signing certificate",
         required=False,
+        max_length=MAX_CERTIFICATES_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "placeholder": "-----BEGIN CERTIFICATE-----"}),
         help_text="PEM, or the bare base64 value. Paste several PEM blocks during a certificate rollover.",
     )

@@ -7,7 +7,7 @@ holds WS-Federation RoleDescriptors that strict schemas reject.
 
 import codecs
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -24,9 +24,20 @@ MAX_ENTITY_ID_LENGTH = 1024
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 XML_DECLARATION_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+# Python's codecs for other jobs (domain names, string literals, a placeholder): text encodings to Python, yet no
+# character set a document is written in. Decoding with punycode or "undefined" fails with a bare UnicodeError.
+NOT_DOCUMENT_CHARSETS = {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
 PYSAML2_PARSE_ERRORS = (SAMLError, KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError)
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
+XS_DATETIME = re.compile(  # xs:dateTime; 24:00:00 is the end of the day (time stays None)
+    r"^(?P<sign>-?)(?P<year>\d{4,})(?P<date>-\d{2}-\d{2})"
+    r"T(?:24:00:00(?:\.0+)?|(?P<time>\d{2}:\d{2}:\d{2}(?:\.\d+)?))"
+    r"(?P<zone>Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?$"
+)
+# "Never expires": the last day a datetime can hold, at midnight UTC so that showing it in any time zone still
+# fits. PostgreSQL's timestamptz and SQLite store it as they store any other date.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class MetadataError(ConfigurationError):
@@ -37,15 +48,15 @@ class MetadataError(ConfigurationError):
 
 def parse_idp_metadata(data: bytes | str, *, entity_id: str = "", now: datetime | None = None) -> IdPConfig:
     """The IdP in `data`; when it holds several, `entity_id` picks one (else MetadataError with the choices)."""
-    raw = data.encode() if isinstance(data, str) else data
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > MAX_METADATA_BYTES:
         raise MetadataError(
             f"The metadata is {len(raw) // 1000} kB; the limit is {MAX_METADATA_BYTES // 1000} kB. "
             "Give the metadata of your IdP alone, not a whole federation's aggregate.",
             "too_large",
         )
-    text = _strip_declaration(data) if isinstance(data, str) else _decode(raw)
-    root = _safe_parse(text)
+    text, encoding = (_strip_declaration(data), None) if isinstance(data, str) else _decode(raw)
+    root = _safe_parse(text, encoding)
     idp_entities = _idp_entities(root)
     chosen = _choose(idp_entities, entity_id)
     config = _read_with_pysaml2(text, chosen, root, tuple(e.get("entityID") for e in idp_entities))
@@ -65,21 +76,43 @@ def _refuse_expired(valid_until: datetime | None, now: datetime) -> None:
         )
 
 
-def _decode(raw: bytes) -> str:
-    """The document as text, without its XML declaration, so every later reader sees the same characters."""
+def _decode(raw: bytes) -> tuple[str, str]:
+    """The document as text, without its XML declaration, so every later reader sees the same characters, and the
+    encoding it was read in."""
     codec = next((c for bom, c in BOMS if raw.startswith(bom)), None)
-    if codec is None:
-        declared = XML_DECLARATION_ENCODING.match(raw)
-        codec = declared.group(1).decode("ascii") if declared else "utf-8"
-    try:
-        text = raw.decode(codec)
-    except LookupError:
-        raise MetadataError(f"The XML declares the unknown encoding {codec!r}; save it as UTF-8.", "not_xml") from None
-    except UnicodeDecodeError:
+    declared = None if codec else XML_DECLARATION_ENCODING.match(raw)
+    name = declared.group(1).decode("ascii") if declared else (codec or "utf-8")
+    text = _decode_as(raw, name)
+    if declared and not XML_DECLARATION.match(text):
         raise MetadataError(
-            f"The metadata is not valid {codec} text. Download it again, or save it as UTF-8.", "not_xml"
+            f"The XML declares the encoding {name!r}, but it is not {name} text: its own declaration does not read "
+            f"back in {name}. Save it as UTF-8, or correct the encoding in its first line.",
+            "not_xml",
+        )
+    return _strip_declaration(text), name
+
+
+def _decode_as(raw: bytes, name: str) -> str:
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise MetadataError(f"The XML declares the unknown encoding {name!r}; save it as UTF-8.", "not_xml") from None
+    if codec.name in NOT_DOCUMENT_CHARSETS:
+        raise MetadataError(
+            f"The XML declares the encoding {name!r}, which is not a character set for documents; save it as UTF-8.",
+            "not_xml",
+        )
+    try:
+        return raw.decode(codec.name)
+    except LookupError:  # base64, hex, rot13, zlib…: codecs, but from bytes to bytes or str to str
+        raise MetadataError(
+            f"The XML declares the encoding {name!r}, which is not a text encoding; save it as UTF-8.",
+            "not_xml",
         ) from None
-    return _strip_declaration(text)
+    except ValueError:  # UnicodeDecodeError, and the bare UnicodeError some codecs raise
+        raise MetadataError(
+            f"The metadata is not valid {name!r} text. Download it again, or save it as UTF-8.", "not_xml"
+        ) from None
 
 
 def _strip_declaration(text: str) -> str:
@@ -87,11 +120,24 @@ def _strip_declaration(text: str) -> str:
     return XML_DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
 
 
-def _safe_parse(text: str):
+def _as_utf8(text: str, encoding: str | None) -> bytes:
+    """What the XML parser reads; lone surrogates (UTF-7 and escapes can make them) are no Unicode text."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        origin = f" once decoded as {encoding!r}" if encoding else ""
+        raise MetadataError(
+            f"The metadata is not Unicode text{origin}: it holds lone surrogate code points. Download it again, "
+            "or save it as UTF-8.",
+            "not_xml",
+        ) from None
+
+
+def _safe_parse(text: str, encoding: str | None):
     if not text.lstrip().startswith("<"):
         raise MetadataError("This is not XML. Paste the IdP's metadata XML, which starts with '<'.", "not_xml")
     try:
-        root = SafeET.fromstring(text.encode("utf-8"), forbid_dtd=True)
+        root = SafeET.fromstring(_as_utf8(text, encoding), forbid_dtd=True)
     except DefusedXmlException:
         raise MetadataError(
             "The metadata contains a DOCTYPE or entity declarations, which we refuse for safety. SAML metadata "
@@ -243,19 +289,53 @@ def _signing_certificates(found):
 
 
 def _valid_until(root, entity) -> datetime | None:
-    """The earliest validUntil on the entity or its enclosing EntitiesDescriptor."""
+    """The earliest validUntil on the entity or its enclosing EntitiesDescriptor, in UTC."""
     values = [e.get("validUntil") for e in {id(root): root, id(entity): entity}.values() if e.get("validUntil")]
-    parsed = [_parse_datetime(v) for v in values]
+    parsed = [_parse_xs_datetime(v) for v in values]
     return min(parsed) if parsed else None
 
 
-def _parse_datetime(value: str) -> datetime:
+def _parse_xs_datetime(value: str) -> datetime:
+    """An xs:dateTime in UTC. Years beyond 9999 (xs:dateTime allows them; an IdP may write one to mean "never")
+    become NEVER, since no datetime or database column can hold them; years before 1 have long expired."""
+    match = XS_DATETIME.match(value.strip())
+    if not match:
+        raise MetadataError(
+            f"The metadata's validUntil {value[:60]!r} is not a date and time such as 2030-01-31T00:00:00Z, so "
+            "SAML libraries would refuse it. Download the metadata again from the IdP.",
+            "bad_valid_until",
+        )
+    sign, year, date, time, zone = match.group("sign", "year", "date", "time", "zone")
+    digits = year.lstrip("0")
+    if sign or not digits:
+        raise _expired_long_ago(value)
+    if len(digits) > 4:
+        return NEVER
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        local = datetime.fromisoformat(f"{digits:0>4}{date}T{time or '00:00:00'}{_offset(zone)}")
     except ValueError:
         raise MetadataError(
-            f"The metadata's validUntil {value[:60]!r} is not a date, so SAML libraries would refuse it. "
-            "Download the metadata again from the IdP.",
+            f"The metadata's validUntil {value[:60]!r} is not a real date and time (check the day, hour and time "
+            "zone). Download the metadata again from the IdP.",
             "bad_valid_until",
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        moment = local.astimezone(UTC) + (timedelta() if time else timedelta(days=1))
+    except OverflowError:  # beyond 9999-12-31 or before 0001-01-01 once in UTC
+        if local.year == 1:
+            raise _expired_long_ago(value) from None
+        return NEVER
+    return min(moment, NEVER)
+
+
+def _offset(zone: str | None) -> str:
+    # Without a time zone, SAML means UTC (SAML core 1.3.3).
+    return "+00:00" if zone in (None, "Z") else zone
+
+
+def _expired_long_ago(value: str) -> MetadataError:
+    return MetadataError(
+        f"This metadata expired long ago (validUntil {value[:60]!r}), so SAML libraries ignore it and no sign-in "
+        "could work. Download current metadata from the IdP.",
+        "metadata_expired",
+    )

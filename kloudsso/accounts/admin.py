@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from .models import User
+from kloudsso.admin_search import BoundedSearchMixin
+
+from .models import PasswordThrottleEvent, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -18,7 +20,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BoundedSearchMixin, BaseUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("email",)
@@ -33,3 +35,22 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+
+
+@admin.register(PasswordThrottleEvent)
+class PasswordThrottleEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
+    """Read-only: the record of locks is kept as it happened (prune_password_throttle_events applies the retention)."""
+
+    list_display = ["created_at", "scope", "email", "ip", "page", "locked_until"]
+    list_filter = ["scope", "page"]
+    search_fields = ["email", "ip"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

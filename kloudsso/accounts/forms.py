@@ -1,11 +1,51 @@
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.views.decorators.debug import sensitive_variables
 
+from kloudsso.accounts import password_throttle
+from kloudsso.accounts.models import PasswordThrottleEvent
 from kloudsso.accounts.sso_enforcement import password_refusal
 
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path, and the User.email column
+MAX_PASSWORD_LENGTH = 4096
+LIMITS = {
+    "username": (MAX_EMAIL_LENGTH, f"An email address has at most {MAX_EMAIL_LENGTH} characters."),
+    "password": (MAX_PASSWORD_LENGTH, f"A password has at most {MAX_PASSWORD_LENGTH} characters here."),
+}
 
-class _EnforceSSOMixin:
+
+class _PasswordSignInMixin:
+    page = PasswordThrottleEvent.Page.SITE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets the username's max_length after the field is built, which adds no validator: any
+        # length reached the database (on SQLite, "LIKE or GLOB pattern too complex"), and the password had none.
+        for name, (limit, message) in LIMITS.items():
+            field = self.fields[name]
+            field.max_length = limit
+            field.validators.append(MaxLengthValidator(limit, message=message))
+            field.widget.attrs["maxlength"] = str(limit)
+
+    @sensitive_variables("password")
+    def clean(self):
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if email is None or not password:  # a field error: nothing will be checked
+            return super().clean()
+        refusal = password_throttle.refusal(self.request, email=email)
+        if refusal:
+            raise ValidationError(refusal, code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if self.user_cache is None:  # the password was wrong (not a right one refused for SSO or staff status)
+                password_throttle.record_failure(self.request, email=email, page=self.page)
+            raise
+        password_throttle.record_success(self.request, email=email)
+        return cleaned
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         refusal = password_refusal(user)
@@ -13,9 +53,12 @@ class _EnforceSSOMixin:
             raise ValidationError(refusal, code="sso_required")
 
 
-class EmailAuthenticationForm(_EnforceSSOMixin, AuthenticationForm):
+class EmailAuthenticationForm(_PasswordSignInMixin, AuthenticationForm):
     """Email and password, refused where an organization enforces SSO on the email's domain (owners excepted)."""
 
 
-class AdminEmailAuthenticationForm(_EnforceSSOMixin, AdminAuthenticationForm):
-    """The admin's sign-in obeys the same rule: staff status is no way around Enforce SSO."""
+class AdminEmailAuthenticationForm(_PasswordSignInMixin, AdminAuthenticationForm):
+    """The admin's sign-in obeys the same rules: staff status is no way around Enforce SSO, and it shares the
+    site's password throttle, so two pages give no more guesses than one."""
+
+    page = PasswordThrottleEvent.Page.ADMIN

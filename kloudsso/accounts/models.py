@@ -51,3 +51,33 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+class PasswordThrottleEvent(models.Model):
+    """A lock on password sign-in starting, after repeated wrong passwords for an account or from an address.
+
+    Shown to support in the admin, not to owners as a SignInEvent: it concerns a person's account (which may
+    belong to several organizations, or to none, or not exist), not one organization's SSO connection.
+    """
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        IP = "ip", "IP address"
+
+    class Page(models.TextChoices):
+        SITE = "site", "Site sign-in"
+        ADMIN = "admin", "Admin sign-in"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    email = models.CharField(max_length=254, help_text="As typed, lowercased: it may match no account.")
+    ip = models.CharField("IP address", max_length=45, blank=True)
+    page = models.CharField(max_length=10, choices=Page.choices)
+    locked_until = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "password sign-in lock"
+
+    def __str__(self):
+        return f"{self.get_scope_display()} lock for {self.email} from {self.ip or 'unknown address'}"

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from kloudsso.admin_search import BoundedSearchMixin
+
 from .models import Invitation, Membership, Organization
 
 
@@ -12,7 +14,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "plan", "provisioning_mode", "enforce_sso", "created_at"]
     list_filter = ["plan", "provisioning_mode", "enforce_sso"]
     list_editable = ["plan"]
@@ -24,7 +26,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "organization__name", "organization__slug"]
@@ -33,7 +35,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ["email", "organization", "role", "invited_by", "created_at", "accepted_at"]
     list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "organization__name", "organization__slug"]

@@ -1,7 +1,13 @@
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from kloudsso.tenancy.access import org_member_required
+
+# What Organization.slug can hold: anything else (a NUL, which PostgreSQL refuses in a query, or 50,000 characters)
+# names no organization, so it is not looked up.
+ORG_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
 @login_required
@@ -21,7 +27,9 @@ def org_home(request):
 
 def switch(request):
     """The header's organization picker posts here (works without JavaScript)."""
-    slug = request.POST.get("org") or request.GET.get("org")
-    if slug and request.user.is_authenticated and request.user.memberships.filter(organization__slug=slug).exists():
+    slug = request.POST.get("org") or request.GET.get("org") or ""
+    if not ORG_SLUG.fullmatch(slug) or not request.user.is_authenticated:
+        return redirect("home")
+    if request.user.memberships.filter(organization__slug=slug).exists():
         return redirect("org_home", org_slug=slug)
     return redirect("home")
