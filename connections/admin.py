@@ -5,12 +5,13 @@ from django.utils.html import format_html_join
 
 from connections.models import Connection, SAMLCertificate, ServiceProvider, SignInEvent, SSOIdentity
 from connections.selectors import certificate_expiry
+from kloudsso.admin_search import BoundedSearchMixin
 
 SECRET_MASK = "•••••••• (stored encrypted; never shown)"
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ["display_name", "organization", "kind", "enabled", "idp", "cert_expiry", "updated_at"]
     list_filter = ["kind", "enabled", "organization__plan"]
     search_fields = [
@@ -115,7 +116,7 @@ def _details(connection):
 
 
 @admin.register(ServiceProvider)
-class ServiceProviderAdmin(admin.ModelAdmin):
+class ServiceProviderAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ["entity_id", "organization", "created_at"]
     search_fields = ["entity_id", "organization__name"]
     fields = ["organization", "entity_id", "certificate_pem", "private_key", "created_at"]
@@ -147,7 +148,7 @@ class SAMLCertificateAdmin(admin.ModelAdmin):
 
 
 @admin.register(SSOIdentity)
-class SSOIdentityAdmin(admin.ModelAdmin):
+class SSOIdentityAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ["email", "user", "connection", "created_at", "last_login_at"]
     search_fields = ["email", "user__email", "subject", "connection__organization__name"]
     list_select_related = ["user", "connection__organization"]
@@ -158,7 +159,7 @@ class SSOIdentityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
+class SignInEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ["created_at", "organization", "connection", "email", "outcome", "code", "reference"]
     list_filter = ["outcome", "code", "organization__plan"]
     search_fields = ["email", "reference", "organization__name", "organization__slug"]
