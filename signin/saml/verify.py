@@ -18,11 +18,10 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from connections.saml.models import UsedAssertion
 from connections.sp import saml_acs_url, service_provider_get_or_create
 from signin.errors import SignInError
-from signin.saml.sp_config import CLOCK_SKEW_SECONDS, sp_config
+from signin.saml.precheck import PERSON as _PERSON
+from signin.saml.precheck import precheck
+from signin.saml.sp_config import sp_config
 from signin.saml.subject import email_of, subject_of
-
-_PERSON = "Your identity provider's answer could not be verified. Try again, or ask your admin."
-SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class Verified:
 
 def verify_response(connection, saml_response: str, seen, *, request_id: str) -> Verified:
     sp = service_provider_get_or_create(org=connection.organization)
-    _precheck(connection, seen, sp.entity_id)
+    precheck(connection, seen, sp.entity_id)
     client = Saml2Client(sp_config(connection, sp=sp))
     outstanding = {request_id: "/"} if request_id else {}
     response = _parse(client, saml_response, outstanding, connection)
@@ -57,39 +56,6 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
         session_info=response.session_info(),
         assertion_info={"assertion_id": assertion.id},
     )
-
-
-def _precheck(connection, seen, entity_id: str) -> None:
-    """Clear messages from the unverified fields; the verification below decides in any case."""
-    acs = saml_acs_url()
-    if seen.status and seen.status != SUCCESS:
-        raise SignInError(
-            "saml_idp_status",
-            "Your identity provider did not sign you in. Ask your admin if this keeps happening.",
-            f"The IdP answered {seen.status}: {seen.status_message}".strip(),
-        )
-    if seen.issuer != connection.saml.idp_entity_id:
-        raise SignInError(
-            "unknown_issuer", _PERSON, f"Issuer {seen.issuer!r}, expected {connection.saml.idp_entity_id!r}."
-        )
-    if entity_id not in seen.audiences:  # an assertion meant for no one in particular is not meant for us
-        raise SignInError("audience_mismatch", _PERSON, f"Audience {', '.join(seen.audiences)}; set it to {entity_id}.")
-    if seen.destination and seen.destination != acs:
-        raise SignInError("destination_mismatch", _PERSON, f"Destination {seen.destination}; set it to {acs}.")
-    if any(r and r != acs for r in seen.recipients):
-        raise SignInError("recipient_mismatch", _PERSON, f"Recipient {', '.join(seen.recipients)}; set it to {acs}.")
-    now = time.time()
-    if any(_epoch(t) + CLOCK_SKEW_SECONDS <= now for t in seen.not_on_or_after):
-        raise SignInError("response_expired", _PERSON, "The assertion has expired (check the clocks).")
-    if any(_epoch(t) - CLOCK_SKEW_SECONDS > now for t in seen.not_before):
-        raise SignInError("response_not_yet_valid", _PERSON, "The assertion is not valid yet (check the clocks).")
-
-
-def _epoch(saml_time: str) -> float:
-    try:
-        return calendar.timegm(str_to_time(saml_time))
-    except (ValueError, TypeError, AttributeError):  # str_to_time fails on some garbage with AttributeError
-        raise SignInError("saml_invalid", _PERSON, f"The response holds an unreadable time {saml_time!r}.") from None
 
 
 def _parse(client, saml_response: str, outstanding: dict, connection):
