@@ -1,8 +1,11 @@
-"""Verify a SAML response with the connection's own configuration, and say precisely what is wrong when it fails."""
+"""Verify a SAML response with the connection's own configuration, and say precisely what is wrong when it fails.
+
+pysaml2 verifies; what it returns is then held to the rules it does not check itself (a NameID, Recipient,
+bearer NotOnOrAfter, replay). Until pysaml2 has returned, whatever its errors quote is the response's own text.
+"""
 
 import calendar
 import hashlib
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,10 +21,12 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from connections.saml.models import UsedAssertion
 from connections.sp import saml_acs_url, service_provider_get_or_create
 from signin.errors import SignInError
-from signin.saml.precheck import PERSON as _PERSON
-from signin.saml.precheck import precheck
+from signin.saml.precheck import NOT_VERIFIED, PERSON, precheck
 from signin.saml.sp_config import sp_config
 from signin.saml.subject import email_of, subject_of
+
+MAX_QUOTED = 300  # of a pysaml2 error: some quote the whole document
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)  # a NotOnOrAfter beyond it is remembered until then
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Verified:
     email: str | None
     email_source: str
     attributes: dict
+    name_id: str
     session_info: dict
     assertion_info: dict
 
@@ -42,10 +48,10 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
     outstanding = {request_id: "/"} if request_id else {}
     response = _parse(client, saml_response, outstanding, connection)
     assertion = response.assertion
+    name_id = _name_id(response)
     _check_recipient(assertion)
     _refuse_replay(connection, assertion)
     attributes = response.ava or {}
-    name_id = response.name_id
     email, source = email_of(name_id, attributes, email_attribute=connection.saml.email_attribute)
     return Verified(
         connection=connection,
@@ -53,7 +59,8 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
         email=email,
         email_source=source,
         attributes=attributes,
-        session_info=response.session_info(),
+        name_id=name_id.text.strip(),
+        session_info=_session_info(response),
         assertion_info={"assertion_id": assertion.id},
     )
 
@@ -68,25 +75,33 @@ def _parse(client, saml_response: str, outstanding: dict, connection):
         )
         raise SignInError(
             "saml_bad_signature",
-            _PERSON,
+            PERSON,
             f"The response is unsigned or not signed by a certificate of this connection. On file: {on_file}.",
         ) from None
     except ResponseLifetimeExceed:
-        raise SignInError("response_expired", _PERSON, "The assertion has expired (check the clocks).") from None
+        raise SignInError("response_expired", PERSON, "The assertion has expired (check the clocks).") from None
     except ToEarly:
         raise SignInError(
-            "response_not_yet_valid", _PERSON, "The assertion is not valid yet (check the clocks)."
+            "response_not_yet_valid", PERSON, "The assertion is not valid yet (check the clocks)."
         ) from None
-    except UnsolicitedResponse:
-        raise SignInError("unsolicited_response", _PERSON, "The response answers no request of this browser.") from None
+    except UnsolicitedResponse:  # the routing found our request: pysaml2 finds it missing or different somewhere
+        raise SignInError(
+            "saml_in_response_to_mismatch",
+            PERSON,
+            f"The Response and its assertion do not both answer {sorted(outstanding)} {NOT_VERIFIED}.",
+        ) from None
     except StatusError as exc:
-        raise SignInError("saml_idp_status", _PERSON, f"The IdP answered with an error: {exc}") from None
+        raise SignInError(
+            "saml_idp_status", PERSON, f"The IdP answered with an error {NOT_VERIFIED}: {_quote(exc)}"
+        ) from None
     except (SAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SignInError("saml_invalid", _PERSON, f"The response is not valid: {exc}") from None
+        raise SignInError("saml_invalid", PERSON, f"The response is not valid {NOT_VERIFIED}: {_quote(exc)}") from None
     except Exception as exc:  # noqa: BLE001 -- pysaml2 raises bare Exception for unmet conditions (audience)
-        raise SignInError("saml_invalid", _PERSON, f"The response's conditions are not met: {exc}") from None
+        raise SignInError(
+            "saml_invalid", PERSON, f"The response's conditions are not met {NOT_VERIFIED}: {_quote(exc)}"
+        ) from None
     if response is None or response.assertion is None:
-        raise SignInError("saml_invalid", _PERSON, "The response was refused (destination or InResponseTo).")
+        raise SignInError("saml_invalid", PERSON, "The response was refused (destination or InResponseTo).")
     return response
 
 
@@ -95,21 +110,59 @@ def _check_recipient(assertion) -> None:
     for confirmation in assertion.subject.subject_confirmation:
         data = confirmation.subject_confirmation_data
         if data is None or data.recipient != acs:
-            raise SignInError("recipient_mismatch", _PERSON, f"The assertion's Recipient is not {acs}.")
+            raise SignInError("recipient_mismatch", PERSON, f"The assertion's Recipient is not {acs}.")
+
+
+def _name_id(response):
+    """The Web SSO profile's Subject names someone: a NameID with a value (pysaml2 accepts none, or an empty one)."""
+    name_id = response.name_id
+    if name_id is None or not (name_id.text or "").strip():
+        said = "no NameID" if name_id is None else f"an empty NameID (Format {name_id.format or 'none'})"
+        raise SignInError(
+            "saml_no_name_id",
+            PERSON,
+            f"The assertion's Subject has {said}; KloudSSO needs a NameID that names the person.",
+        )
+    return name_id
+
+
+def _session_info(response) -> dict:
+    try:
+        return response.session_info()
+    except SAMLError as exc:  # pysaml2 checks the AuthnStatement only here
+        raise SignInError("saml_invalid", PERSON, f"The assertion is not valid: {_quote(exc)}") from None
+
+
+def _quote(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
 
 
 def _refuse_replay(connection, assertion) -> None:
     """Each assertion ID of an IdP is accepted once, on any app server, until it expires."""
-    expiry = time.time() + 3600
-    for confirmation in assertion.subject.subject_confirmation:
-        data = confirmation.subject_confirmation_data
-        if data is not None and data.not_on_or_after:
-            expiry = calendar.timegm(str_to_time(data.not_on_or_after))
+    expiry = _accepted_until(assertion) + timedelta(minutes=5)  # beyond any clock skew
     now = timezone.now()
     key = hashlib.sha256(f"{connection.saml.idp_entity_id}\n{assertion.id}".encode()).hexdigest()
     try:
         with transaction.atomic():
             UsedAssertion.objects.filter(expires_at__lt=now).delete()
-            UsedAssertion.objects.create(key=key, expires_at=datetime.fromtimestamp(expiry, UTC) + timedelta(minutes=5))
+            UsedAssertion.objects.create(key=key, expires_at=expiry)
     except IntegrityError:
-        raise SignInError("replayed_assertion", _PERSON, f"The assertion {assertion.id} was already used.") from None
+        raise SignInError("replayed_assertion", PERSON, f"The assertion {assertion.id} was already used.") from None
+
+
+def _accepted_until(assertion) -> datetime:
+    """The last moment any bearer confirmation of the assertion holds: a replay must be refused until then.
+
+    The Web SSO profile requires each its NotOnOrAfter; without one an assertion would be good forever.
+    """
+    until = []
+    for confirmation in assertion.subject.subject_confirmation:
+        data = confirmation.subject_confirmation_data
+        if data is None or not data.not_on_or_after:
+            raise SignInError("saml_invalid", PERSON, "A SubjectConfirmationData has no NotOnOrAfter.")
+        try:
+            until.append(datetime.fromtimestamp(calendar.timegm(str_to_time(data.not_on_or_after)), UTC))
+        except (ValueError, OverflowError, OSError):  # beyond what a datetime holds: as late as we can
+            until.append(LATEST)
+    return min(max(until), LATEST)

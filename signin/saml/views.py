@@ -24,9 +24,9 @@ from signin.errors import SignInError
 from signin.pages import signin_failed, signin_succeeded
 from signin.saml import verify
 from signin.saml.peek import Unreadable, peek
-from signin.saml.route import remember
+from signin.saml.route import Unmatched, remember
 from signin.saml.route import route as route_of
-from signin.saml.sp_config import sp_config
+from signin.saml.sp_config import name_id_policy, sp_config
 
 STASH_SECONDS = 300
 
@@ -42,6 +42,7 @@ def start(request, connection: Connection, *, test: bool = False):
         sign=True,
         sigalg=SIG_RSA_SHA256,
         digest_alg=DIGEST_SHA256,
+        name_id_policy=name_id_policy(saml),
     )
     remember(request, request_id, connection)
     if test:
@@ -80,6 +81,9 @@ def finish(request, key):
     try:
         seen = _peek(stash["response"])
         route = route_of(request, seen)
+    except Unmatched as exc:
+        request.kloudsso_connection = exc.connection  # the owners of the sign-in it belongs to are told
+        return signin_failed(request, exc)
     except SignInError as exc:
         return signin_failed(request, exc)
     connection = request.kloudsso_connection = route.connection
@@ -92,7 +96,7 @@ def finish(request, key):
         if testing:
             return test_mode.report(request, connection, vouched=None, received=None, email_source="", error=exc)
         return signin_failed(request, exc)
-    received = request.kloudsso_received = {"NameID": verified.session_info["name_id"].text, **verified.attributes}
+    received = request.kloudsso_received = {"NameID": verified.name_id, **verified.attributes}
     if testing:
         vouched = Vouched(connection, verified.subject, verified.email, verified.attributes, verified.email_source)
         return test_mode.report(

@@ -1,0 +1,222 @@
+"""The SAML ACS refuses what a strict relying party refuses, each with its own code and a recorded event, and
+accepts the good responses the standards allow. Responses are crafted with pysaml2's IdP classes and signed by
+the connection's IdP unless a test says otherwise."""
+
+import base64
+import re
+
+import pytest
+from django.test import Client
+from saml2.saml import NAMEID_FORMAT_PERSISTENT
+from saml2.xmldsig import (
+    DIGEST_SHA1,
+    DIGEST_SHA256,
+    DIGEST_SHA384,
+    DIGEST_SHA512,
+    SIG_RSA_SHA1,
+    SIG_RSA_SHA256,
+    SIG_RSA_SHA384,
+    SIG_RSA_SHA512,
+)
+
+from connections.events import SignInEvent
+from connections.sp import saml_acs_url
+from tests.test_saml_acs import connection, idp, post, refused, signed_in, sp, start  # noqa: F401
+
+SAML = r"(?:\w+:)?"  # whatever prefix pysaml2 gave the element
+
+
+def answer(sp, request_id, **kwargs):  # noqa: F811
+    return {"in_response_to": request_id, "destination": saml_acs_url(), "audience": sp.entity_id, **kwargs}
+
+
+def event(code) -> SignInEvent:
+    return SignInEvent.objects.get(code=code, outcome="failure")
+
+
+def b64(xml: str) -> str:
+    return base64.b64encode(xml.encode()).decode()
+
+
+def unb64(response: str) -> str:
+    return base64.b64decode(response).decode()
+
+
+# -- item 7: the algorithm allow-list ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("algorithms", "named"),
+    [((SIG_RSA_SHA1, DIGEST_SHA256), "rsa-sha1"), ((SIG_RSA_SHA256, DIGEST_SHA1), "xmldsig#sha1")],
+    ids=["sha1-signature", "sha1-digest"],
+)
+def test_a_sha1_signature_or_digest_is_refused(client, connection, idp, sp, algorithms, named):  # noqa: F811
+    response = idp.response(**answer(sp, start(client, connection)), algorithms=algorithms)
+    refused(client, post(client, response), "saml_weak_algorithm")
+    assert named in event("saml_weak_algorithm").detail
+
+
+def test_a_sha1_assertion_inside_a_sha256_response_is_refused(client, connection, idp, sp):  # noqa: F811
+    response = idp.edited(
+        lambda xml: xml,
+        sign_response=True,
+        assertion_algorithms=(SIG_RSA_SHA1, DIGEST_SHA1),
+        **answer(sp, start(client, connection)),
+    )
+    refused(client, post(client, response), "saml_weak_algorithm")
+
+
+@pytest.mark.parametrize(
+    "algorithms", [(SIG_RSA_SHA384, DIGEST_SHA384), (SIG_RSA_SHA512, DIGEST_SHA512)], ids=["sha384", "sha512"]
+)
+def test_stronger_algorithms_are_accepted(client, connection, idp, sp, algorithms):  # noqa: F811
+    response = idp.response(**answer(sp, start(client, connection)), algorithms=algorithms)
+    assert post(client, response)["Location"] == "/orgs/acme/"
+
+
+# -- item 8: no NameID -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda xml: re.sub(rf"<{SAML}NameID[^>]*>[^<]*</{SAML}NameID>", "", xml),
+        lambda xml: re.sub(rf"(<{SAML}NameID[^>]*>)[^<]*(</{SAML}NameID>)", r"\1\2", xml),
+        lambda xml: re.sub(rf"(<{SAML}NameID[^>]*>)[^<]*(</{SAML}NameID>)", r"\1  \2", xml),
+    ],
+    ids=["missing", "empty", "blank"],
+)
+def test_an_assertion_without_a_name_id_is_refused_and_recorded(client, connection, idp, sp, acme, edit):  # noqa: F811
+    response = idp.edited(
+        edit,
+        **answer(sp, start(client, connection), name_id="p-1", name_id_format=NAMEID_FORMAT_PERSISTENT),
+        attributes={"mail": ["ada@acme.test"]},
+    )
+    refused(client, post(client, response), "saml_no_name_id")
+    assert event("saml_no_name_id").organization == acme
+
+
+# -- item 9: InResponseTo ----------------------------------------------------------------------------------
+
+
+def without_response_in_response_to(response: str) -> str:
+    """The Response element's own InResponseTo removed (outside the assertion's signature): only the assertion's
+    SubjectConfirmationData still names the request."""
+    xml = unb64(response)
+    root_end = xml.index(">", xml.index("Response "))
+    return b64(re.sub(r' InResponseTo="[^"]*"', "", xml[:root_end], count=1) + xml[root_end:])
+
+
+def test_another_browsers_request_named_only_in_the_assertion_is_not_called_unsolicited(client, connection, idp, sp):  # noqa: F811
+    theirs = start(Client(), connection)
+    response = without_response_in_response_to(idp.response(**answer(sp, theirs)))
+    refused(client, post(client, response), "saml_request_unknown")
+
+
+def test_another_browsers_request_is_recorded_for_the_connections_owners(client, connection, idp, sp, acme):  # noqa: F811
+    response = idp.response(**answer(sp, start(Client(), connection)))
+    refused(client, post(client, response), "saml_request_unknown")
+    assert event("saml_request_unknown").connection == connection
+
+
+def test_a_response_to_a_request_we_never_sent_is_told_apart(client, connection, idp, sp):  # noqa: F811
+    start(client, connection)  # this browser has a sign-in going, but not this one
+    response = idp.response(**answer(sp, "id-we-never-sent-this"))
+    page = post(client, response)
+    refused(client, page, "saml_request_never_sent")
+    assert "allow IdP-initiated" not in page.content.decode()
+
+
+def test_a_response_whose_in_response_to_values_disagree_is_refused(client, connection, idp, sp):  # noqa: F811
+    ours = start(client, connection)
+    response = idp.edited(
+        lambda xml: re.sub(r'(SubjectConfirmationData[^>]*InResponseTo=")[^"]*', r"\1id-another-request", xml),
+        **answer(sp, ours),
+    )
+    landed = post(client, response)
+    refused(client, landed, "saml_in_response_to_mismatch")
+
+
+def test_a_truly_unsolicited_response_still_suggests_idp_initiated(client, connection, idp, sp):  # noqa: F811
+    response = idp.response(**answer(sp, None))
+    page = post(client, response)
+    refused(client, page, "unsolicited_response")
+
+
+# -- item 10: unverified text is labelled ----------------------------------------------------------------------
+
+
+def test_the_idps_status_message_is_labelled_not_verified(client, connection, idp, acme):  # noqa: F811
+    response = idp.error_response(
+        in_response_to=start(client, connection),
+        destination=saml_acs_url(),
+        status="urn:oasis:names:tc:SAML:2.0:status:Responder",
+        message="AADSTS50105: user not assigned",
+    )
+    refused(client, post(client, response), "saml_idp_status")
+    detail = event("saml_idp_status").detail
+    assert "AADSTS50105" in detail and "(not verified)" in detail
+
+
+@pytest.mark.parametrize(
+    ("edit", "code"),
+    [
+        ({"audience": "https://someone.else/sp"}, "audience_mismatch"),
+        ({"destination": "https://evil.test/acs"}, "destination_mismatch"),
+    ],
+)
+def test_what_an_unverified_response_claims_is_labelled_not_verified(client, connection, idp, sp, edit, code):  # noqa: F811
+    response = idp.response(**{**answer(sp, start(client, connection)), **edit})
+    refused(client, post(client, response), code)
+    assert "(not verified)" in event(code).detail
+
+
+def test_an_unknown_issuer_is_labelled_not_verified(client, connection, sp, tmp_path):  # noqa: F811
+    from connections.sp import sp_metadata_xml
+    from tests.support.saml_craft import CraftingIdP
+
+    stranger = CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(sp), entity_id="https://stranger.test/idp", stem="s")
+    refused(client, post(client, stranger.response(**answer(sp, start(client, connection)))), "unknown_issuer")
+    assert "(not verified)" in event("unknown_issuer").detail
+
+
+# -- item 11: the assertion itself is signed ------------------------------------------------------------------
+
+
+def test_sp_metadata_asks_for_signed_assertions(sp):  # noqa: F811
+    from connections.sp import sp_metadata_xml
+
+    assert 'WantAssertionsSigned="true"' in sp_metadata_xml(sp)
+
+
+# -- item 13: encrypted assertions --------------------------------------------------------------------------
+
+ENCRYPTED_DATA = (
+    '<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" '
+    'Type="http://www.w3.org/2001/04/xmlenc#Element">'
+    '<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/>'
+    "<xenc:CipherData><xenc:CipherValue>AAAA</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>"
+)
+
+
+def test_an_encrypted_assertion_is_refused_as_unsupported(client, connection, idp, sp):  # noqa: F811
+    xml = unb64(idp.response(**answer(sp, start(client, connection))))
+    encrypted = re.sub(
+        rf"<({SAML})Assertion .*</{SAML}Assertion>",
+        lambda m: f"<{m.group(1)}EncryptedAssertion>{ENCRYPTED_DATA}</{m.group(1)}EncryptedAssertion>",
+        xml,
+        flags=re.DOTALL,
+    )
+    refused(client, post(client, b64(encrypted)), "saml_encrypted_unsupported")
+
+
+def test_an_encrypted_name_id_is_refused_as_unsupported(client, connection, idp, sp):  # noqa: F811
+    def encrypt_name_id(xml):
+        return re.sub(
+            rf"<({SAML})NameID[^>]*>[^<]*</{SAML}NameID>",
+            lambda m: f"<{m.group(1)}EncryptedID>{ENCRYPTED_DATA}</{m.group(1)}EncryptedID>",
+            xml,
+        )
+
+    response = idp.edited(encrypt_name_id, **answer(sp, start(client, connection)))
+    refused(client, post(client, response), "saml_encrypted_unsupported")
