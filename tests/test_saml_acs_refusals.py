@@ -220,3 +220,48 @@ def test_an_encrypted_name_id_is_refused_as_unsupported(client, connection, idp,
 
     response = idp.edited(encrypt_name_id, **answer(sp, start(client, connection)))
     refused(client, post(client, response), "saml_encrypted_unsupported")
+
+
+# -- item 12: the NameID policy the owner chose is sent ----------------------------------------------------------
+
+
+def authn_request_xml(client, connection) -> str:  # noqa: F811
+    import zlib
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.urls import reverse
+
+    started = client.post(reverse("sso_start", kwargs={"public_id": connection.public_id}))
+    query = parse_qs(urlsplit(started["Location"]).query)
+    return zlib.decompress(base64.b64decode(query["SAMLRequest"][0]), -15).decode()
+
+
+def name_id_policy(xml: str) -> dict:
+    import defusedxml.ElementTree as SafeET
+
+    policy = SafeET.fromstring(xml).find("{urn:oasis:names:tc:SAML:2.0:protocol}NameIDPolicy")
+    assert policy is not None, "the AuthnRequest carries no NameIDPolicy"
+    return dict(policy.attrib)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "policy"),
+    [
+        (NAMEID_FORMAT_PERSISTENT, {"Format": NAMEID_FORMAT_PERSISTENT, "AllowCreate": "true"}),
+        (
+            "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+            {"Format": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", "AllowCreate": "true"},
+        ),
+        ("", {"AllowCreate": "true"}),  # Any: no Format is the same as unspecified (SAML core 3.4.1.1)
+        # the SAML errata forbid AllowCreate with a transient NameID
+        (
+            "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+            {"Format": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"},
+        ),
+    ],
+    ids=["persistent", "email", "any", "transient"],
+)
+def test_the_authn_request_asks_for_the_nameid_format_the_owner_chose(client, connection, chosen, policy):  # noqa: F811
+    connection.saml.nameid_format = chosen
+    connection.saml.save()
+    assert name_id_policy(authn_request_xml(client, connection)) == policy
