@@ -265,3 +265,121 @@ def test_the_authn_request_asks_for_the_nameid_format_the_owner_chose(client, co
     connection.saml.nameid_format = chosen
     connection.saml.save()
     assert name_id_policy(authn_request_xml(client, connection)) == policy
+
+
+# -- the same classes, around them ------------------------------------------------------------------------------
+
+
+def duplicate_assertion(xml: str) -> str:
+    assertion = re.search(rf"<{SAML}Assertion .*</{SAML}Assertion>", xml, flags=re.DOTALL).group(0)
+    twin = re.sub(r' ID="[^"]*"', ' ID="id-the-twin"', assertion, count=1).replace("ada@acme.test", "eve@acme.test")
+    return xml.replace(assertion, assertion + twin)
+
+
+def test_a_response_with_two_assertions_is_refused(client, connection, idp, sp):  # noqa: F811
+    response = idp.edited(duplicate_assertion, **answer(sp, start(client, connection)))
+    refused(client, post(client, response), "saml_invalid")
+    assert "2 assertions" in event("saml_invalid").detail
+
+
+def test_a_response_without_an_assertion_is_invalid_not_an_audience_mismatch(client, connection, idp, sp):  # noqa: F811
+    xml = unb64(idp.response(**answer(sp, start(client, connection))))
+    refused(
+        client,
+        post(client, b64(re.sub(rf"<{SAML}Assertion .*</{SAML}Assertion>", "", xml, flags=re.DOTALL))),
+        "saml_invalid",
+    )
+    assert "0 assertions" in event("saml_invalid").detail
+
+
+def test_an_assertion_issued_by_another_idp_than_the_response_is_refused(client, connection, idp, sp):  # noqa: F811
+    def other_assertion_issuer(xml):
+        head, assertion = xml.split("Assertion ", 1)
+        return head + "Assertion " + assertion.replace(idp.entity_id, "https://stranger.test/idp", 1)
+
+    response = idp.edited(
+        other_assertion_issuer, sign_assertion=False, sign_response=True, **answer(sp, start(client, connection))
+    )
+    refused(client, post(client, response), "unknown_issuer")
+    assert "https://stranger.test/idp" in event("unknown_issuer").detail
+
+
+def test_a_signed_response_without_a_destination_is_refused(client, connection, idp, sp):  # noqa: F811
+    response = idp.edited(
+        lambda xml: re.sub(r' Destination="[^"]*"', "", xml, count=1),
+        sign_response=True,
+        **answer(sp, start(client, connection)),
+    )
+    refused(client, post(client, response), "destination_mismatch")
+
+
+def test_an_unsigned_response_may_leave_out_its_destination(client, connection, idp, sp):  # noqa: F811
+    xml = unb64(idp.response(**answer(sp, start(client, connection))))  # only the assertion is signed
+    assert post(client, b64(re.sub(r' Destination="[^"]*"', "", xml, count=1)))["Location"] == "/orgs/acme/"
+
+
+def test_a_deeply_nested_response_is_unreadable_not_a_crash(client, connection, idp, sp):  # noqa: F811
+    xml = unb64(idp.response(**answer(sp, start(client, connection))))
+    nested = "<x:e xmlns:x='urn:x'>" * 5000 + "</x:e>" * 5000
+    deep = xml.replace(
+        "<ns1:AttributeValue ", f"<ns1:AttributeValue>{nested}</ns1:AttributeValue><ns1:AttributeValue ", 1
+    )
+    landed = client.post("/sso/saml", {"SAMLResponse": b64(deep)})
+    assert landed.status_code == 400 and "<code>saml_unreadable</code>" in landed.content.decode()
+
+
+def test_a_comment_inside_the_name_id_does_not_cut_it_short(client, connection, idp, sp):  # noqa: F811
+    # The signature covers the text without the comment (exclusive c14n), so the whole text is the NameID.
+    response = idp.response(**answer(sp, start(client, connection)), name_id="ada@acme.test.evil.test")
+    xml = unb64(response).replace(">ada@acme.test.evil.test<", ">ada@acme.test<!-- -->.evil.test<", 1)
+    refused(client, post(client, b64(xml)), "email_domain_not_verified")
+    assert "ada@acme.test.evil.test" in event("email_domain_not_verified").detail
+
+
+def test_a_bearer_confirmation_without_not_on_or_after_is_refused(client, connection, idp, sp):  # noqa: F811
+    # Else the assertion would be good forever, and the replay table forgets it after a while.
+    response = idp.edited(
+        lambda xml: re.sub(r'(<\w+:SubjectConfirmationData[^>]*?) NotOnOrAfter="[^"]*"', r"\1", xml),
+        **answer(sp, start(client, connection)),
+    )
+    refused(client, post(client, response), "saml_invalid")
+    assert "NotOnOrAfter" in event("saml_invalid").detail
+
+
+def test_a_confirmation_valid_until_the_end_of_time_is_remembered_not_a_crash(client, connection, idp, sp):  # noqa: F811
+    from connections.saml.models import UsedAssertion
+
+    response = idp.edited(
+        lambda xml: re.sub(
+            r'(<\w+:SubjectConfirmationData[^>]*?NotOnOrAfter=")[^"]*', r"\g<1>9999-12-31T23:59:59Z", xml
+        ),
+        **answer(sp, start(client, connection)),
+    )
+    assert post(client, response)["Location"] == "/orgs/acme/"
+    assert UsedAssertion.objects.get().expires_at.year == 9999
+
+
+def test_attribute_values_that_are_not_text_are_no_crash(client, connection, idp, sp):  # noqa: F811
+    def odd_values(xml):
+        odd = (
+            '<ns1:Attribute Name="nil"><ns1:AttributeValue xsi:nil="true"/></ns1:Attribute>'
+            '<ns1:Attribute Name="empty"><ns1:AttributeValue/></ns1:Attribute>'
+            '<ns1:Attribute Name="nested"><ns1:AttributeValue><x:y xmlns:x="urn:x">z</x:y></ns1:AttributeValue>'
+            "</ns1:Attribute>"
+        )
+        return xml.replace("</ns1:AttributeStatement>", odd + "</ns1:AttributeStatement>", 1)
+
+    response = idp.edited(odd_values, **answer(sp, start(client, connection)))
+    assert post(client, response)["Location"] == "/orgs/acme/"
+
+
+def test_a_test_of_a_connection_whose_idp_sends_no_name_id_reports_it(client, alice, connection, idp, sp):  # noqa: F811
+    from tests.test_test_connection import start_test
+
+    client.force_login(alice)
+    response = idp.edited(
+        lambda xml: re.sub(rf"<{SAML}NameID[^>]*>[^<]*</{SAML}NameID>", "", xml),
+        **answer(sp, start_test(client, connection)),
+    )
+    html = post(client, response).content.decode()
+    assert "it would fail" in html and "No NameID in the assertion" in html
