@@ -304,6 +304,21 @@ def test_an_assertion_issued_by_another_idp_than_the_response_is_refused(client,
     assert "https://stranger.test/idp" in event("unknown_issuer").detail
 
 
+def test_a_response_without_its_own_issuer_signs_in_by_the_assertions(client, connection, idp, sp):  # noqa: F811
+    # The Response's Issuer is optional when only the assertion is signed (SAML profiles 4.1.4.2).
+    xml = unb64(idp.response(**answer(sp, start(client, connection))))
+    without = re.sub(rf"<{SAML}Issuer[^>]*>[^<]*</{SAML}Issuer>", "", xml, count=1)
+    assert without.count("Issuer>") == 1  # the assertion's is left
+    assert post(client, b64(without))["Location"] == "/orgs/acme/"
+
+
+def test_a_response_without_a_status_is_refused(client, connection, idp, sp):  # noqa: F811
+    xml = unb64(idp.response(**answer(sp, start(client, connection))))
+    without = re.sub(rf"<{SAML}Status>.*?</{SAML}Status>", "", xml, count=1, flags=re.DOTALL)
+    refused(client, post(client, b64(without)), "saml_invalid")
+    assert "no Status" in event("saml_invalid").detail
+
+
 def test_a_signed_response_without_a_destination_is_refused(client, connection, idp, sp):  # noqa: F811
     response = idp.edited(
         lambda xml: re.sub(r' Destination="[^"]*"', "", xml, count=1),
@@ -383,3 +398,50 @@ def test_a_test_of_a_connection_whose_idp_sends_no_name_id_reports_it(client, al
     )
     html = post(client, response).content.decode()
     assert "it would fail" in html and "No NameID in the assertion" in html
+
+
+ELEMENTS = [
+    "Issuer",
+    "Status",
+    "Subject",
+    "SubjectConfirmation",
+    "SubjectConfirmationData",
+    "Conditions",
+    "AudienceRestriction",
+    "AuthnStatement",
+    "AuthnContext",
+    "AttributeStatement",
+]
+ATTRIBUTES = ["Version", "IssueInstant", "Method", "Recipient", "NotBefore", "AuthnInstant", "Format", "Name"]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        *(
+            pytest.param(
+                lambda xml, e=e: re.sub(
+                    rf"<{SAML}{e}[ >/].*?</{SAML}{e}>|<{SAML}{e} [^>]*/>", "", xml, count=1, flags=re.DOTALL
+                ),
+                id=f"no-{e}",
+            )
+            for e in ELEMENTS
+        ),
+        *(
+            pytest.param(
+                lambda xml, a=a: re.sub(
+                    rf"(<{SAML}Assertion\b.*?) {a}=\"[^\"]*\"", r"\1", xml, count=1, flags=re.DOTALL
+                ),
+                id=f"no-{a}",
+            )
+            for a in ATTRIBUTES
+        ),
+    ],
+)
+def test_a_signed_assertion_missing_a_part_is_refused_never_a_crash(client, connection, idp, sp, edit):  # noqa: F811
+    """Whatever the IdP leaves out, the person gets a page with a code (never a 500), and a recorded event."""
+    response = idp.edited(edit, **answer(sp, start(client, connection)))
+    landed = post(client, response)  # the test client raises what a view lets escape
+    assert landed.status_code in (302, 400)
+    if landed.status_code == 400:
+        assert SignInEvent.objects.filter(outcome="failure").exclude(code="").exists()

@@ -30,7 +30,9 @@ def precheck(connection, seen, entity_id: str) -> None:
 
 
 def _check_status(seen) -> None:
-    if seen.status and seen.status != SUCCESS:
+    if not seen.status:
+        raise SignInError("saml_invalid", PERSON, f"The response has no Status {NOT_VERIFIED}; SAML requires one.")
+    if seen.status != SUCCESS:
         status = " / ".join(s for s in (seen.status, seen.sub_status) if s)
         raise SignInError(
             "saml_idp_status",

@@ -60,7 +60,7 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
         email_source=source,
         attributes=attributes,
         name_id=name_id.text.strip(),
-        session_info=_session_info(response),
+        session_info=_session_info(response, assertion),
         assertion_info={"assertion_id": assertion.id},
     )
 
@@ -126,11 +126,13 @@ def _name_id(response):
     return name_id
 
 
-def _session_info(response) -> dict:
+def _session_info(response, assertion) -> dict:
     try:
-        return response.session_info()
+        info = response.session_info()
     except SAMLError as exc:  # pysaml2 checks the AuthnStatement only here
         raise SignInError("saml_invalid", PERSON, f"The assertion is not valid: {_quote(exc)}") from None
+    # pysaml2 gives the Response's Issuer, which is optional (SAML profiles 4.1.4.2); the signed assertion's is not.
+    return {**info, "issuer": info["issuer"] or (assertion.issuer.text or "").strip()}
 
 
 def _quote(exc: Exception) -> str:
