@@ -183,10 +183,22 @@ def test_an_unknown_issuer_is_labelled_not_verified(client, connection, sp, tmp_
 # -- item 11: the assertion itself is signed ------------------------------------------------------------------
 
 
-def test_sp_metadata_asks_for_signed_assertions(sp):  # noqa: F811
+def test_sp_metadata_says_what_sign_in_enforces(sp):  # noqa: F811
+    import defusedxml.ElementTree as SafeET
+
     from connections.sp import sp_metadata_xml
 
-    assert 'WantAssertionsSigned="true"' in sp_metadata_xml(sp)
+    descriptor = SafeET.fromstring(sp_metadata_xml(sp)).find("{urn:oasis:names:tc:SAML:2.0:metadata}SPSSODescriptor")
+    assert descriptor.get("WantAssertionsSigned") == "true"
+    assert descriptor.get("AuthnRequestsSigned") == "true"
+    alg = "{urn:oasis:names:tc:SAML:metadata:algsupport}"
+    published = {m.get("Algorithm") for m in descriptor.iter(f"{alg}SigningMethod")}
+    assert SIG_RSA_SHA256 in published and SIG_RSA_SHA1 not in published
+    assert {m.get("Algorithm") for m in descriptor.iter(f"{alg}DigestMethod")} == {
+        DIGEST_SHA256,
+        DIGEST_SHA384,
+        DIGEST_SHA512,
+    }
 
 
 # -- item 13: encrypted assertions --------------------------------------------------------------------------

@@ -1,22 +1,15 @@
-"""The signature and digest algorithms a SAML response may declare: SHA-256 and up, RSA or ECDSA.
+"""The signature and digest algorithms a SAML response may declare: SHA-256 and up, RSA or ECDSA, as our SP
+metadata says (connections.sp).
 
 Only which algorithms a response declares is read here (every ds:SignatureMethod and ds:DigestMethod, the
 Response's and each Assertion's alike); whether the signatures hold is pysaml2's and xmlsec1's business.
 """
 
+from connections.sp import DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS
 from signin.errors import SignInError
 
-SIGNATURES = frozenset(
-    f"http://www.w3.org/2001/04/xmldsig-more#{name}"
-    for name in ("rsa-sha256", "rsa-sha384", "rsa-sha512", "ecdsa-sha256", "ecdsa-sha384", "ecdsa-sha512")
-)
-DIGESTS = frozenset(
-    {
-        "http://www.w3.org/2001/04/xmlenc#sha256",
-        "http://www.w3.org/2001/04/xmldsig-more#sha384",
-        "http://www.w3.org/2001/04/xmlenc#sha512",
-    }
-)
+SIGNATURES = frozenset(SIGNATURE_ALGORITHMS)
+DIGESTS = frozenset(DIGEST_ALGORITHMS)
 
 
 def refuse_weak_algorithms(seen) -> None:
