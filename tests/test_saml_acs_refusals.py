@@ -127,6 +127,14 @@ def test_a_response_to_a_request_we_never_sent_is_told_apart(client, connection,
     assert "allow IdP-initiated" not in page.content.decode()
 
 
+def test_the_same_answer_posted_again_is_already_used_not_another_browsers(client, connection, idp, sp, acme):  # noqa: F811
+    response = idp.response(**answer(sp, start(client, connection)))
+    assert post(client, response)["Location"] == "/orgs/acme/"
+    client.logout()
+    refused(client, post(client, response), "saml_stash_expired")  # the IdP's page posted again (back button)
+    assert event("saml_stash_expired").connection == connection
+
+
 def test_a_response_whose_in_response_to_values_disagree_is_refused(client, connection, idp, sp):  # noqa: F811
     ours = start(client, connection)
     response = idp.edited(

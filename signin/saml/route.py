@@ -2,8 +2,9 @@
 
 A response names the AuthnRequest it answers twice: the Response's InResponseTo and each SubjectConfirmationData's.
 The session holds the requests this browser started (the only ones it may finish: no login CSRF); the shared
-cache holds every request any app server sent, for a working day, only to tell the person and the owners what
-went wrong: a request of another browser is not a request we never sent, and neither is an IdP-initiated sign-in.
+cache holds every request any app server sent, and whether it was answered, for a working day, only to tell the
+person and the owners what went wrong: an answer posted twice, a request of another browser, a request we never
+sent and an IdP-initiated sign-in are four different stories.
 """
 
 import hashlib
@@ -38,7 +39,7 @@ def remember(request, request_id: str, connection: Connection) -> None:
     pending = request.session.get(PENDING_SESSION_KEY, {})
     pending[request_id] = str(connection.public_id)
     request.session[PENDING_SESSION_KEY] = dict(list(pending.items())[-MAX_PENDING:])
-    cache.set(_issued_key(request_id), str(connection.public_id), ISSUED_SECONDS)
+    _note_issued(request_id, str(connection.public_id), answered=False)
 
 
 def route(request, seen) -> Route:
@@ -52,6 +53,7 @@ def route(request, seen) -> Route:
         raise _not_this_browsers(requests)
     public_id = pending.pop(mine[0])  # used up, whatever follows
     request.session[PENDING_SESSION_KEY] = pending
+    _note_issued(mine[0], public_id, answered=True)
     if len(set(named)) > 1:  # pysaml2 requires the same request everywhere; say which differ
         raise SignInError(
             "saml_in_response_to_mismatch",
@@ -69,14 +71,20 @@ def route(request, seen) -> Route:
 def _not_this_browsers(requests: list[str]) -> SignInError:
     named = ", ".join(requests)
     for request_id in requests:
-        public_id = cache.get(_issued_key(request_id))
-        if public_id:
+        issued = cache.get(_issued_key(request_id))
+        if issued and issued["answered"]:  # the IdP's page posted again: the back button, a double submit
+            return Unmatched(
+                "saml_stash_expired",
+                detail=f"InResponseTo {named} {NOT_VERIFIED} names a sign-in that was already finished or refused.",
+                connection=_connection(public_id=issued["connection"]),
+            )
+        if issued:
             return Unmatched(
                 "saml_request_unknown",
                 "This sign-in could not be matched to your browser: it started in another browser or tab, or your "
                 "browser did not keep our cookie. Start again from Sign in with SSO, in one browser window.",
                 f"InResponseTo {named} {NOT_VERIFIED} is a request KloudSSO sent for another browser's sign-in.",
-                connection=_connection(public_id=public_id),
+                connection=_connection(public_id=issued["connection"]),
             )
     return Unmatched(
         "saml_request_never_sent",
@@ -101,6 +109,10 @@ def _unsolicited(seen) -> Route:
             f"{NOT_VERIFIED}, and no connection allows IdP-initiated sign-in for it.",
         )
     return Route(candidates[0], "")
+
+
+def _note_issued(request_id: str, public_id: str, *, answered: bool) -> None:
+    cache.set(_issued_key(request_id), {"connection": public_id, "answered": answered}, ISSUED_SECONDS)
 
 
 def _issued_key(request_id: str) -> str:
