@@ -21,12 +21,12 @@ from saml2.xmldsig import (
 
 from connections.events import SignInEvent
 from connections.sp import saml_acs_url
-from tests.test_saml_acs import connection, idp, post, refused, signed_in, sp, start  # noqa: F401
+from tests.test_saml_acs import connection, idp, post, refused, sp, start  # noqa: F401
 
 SAML = r"(?:\w+:)?"  # whatever prefix pysaml2 gave the element
 
 
-def answer(sp, request_id, **kwargs):  # noqa: F811
+def answer(sp, request_id, **kwargs):  # noqa: F811 -- the arguments of CraftingIdP.response() for this request
     return {"in_response_to": request_id, "destination": saml_acs_url(), "audience": sp.entity_id, **kwargs}
 
 
@@ -42,7 +42,7 @@ def unb64(response: str) -> str:
     return base64.b64decode(response).decode()
 
 
-# -- item 7: the algorithm allow-list ------------------------------------------------------------------------
+# -- signature and digest algorithms (issue 8, item 7) -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_stronger_algorithms_are_accepted(client, connection, idp, sp, algorithm
     assert post(client, response)["Location"] == "/orgs/acme/"
 
 
-# -- item 8: no NameID -----------------------------------------------------------------------------------
+# -- the NameID (item 8) -------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_an_assertion_without_a_name_id_is_refused_and_recorded(client, connecti
     assert event("saml_no_name_id").organization == acme
 
 
-# -- item 9: InResponseTo ----------------------------------------------------------------------------------
+# -- which request a response answers (item 9) ---------------------------------------------------------------------
 
 
 def without_response_in_response_to(response: str) -> str:
@@ -151,7 +151,7 @@ def test_a_truly_unsolicited_response_still_suggests_idp_initiated(client, conne
     refused(client, page, "unsolicited_response")
 
 
-# -- item 10: unverified text is labelled ----------------------------------------------------------------------
+# -- what owners see of an unverified response is labelled so (item 10) --------------------------------------------
 
 
 def test_the_idps_status_message_is_labelled_not_verified(client, connection, idp, acme):  # noqa: F811
@@ -188,7 +188,7 @@ def test_an_unknown_issuer_is_labelled_not_verified(client, connection, sp, tmp_
     assert "(not verified)" in event("unknown_issuer").detail
 
 
-# -- item 11: the assertion itself is signed ------------------------------------------------------------------
+# -- the assertion itself is signed, as the SP metadata says (item 11) ---------------------------------------------
 
 
 def test_sp_metadata_says_what_sign_in_enforces(sp):  # noqa: F811
@@ -209,7 +209,7 @@ def test_sp_metadata_says_what_sign_in_enforces(sp):  # noqa: F811
     }
 
 
-# -- item 13: encrypted assertions --------------------------------------------------------------------------
+# -- encrypted assertions are not supported yet (item 13) ----------------------------------------------------------
 
 ENCRYPTED_DATA = (
     '<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" '
@@ -242,7 +242,7 @@ def test_an_encrypted_name_id_is_refused_as_unsupported(client, connection, idp,
     refused(client, post(client, response), "saml_encrypted_unsupported")
 
 
-# -- item 12: the NameID policy the owner chose is sent ----------------------------------------------------------
+# -- the NameID policy the owner chose is sent (item 12) -----------------------------------------------------------
 
 
 def authn_request_xml(client, connection) -> str:  # noqa: F811
@@ -287,7 +287,7 @@ def test_the_authn_request_asks_for_the_nameid_format_the_owner_chose(client, co
     assert name_id_policy(authn_request_xml(client, connection)) == policy
 
 
-# -- the same classes, around them ------------------------------------------------------------------------------
+# -- the same classes of mistake, around them ----------------------------------------------------------------------
 
 
 def duplicate_assertion(xml: str) -> str:
