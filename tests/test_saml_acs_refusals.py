@@ -230,16 +230,23 @@ def test_an_encrypted_assertion_is_refused_as_unsupported(client, connection, id
     refused(client, post(client, b64(encrypted)), "saml_encrypted_unsupported")
 
 
-def test_an_encrypted_name_id_is_refused_as_unsupported(client, connection, idp, sp):  # noqa: F811
-    def encrypt_name_id(xml):
+@pytest.mark.parametrize(
+    ("element", "encrypted"), [("NameID", "EncryptedID"), ("Attribute", "EncryptedAttribute")], ids=["id", "attribute"]
+)
+def test_an_encrypted_name_id_or_attribute_is_refused_as_unsupported(client, connection, idp, sp, element, encrypted):  # noqa: F811
+    def encrypt(xml):
         return re.sub(
-            rf"<({SAML})NameID[^>]*>[^<]*</{SAML}NameID>",
-            lambda m: f"<{m.group(1)}EncryptedID>{ENCRYPTED_DATA}</{m.group(1)}EncryptedID>",
+            rf"<({SAML}){element} .*?</{SAML}{element}>",
+            lambda m: f"<{m.group(1)}{encrypted}>{ENCRYPTED_DATA}</{m.group(1)}{encrypted}>",
             xml,
+            count=1,
+            flags=re.DOTALL,
         )
 
-    response = idp.edited(encrypt_name_id, **answer(sp, start(client, connection)))
+    response = idp.edited(encrypt, **answer(sp, start(client, connection)), attributes={"mail": ["ada@acme.test"]})
+    assert encrypted in unb64(response)
     refused(client, post(client, response), "saml_encrypted_unsupported")
+    assert encrypted in event("saml_encrypted_unsupported").detail
 
 
 # -- the NameID policy the owner chose is sent (item 12) -----------------------------------------------------------
