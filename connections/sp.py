@@ -9,8 +9,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from saml2 import BINDING_HTTP_POST, md, samlp
+from saml2 import BINDING_HTTP_POST, element_to_extension_element, md, samlp
 from saml2 import xmldsig as ds
+from saml2.extension import algsupport
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT
 
 from connections.service_provider import ServiceProvider
@@ -19,6 +20,16 @@ from kloudsso.crypto import encrypt_secret
 OIDC_REDIRECT_PATH = "/sso/oidc"
 SAML_ACS_PATH = "/sso/saml"
 SP_CERTIFICATE_YEARS = 10
+# What a SAML response may be signed with: published in our SP metadata, enforced at sign-in (signin/saml/algorithms).
+SIGNATURE_ALGORITHMS = tuple(
+    f"http://www.w3.org/2001/04/xmldsig-more#{name}"
+    for name in ("rsa-sha256", "rsa-sha384", "rsa-sha512", "ecdsa-sha256", "ecdsa-sha384", "ecdsa-sha512")
+)
+DIGEST_ALGORITHMS = (
+    "http://www.w3.org/2001/04/xmlenc#sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    "http://www.w3.org/2001/04/xmlenc#sha512",
+)
 
 
 @dataclass(frozen=True)
@@ -89,11 +100,17 @@ def generate_key_pair(*, common_name: str, days: int = 365 * SP_CERTIFICATE_YEAR
 
 
 def sp_metadata_xml(sp: ServiceProvider) -> str:
-    """SAML 2.0 SP metadata, built with pysaml2's own metadata classes."""
+    """SAML 2.0 SP metadata, built with pysaml2's own metadata classes.
+
+    It says what sign-in enforces: a signed AuthnRequest, a signed assertion (a signed Response alone is refused),
+    and the algorithms accepted (the SAML metadata profile for algorithm support, which IdPs such as Shibboleth
+    read to choose theirs).
+    """
     cert_b64 = "".join(line for line in sp.certificate_pem.strip().splitlines() if "-----" not in line)
     key_info = ds.KeyInfo(x509_data=ds.X509Data(x509_certificate=ds.X509Certificate(text=cert_b64)))
     descriptor = md.SPSSODescriptor(
         protocol_support_enumeration=samlp.NAMESPACE,
+        extensions=_algorithm_support(),
         authn_requests_signed="true",
         want_assertions_signed="true",
         key_descriptor=[md.KeyDescriptor(use="signing", key_info=key_info)],
@@ -108,5 +125,11 @@ def sp_metadata_xml(sp: ServiceProvider) -> str:
         ],
     )
     entity = md.EntityDescriptor(entity_id=sp.entity_id, spsso_descriptor=[descriptor])
-    xml = entity.to_string(nspair={"md": md.NAMESPACE, "ds": ds.NAMESPACE}).decode()
+    xml = entity.to_string(nspair={"md": md.NAMESPACE, "ds": ds.NAMESPACE, "alg": algsupport.NAMESPACE}).decode()
     return xml if xml.startswith("<?xml") else '<?xml version="1.0" encoding="UTF-8"?>\n' + xml
+
+
+def _algorithm_support() -> md.Extensions:
+    methods = [algsupport.DigestMethod(algorithm=a) for a in DIGEST_ALGORITHMS]
+    methods += [algsupport.SigningMethod(algorithm=a) for a in SIGNATURE_ALGORITHMS]
+    return md.Extensions(extension_elements=[element_to_extension_element(m) for m in methods])

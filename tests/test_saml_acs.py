@@ -113,7 +113,8 @@ def test_an_unsigned_response_is_refused(client, connection, idp, sp):
     refused(client, post(client, response), "saml_bad_signature")
 
 
-def test_a_signed_response_without_signed_assertion_is_accepted(client, connection, idp, sp):
+def test_a_signed_response_around_an_unsigned_assertion_is_refused(client, connection, idp, sp):
+    # Stricter than before, as the SP metadata says (WantAssertionsSigned="true"): the assertion must be signed.
     request_id = start(client, connection)
     response = idp.response(
         in_response_to=request_id,
@@ -121,6 +122,14 @@ def test_a_signed_response_without_signed_assertion_is_accepted(client, connecti
         audience=sp.entity_id,
         sign_assertion=False,
         sign_response=True,
+    )
+    refused(client, post(client, response), "saml_assertion_unsigned")
+
+
+def test_a_signed_response_and_a_signed_assertion_are_accepted(client, connection, idp, sp):
+    request_id = start(client, connection)
+    response = idp.response(
+        in_response_to=request_id, destination=saml_acs_url(), audience=sp.entity_id, sign_response=True
     )
     assert post(client, response)["Location"] == "/orgs/acme/"
 

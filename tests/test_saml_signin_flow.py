@@ -84,3 +84,44 @@ def test_an_account_without_email_is_refused(site):
     org.save()
     landed = saml_sign_in(requests.Session(), base_url, "ada@acme.test", "nomail")
     assert "did not send your email address" in landed.text
+
+
+def sign_in_capturing_the_request(base_url: str, login: str):
+    """Sign in through the IdP; return where it landed and the AuthnRequest our server sent."""
+    import base64
+    import zlib
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.support.saml_idp import complete_login
+    from tests.support.sso_browser import start_sso
+
+    browser = requests.Session()
+    to_idp = start_sso(browser, base_url, f"{login}@acme.test")
+    query = parse_qs(urlsplit(to_idp.headers["Location"]).query)
+    authn_request = zlib.decompress(base64.b64decode(query["SAMLRequest"][0]), -15).decode()
+    form = complete_login(browser, to_idp.headers["Location"], login)
+    landed = browser.post(form["action"], data={k: v for k, v in form.items() if k in ("SAMLResponse", "RelayState")})
+    return landed, authn_request
+
+
+@pytest.mark.parametrize(
+    ("chosen", "subject"),
+    [
+        ("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", r"persistent:[0-9a-f]{40}"),
+        ("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", r"nameid:ada@acme\.test"),
+    ],
+    ids=["persistent", "email"],
+)
+def test_the_idp_answers_with_the_nameid_format_the_owner_chose(site, chosen, subject):
+    import re
+
+    base_url, org, connection = site
+    org.provisioning_mode = "jit"
+    org.save()
+    connection.saml.nameid_format = chosen
+    connection.saml.save()
+    landed, authn_request = sign_in_capturing_the_request(base_url, "ada")
+    assert re.search(rf'<(\w+:)?NameIDPolicy [^>]*Format="{re.escape(chosen)}"', authn_request)
+    assert re.search(r'<(\w+:)?NameIDPolicy [^>]*AllowCreate="true"', authn_request)
+    assert landed.url == f"{base_url}/orgs/acme/"
+    assert re.fullmatch(subject, SSOIdentity.objects.get(connection=connection).subject)

@@ -72,18 +72,81 @@ ENTRIES = [
         "unsolicited_response",
         "Unsolicited (IdP-initiated) response",
         "Sign-ins must start here, from Sign in with SSO, not from your identity provider's portal.",
-        "A response that answers no request (IdP-initiated, e.g. from the My Apps portal), and the connection does "
-        "not allow IdP-initiated sign-in.",
+        "A response that answers no request at all (IdP-initiated, e.g. from the My Apps portal), and the "
+        "connection does not allow IdP-initiated sign-in.",
         "Ask people to start from Sign in with SSO; support can allow IdP-initiated sign-in for the connection.",
         "saml",
     ),
     Entry(
         "saml_request_unknown",
-        "Response to a request this browser did not start",
+        "Response to a request of another browser",
         "This sign-in could not be matched to your browser. Start again from Sign in with SSO.",
-        "InResponseTo names a request this browser's session did not start: cookies, another browser, an expired "
-        "sign-in, or login CSRF.",
-        "Ask the person to allow cookies and start again.",
+        "The response answers a request KloudSSO sent, but for another browser or tab: the person switched "
+        "browsers, the browser dropped our cookie (private window, blocked cookies), or someone forwarded a "
+        "sign-in link (login CSRF).",
+        "Ask the person to allow cookies for this site and start again in one browser window. Allowing "
+        "IdP-initiated sign-in would not help: the response answers a request.",
+        "saml",
+    ),
+    Entry(
+        "saml_request_never_sent",
+        "Response to a request KloudSSO never sent",
+        "This sign-in answer is not for a sign-in we started. Start again from Sign in with SSO.",
+        "The response's InResponseTo names no AuthnRequest KloudSSO sent in the last eight hours: the IdP "
+        "replayed an old answer (a bookmarked IdP page, a back button), another service provider's response "
+        "was sent here, or it is forged.",
+        "Check that the IdP application's Reply URL (ACS) {acs_url} belongs to this connection alone; ask the "
+        "person to start again from Sign in with SSO rather than from a bookmark of the IdP's page.",
+        "saml",
+    ),
+    Entry(
+        "saml_in_response_to_mismatch",
+        "InResponseTo differs inside the response",
+        _UNVERIFIED,
+        "The Response's InResponseTo and its assertion's (SubjectConfirmationData) do not name the same request, "
+        "or one of them is missing: a broken IdP or a response spliced together from two.",
+        "Check the IdP's SAML configuration; if it is a product, report the response to its vendor.",
+        "saml",
+    ),
+    Entry(
+        "saml_weak_algorithm",
+        "SAML signature algorithm too weak (SHA-1)",
+        "Your identity provider's answer uses an algorithm too weak to be trusted. Ask your admin.",
+        "A signature or digest of the response uses SHA-1 (or another algorithm below SHA-256); the algorithm "
+        "seen is in the details. KloudSSO accepts RSA or ECDSA with SHA-256, SHA-384 or SHA-512.",
+        "Switch the IdP's signing algorithm to SHA-256 (Entra ID: Single sign-on → SAML Certificates → Edit → "
+        "Signing algorithm: SHA-256).",
+        "saml",
+    ),
+    Entry(
+        "saml_assertion_unsigned",
+        "SAML assertion not signed",
+        _UNVERIFIED,
+        "The Response is signed but the Assertion in it is not. KloudSSO requires the assertion itself to be "
+        "signed, as its SP metadata says (WantAssertionsSigned).",
+        "Make the IdP sign the assertion (Entra ID: SAML Certificates → Edit → Signing Option: Sign SAML "
+        "assertion, or Sign SAML response and assertion).",
+        "saml",
+    ),
+    Entry(
+        "saml_no_name_id",
+        "No NameID in the assertion",
+        "Your identity provider did not say who you are, so we cannot sign you in. Ask your admin.",
+        "The assertion's Subject has no NameID, or an empty one (some IdPs send an empty persistent NameID when "
+        "they were not allowed to create one).",
+        "Configure the IdP to send a NameID (Entra ID: Attributes & Claims → Unique User Identifier (Name ID), "
+        "e.g. user.userprincipalname or user.mail), or set the connection's NameID format to one the IdP can "
+        "fill.",
+        "saml",
+    ),
+    Entry(
+        "saml_encrypted_unsupported",
+        "Encrypted assertion (not supported yet)",
+        _UNVERIFIED,
+        "The response holds an EncryptedAssertion, EncryptedID or EncryptedAttribute; KloudSSO does not decrypt "
+        "SAML assertions yet.",
+        "Turn off token encryption in the IdP for this app until KloudSSO supports it (Entra ID: the enterprise "
+        "application's Token encryption: deactivate the certificate).",
         "saml",
     ),
     Entry(

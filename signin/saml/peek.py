@@ -1,6 +1,7 @@
 """Read a SAML response's routing fields before it is verified: only to pick the connection and to word errors.
 
-Nothing read here is trusted: the decision is pysaml2's, with the chosen connection's certificates.
+Nothing read here is trusted: the decision is pysaml2's, with the chosen connection's certificates. What is read
+here can only make a refusal earlier or clearer, never let a response through.
 """
 
 import base64
@@ -12,7 +13,10 @@ from defusedxml import DefusedXmlException
 
 SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
 SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
 MAX_RESPONSE_BYTES = 1_000_000
+MAX_DEPTH = 32  # a real response nests about ten deep; pysaml2 and xmlsec1 recurse on what is deeper
+ENCRYPTED = ("EncryptedAssertion", "EncryptedID", "EncryptedAttribute")
 
 
 class Unreadable(ValueError):
@@ -26,10 +30,19 @@ class Peek:
     destination: str
     status: str
     status_message: str
+    sub_status: str = ""
     audiences: tuple[str, ...] = field(default=())
     recipients: tuple[str, ...] = field(default=())
     not_before: tuple[str, ...] = field(default=())
     not_on_or_after: tuple[str, ...] = field(default=())
+    confirmation_in_response_to: tuple[str, ...] = field(default=())  # each SubjectConfirmationData's
+    issuers: tuple[str, ...] = field(default=())  # the Response's and each Assertion's, as given
+    assertions: int = 0
+    encrypted: tuple[str, ...] = field(default=())  # EncryptedAssertion, EncryptedID, EncryptedAttribute seen
+    response_signed: bool = False
+    assertion_signed: bool = False  # every Assertion carries its own Signature
+    signature_algorithms: tuple[str, ...] = field(default=())
+    digest_algorithms: tuple[str, ...] = field(default=())
 
 
 def peek(saml_response_b64: str) -> Peek:
@@ -41,24 +54,46 @@ def peek(saml_response_b64: str) -> Peek:
         raise Unreadable("not a SAML response") from None
     if root.tag != f"{SAMLP}Response":
         raise Unreadable("not a SAML response")
+    if _depth(root) > MAX_DEPTH:
+        raise Unreadable("nested too deep")
     status = root.find(f"{SAMLP}Status/{SAMLP}StatusCode")
     sub_status = status.find(f"{SAMLP}StatusCode") if status is not None else None
-    status_value = (sub_status if sub_status is not None else status).get("Value", "") if status is not None else ""
     message = root.findtext(f"{SAMLP}Status/{SAMLP}StatusMessage") or ""
-    issuer = root.findtext(f"{SAML}Issuer") or root.findtext(f"{SAML}Assertion/{SAML}Issuer") or ""
+    assertions = root.findall(f"{SAML}Assertion")
+    issuers = [root.find(f"{SAML}Issuer"), *(a.find(f"{SAML}Issuer") for a in assertions)]
+    issuers = tuple((i.text or "").strip() for i in issuers if i is not None)
     return Peek(
         in_response_to=root.get("InResponseTo", ""),
-        issuer=issuer.strip(),
+        issuer=issuers[0] if issuers else "",
         destination=root.get("Destination", ""),
-        status=status_value,
+        status=status.get("Value", "") if status is not None else "",
         status_message=message.strip(),
+        sub_status=sub_status.get("Value", "") if sub_status is not None else "",
         audiences=tuple(a.text.strip() for a in root.iter(f"{SAML}Audience") if a.text),
         recipients=tuple(d.get("Recipient", "") for d in root.iter(f"{SAML}SubjectConfirmationData")),
         not_before=_times(root, "NotBefore"),
         not_on_or_after=_times(root, "NotOnOrAfter"),
+        confirmation_in_response_to=tuple(
+            d.get("InResponseTo", "") for d in root.iter(f"{SAML}SubjectConfirmationData")
+        ),
+        issuers=issuers,
+        assertions=len(assertions),
+        encrypted=tuple(name for name in ENCRYPTED if next(root.iter(f"{SAML}{name}"), None) is not None),
+        response_signed=root.find(f"{DS}Signature") is not None,
+        assertion_signed=bool(assertions) and all(a.find(f"{DS}Signature") is not None for a in assertions),
+        signature_algorithms=tuple(m.get("Algorithm", "") for m in root.iter(f"{DS}SignatureMethod")),
+        digest_algorithms=tuple(m.get("Algorithm", "") for m in root.iter(f"{DS}DigestMethod")),
     )
 
 
 def _times(root, attribute: str) -> tuple[str, ...]:
     elements = [*root.iter(f"{SAML}Conditions"), *root.iter(f"{SAML}SubjectConfirmationData")]
     return tuple(e.get(attribute) for e in elements if e.get(attribute))
+
+
+def _depth(root) -> int:
+    deepest, level = 0, [root]
+    while level and deepest <= MAX_DEPTH:
+        deepest += 1
+        level = [child for element in level for child in element]
+    return deepest

@@ -16,7 +16,7 @@ from pathlib import Path
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md, samlp
 from saml2 import xmldsig as ds
 from saml2.config import SPConfig
-from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_UNSPECIFIED
+from saml2.saml import NAMEID_FORMAT_TRANSIENT
 from saml2.sigver import get_xmlsec_binary
 
 from connections.sp import saml_acs_url, service_provider_get_or_create
@@ -54,11 +54,6 @@ def sp_config(connection, *, sp=None) -> SPConfig:
     saml = connection.saml
     sp = sp or service_provider_get_or_create(org=connection.organization)
     key_file, cert_file = _key_files(sp)
-    name_id_formats = (
-        [saml.nameid_format]
-        if saml.nameid_format
-        else [NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_UNSPECIFIED]
-    )
     config = SPConfig()
     config.load(
         {
@@ -74,16 +69,25 @@ def sp_config(connection, *, sp=None) -> SPConfig:
                     "endpoints": {"assertion_consumer_service": [(saml_acs_url(), BINDING_HTTP_POST)]},
                     "authn_requests_signed": True,
                     "want_response_signed": False,  # Entra signs only the assertion by default
-                    "want_assertions_signed": False,
-                    "want_assertions_or_response_signed": True,  # but one of them must be signed
+                    "want_assertions_signed": True,  # as our SP metadata says: a signed Response is not enough
                     "allow_unsolicited": saml.allow_idp_initiated,
-                    "name_id_format": name_id_formats[0],
-                    "name_id_format_allow_create": True,
                 }
             },
         }
     )
     return config
+
+
+def name_id_policy(saml) -> samlp.NameIDPolicy:
+    """The AuthnRequest's NameIDPolicy: the connection's NameID format, or none in particular ("Any").
+
+    AllowCreate lets the IdP make an identifier for someone signing in to us for the first time; without it an
+    IdP may answer with an empty persistent NameID. The SAML errata forbid AllowCreate with transient NameIDs.
+    pysaml2 only sends a policy when it has a format (its name_id_policy_format), so the policy is built here.
+    """
+    if saml.nameid_format == NAMEID_FORMAT_TRANSIENT:
+        return samlp.NameIDPolicy(format=NAMEID_FORMAT_TRANSIENT)
+    return samlp.NameIDPolicy(format=saml.nameid_format or None, allow_create="true")
 
 
 def _b64(pem: str) -> str:

@@ -1,8 +1,11 @@
-"""Verify a SAML response with the connection's own configuration, and say precisely what is wrong when it fails."""
+"""Verify a SAML response with the connection's own configuration, and say precisely what is wrong when it fails.
+
+pysaml2 verifies; what it returns is then held to the rules it does not check itself (a NameID, Recipient,
+bearer NotOnOrAfter, replay). Until pysaml2 has returned, whatever its errors quote is the response's own text.
+"""
 
 import calendar
 import hashlib
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,11 +21,12 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from connections.saml.models import UsedAssertion
 from connections.sp import saml_acs_url, service_provider_get_or_create
 from signin.errors import SignInError
-from signin.saml.sp_config import CLOCK_SKEW_SECONDS, sp_config
+from signin.saml.precheck import NOT_VERIFIED, PERSON, precheck
+from signin.saml.sp_config import sp_config
 from signin.saml.subject import email_of, subject_of
 
-_PERSON = "Your identity provider's answer could not be verified. Try again, or ask your admin."
-SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+MAX_QUOTED = 300  # of a pysaml2 error: some quote the whole document
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)  # a NotOnOrAfter beyond it is remembered until then
 
 
 @dataclass(frozen=True)
@@ -32,21 +36,22 @@ class Verified:
     email: str | None
     email_source: str
     attributes: dict
+    name_id: str
     session_info: dict
     assertion_info: dict
 
 
 def verify_response(connection, saml_response: str, seen, *, request_id: str) -> Verified:
     sp = service_provider_get_or_create(org=connection.organization)
-    _precheck(connection, seen, sp.entity_id)
+    precheck(connection, seen, sp.entity_id)
     client = Saml2Client(sp_config(connection, sp=sp))
     outstanding = {request_id: "/"} if request_id else {}
     response = _parse(client, saml_response, outstanding, connection)
     assertion = response.assertion
+    name_id = _name_id(response)
     _check_recipient(assertion)
     _refuse_replay(connection, assertion)
     attributes = response.ava or {}
-    name_id = response.name_id
     email, source = email_of(name_id, attributes, email_attribute=connection.saml.email_attribute)
     return Verified(
         connection=connection,
@@ -54,42 +59,10 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
         email=email,
         email_source=source,
         attributes=attributes,
-        session_info=response.session_info(),
+        name_id=name_id.text.strip(),
+        session_info=_session_info(response, assertion),
         assertion_info={"assertion_id": assertion.id},
     )
-
-
-def _precheck(connection, seen, entity_id: str) -> None:
-    """Clear messages from the unverified fields; the verification below decides in any case."""
-    acs = saml_acs_url()
-    if seen.status and seen.status != SUCCESS:
-        raise SignInError(
-            "saml_idp_status",
-            "Your identity provider did not sign you in. Ask your admin if this keeps happening.",
-            f"The IdP answered {seen.status}: {seen.status_message}".strip(),
-        )
-    if seen.issuer != connection.saml.idp_entity_id:
-        raise SignInError(
-            "unknown_issuer", _PERSON, f"Issuer {seen.issuer!r}, expected {connection.saml.idp_entity_id!r}."
-        )
-    if entity_id not in seen.audiences:  # an assertion meant for no one in particular is not meant for us
-        raise SignInError("audience_mismatch", _PERSON, f"Audience {', '.join(seen.audiences)}; set it to {entity_id}.")
-    if seen.destination and seen.destination != acs:
-        raise SignInError("destination_mismatch", _PERSON, f"Destination {seen.destination}; set it to {acs}.")
-    if any(r and r != acs for r in seen.recipients):
-        raise SignInError("recipient_mismatch", _PERSON, f"Recipient {', '.join(seen.recipients)}; set it to {acs}.")
-    now = time.time()
-    if any(_epoch(t) + CLOCK_SKEW_SECONDS <= now for t in seen.not_on_or_after):
-        raise SignInError("response_expired", _PERSON, "The assertion has expired (check the clocks).")
-    if any(_epoch(t) - CLOCK_SKEW_SECONDS > now for t in seen.not_before):
-        raise SignInError("response_not_yet_valid", _PERSON, "The assertion is not valid yet (check the clocks).")
-
-
-def _epoch(saml_time: str) -> float:
-    try:
-        return calendar.timegm(str_to_time(saml_time))
-    except (ValueError, TypeError, AttributeError):  # str_to_time fails on some garbage with AttributeError
-        raise SignInError("saml_invalid", _PERSON, f"The response holds an unreadable time {saml_time!r}.") from None
 
 
 def _parse(client, saml_response: str, outstanding: dict, connection):
@@ -102,25 +75,33 @@ def _parse(client, saml_response: str, outstanding: dict, connection):
         )
         raise SignInError(
             "saml_bad_signature",
-            _PERSON,
+            PERSON,
             f"The response is unsigned or not signed by a certificate of this connection. On file: {on_file}.",
         ) from None
     except ResponseLifetimeExceed:
-        raise SignInError("response_expired", _PERSON, "The assertion has expired (check the clocks).") from None
+        raise SignInError("response_expired", PERSON, "The assertion has expired (check the clocks).") from None
     except ToEarly:
         raise SignInError(
-            "response_not_yet_valid", _PERSON, "The assertion is not valid yet (check the clocks)."
+            "response_not_yet_valid", PERSON, "The assertion is not valid yet (check the clocks)."
         ) from None
-    except UnsolicitedResponse:
-        raise SignInError("unsolicited_response", _PERSON, "The response answers no request of this browser.") from None
+    except UnsolicitedResponse:  # the routing found our request: pysaml2 finds it missing or different somewhere
+        raise SignInError(
+            "saml_in_response_to_mismatch",
+            PERSON,
+            f"The Response and its assertion do not both answer {sorted(outstanding)} {NOT_VERIFIED}.",
+        ) from None
     except StatusError as exc:
-        raise SignInError("saml_idp_status", _PERSON, f"The IdP answered with an error: {exc}") from None
+        raise SignInError(
+            "saml_idp_status", PERSON, f"The IdP answered with an error {NOT_VERIFIED}: {_quote(exc)}"
+        ) from None
     except (SAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SignInError("saml_invalid", _PERSON, f"The response is not valid: {exc}") from None
+        raise SignInError("saml_invalid", PERSON, f"The response is not valid {NOT_VERIFIED}: {_quote(exc)}") from None
     except Exception as exc:  # noqa: BLE001 -- pysaml2 raises bare Exception for unmet conditions (audience)
-        raise SignInError("saml_invalid", _PERSON, f"The response's conditions are not met: {exc}") from None
+        raise SignInError(
+            "saml_invalid", PERSON, f"The response's conditions are not met {NOT_VERIFIED}: {_quote(exc)}"
+        ) from None
     if response is None or response.assertion is None:
-        raise SignInError("saml_invalid", _PERSON, "The response was refused (destination or InResponseTo).")
+        raise SignInError("saml_invalid", PERSON, "The response was refused (destination or InResponseTo).")
     return response
 
 
@@ -129,21 +110,61 @@ def _check_recipient(assertion) -> None:
     for confirmation in assertion.subject.subject_confirmation:
         data = confirmation.subject_confirmation_data
         if data is None or data.recipient != acs:
-            raise SignInError("recipient_mismatch", _PERSON, f"The assertion's Recipient is not {acs}.")
+            raise SignInError("recipient_mismatch", PERSON, f"The assertion's Recipient is not {acs}.")
+
+
+def _name_id(response):
+    """The Web SSO profile's Subject names someone: a NameID with a value (pysaml2 accepts none, or an empty one)."""
+    name_id = response.name_id
+    if name_id is None or not (name_id.text or "").strip():
+        said = "no NameID" if name_id is None else f"an empty NameID (Format {name_id.format or 'none'})"
+        raise SignInError(
+            "saml_no_name_id",
+            PERSON,
+            f"The assertion's Subject has {said}; KloudSSO needs a NameID that names the person.",
+        )
+    return name_id
+
+
+def _session_info(response, assertion) -> dict:
+    try:
+        info = response.session_info()
+    except SAMLError as exc:  # pysaml2 checks the AuthnStatement only here
+        raise SignInError("saml_invalid", PERSON, f"The assertion is not valid: {_quote(exc)}") from None
+    # pysaml2 gives the Response's Issuer, which is optional (SAML profiles 4.1.4.2); the signed assertion's is not.
+    return {**info, "issuer": info["issuer"] or (assertion.issuer.text or "").strip()}
+
+
+def _quote(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
 
 
 def _refuse_replay(connection, assertion) -> None:
     """Each assertion ID of an IdP is accepted once, on any app server, until it expires."""
-    expiry = time.time() + 3600
-    for confirmation in assertion.subject.subject_confirmation:
-        data = confirmation.subject_confirmation_data
-        if data is not None and data.not_on_or_after:
-            expiry = calendar.timegm(str_to_time(data.not_on_or_after))
+    expiry = _accepted_until(assertion) + timedelta(minutes=5)  # beyond any clock skew
     now = timezone.now()
     key = hashlib.sha256(f"{connection.saml.idp_entity_id}\n{assertion.id}".encode()).hexdigest()
     try:
         with transaction.atomic():
             UsedAssertion.objects.filter(expires_at__lt=now).delete()
-            UsedAssertion.objects.create(key=key, expires_at=datetime.fromtimestamp(expiry, UTC) + timedelta(minutes=5))
+            UsedAssertion.objects.create(key=key, expires_at=expiry)
     except IntegrityError:
-        raise SignInError("replayed_assertion", _PERSON, f"The assertion {assertion.id} was already used.") from None
+        raise SignInError("replayed_assertion", PERSON, f"The assertion {assertion.id} was already used.") from None
+
+
+def _accepted_until(assertion) -> datetime:
+    """The last moment any bearer confirmation of the assertion holds: a replay must be refused until then.
+
+    The Web SSO profile requires each its NotOnOrAfter; without one an assertion would be good forever.
+    """
+    until = []
+    for confirmation in assertion.subject.subject_confirmation:
+        data = confirmation.subject_confirmation_data
+        if data is None or not data.not_on_or_after:
+            raise SignInError("saml_invalid", PERSON, "A SubjectConfirmationData has no NotOnOrAfter.")
+        try:
+            until.append(datetime.fromtimestamp(calendar.timegm(str_to_time(data.not_on_or_after)), UTC))
+        except (ValueError, OverflowError, OSError):  # beyond what a datetime holds: as late as we can
+            until.append(LATEST)
+    return min(max(until), LATEST)

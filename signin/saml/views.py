@@ -6,7 +6,6 @@ which the cookie is present, so the response is checked against the requests thi
 """
 
 import secrets
-from dataclasses import dataclass
 
 from django.contrib import auth
 from django.core.cache import cache
@@ -18,7 +17,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-from connections.connection import Connection, Kind
+from connections.connection import Connection
 from signin import test_mode
 from signin.complete import Vouched, check_connection_usable
 from signin.errors import SignInError
@@ -26,11 +25,11 @@ from signin.pages import signin_failed, signin_succeeded
 from signin.saml import verify
 from signin.saml.peek import Unreadable, peek
 from signin.saml.post_binding import post_binding_page
-from signin.saml.sp_config import sp_config
+from signin.saml.route import Unmatched, remember
+from signin.saml.route import route as route_of
+from signin.saml.sp_config import name_id_policy, sp_config
 
-PENDING_SESSION_KEY = "kloudsso_saml_requests"
 STASH_SECONDS = 300
-MAX_PENDING = 10
 
 
 def start(request, connection: Connection, *, test: bool = False):
@@ -44,10 +43,9 @@ def start(request, connection: Connection, *, test: bool = False):
         sign=True,
         sigalg=SIG_RSA_SHA256,
         digest_alg=DIGEST_SHA256,
+        name_id_policy=name_id_policy(saml),
     )
-    pending = request.session.get(PENDING_SESSION_KEY, {})
-    pending[request_id] = str(connection.public_id)
-    request.session[PENDING_SESSION_KEY] = dict(list(pending.items())[-MAX_PENDING:])
+    remember(request, request_id, connection)
     if test:
         test_mode.mark(request, request_id)
     if binding == BINDING_HTTP_REDIRECT:
@@ -83,7 +81,10 @@ def finish(request, key):
         )
     try:
         seen = _peek(stash["response"])
-        route = _route(request, seen)
+        route = route_of(request, seen)
+    except Unmatched as exc:
+        request.kloudsso_connection = exc.connection  # the owners of the sign-in it belongs to are told
+        return signin_failed(request, exc)
     except SignInError as exc:
         return signin_failed(request, exc)
     connection = request.kloudsso_connection = route.connection
@@ -96,7 +97,7 @@ def finish(request, key):
         if testing:
             return test_mode.report(request, connection, vouched=None, received=None, email_source="", error=exc)
         return signin_failed(request, exc)
-    received = request.kloudsso_received = {"NameID": verified.session_info["name_id"].text, **verified.attributes}
+    received = request.kloudsso_received = {"NameID": verified.name_id, **verified.attributes}
     if testing:
         vouched = Vouched(connection, verified.subject, verified.email, verified.attributes, verified.email_source)
         return test_mode.report(
@@ -124,44 +125,3 @@ def _peek(saml_response: str):
         return peek(saml_response)
     except Unreadable:
         raise SignInError("saml_unreadable", "The sign-in answer could not be read. Start again.") from None
-
-
-@dataclass
-class _Route:
-    connection: Connection
-    request_id: str
-
-
-def _route(request, seen) -> _Route:
-    pending = request.session.get(PENDING_SESSION_KEY, {})
-    if seen.in_response_to:
-        public_id = pending.pop(seen.in_response_to, None)
-        request.session[PENDING_SESSION_KEY] = pending
-        connection = _connection(public_id=public_id) if public_id else None
-        if connection is None:
-            raise SignInError(
-                "saml_request_unknown",
-                "This sign-in could not be matched to your browser: it may have expired, or started in another "
-                "browser or tab. Start again from Sign in with SSO.",
-                f"InResponseTo {seen.in_response_to} is not a request this browser started.",
-            )
-        return _Route(connection, seen.in_response_to)
-    candidates = [
-        c
-        for c in Connection.objects.select_related("saml", "organization__service_provider").filter(
-            kind=Kind.SAML, saml__idp_entity_id=seen.issuer, saml__allow_idp_initiated=True
-        )
-        if c.organization.service_provider.entity_id in seen.audiences
-    ]
-    if len(candidates) != 1:
-        raise SignInError(
-            "unsolicited_response",
-            "Sign-ins must start here, from Sign in with SSO, not from your identity provider's portal.",
-            f"An IdP-initiated response from {seen.issuer or 'an unknown issuer'}, and no connection allows "
-            "IdP-initiated sign-in for it.",
-        )
-    return _Route(candidates[0], "")
-
-
-def _connection(*, public_id) -> Connection | None:
-    return Connection.objects.select_related("saml", "organization").filter(public_id=public_id, kind=Kind.SAML).first()

@@ -1,18 +1,26 @@
-"""Signed SAML responses built with pysaml2's own IdP classes, for unit tests of the ACS (refusals included)."""
+"""Signed SAML responses built with pysaml2's own IdP classes, for unit tests of the ACS (refusals included).
+
+Responses are signed with RSA-SHA256 and SHA-256 digests unless a test asks otherwise (pysaml2's own default is
+SHA-1). `edited()` changes a response's XML before it is signed, so that a response breaking a rule still carries
+a valid signature of the IdP.
+"""
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 
-from saml2 import BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_REDIRECT, class_name, samlp
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
-from saml2.sigver import get_xmlsec_binary
+from saml2.sigver import get_xmlsec_binary, pre_signature_part, signed_instance_factory
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from connections.sp import generate_key_pair
 
 ENTRA_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+SHA256 = (SIG_RSA_SHA256, DIGEST_SHA256)
 
 
 def _key_pair(folder: Path, stem: str) -> tuple[Path, Path]:
@@ -43,6 +51,8 @@ class CraftingIdP:
                 "key_file": str(key_file),
                 "cert_file": str(cert_file),
                 "metadata": {"inline": [sp_metadata]},
+                "signing_algorithm": SIG_RSA_SHA256,
+                "digest_algorithm": DIGEST_SHA256,
                 "service": {
                     "idp": {
                         "endpoints": {
@@ -72,6 +82,7 @@ class CraftingIdP:
         attributes: dict | None = None,
         sign_assertion: bool = True,
         sign_response: bool = False,
+        algorithms: tuple[str, str] = SHA256,
     ) -> str:
         xml = self.server.create_authn_response(
             identity=attributes if attributes is not None else {ENTRA_EMAIL: [name_id]},
@@ -82,8 +93,40 @@ class CraftingIdP:
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             sign_assertion=sign_assertion,
             sign_response=sign_response,
+            sign_alg=algorithms[0],
+            digest_alg=algorithms[1],
         )
         return base64.b64encode(str(xml).encode()).decode()
+
+    def edited(
+        self,
+        edit: Callable[[str], str],
+        *,
+        sign_assertion: bool = True,
+        sign_response: bool = False,
+        assertion_algorithms: tuple[str, str] = SHA256,
+        response_algorithms: tuple[str, str] = SHA256,
+        **response,
+    ) -> str:
+        """A response (the arguments of `response()`) whose XML `edit` changes before it is signed; each signature
+        with its own (signature, digest) algorithms."""
+        unsigned = base64.b64decode(self.response(sign_assertion=False, **response)).decode()
+        message = samlp.response_from_string(edit(unsigned))
+        to_sign = []
+        if sign_assertion:
+            for assertion in message.assertion:
+                assertion.signature = self._template(assertion.id, assertion_algorithms, len(to_sign) + 1)
+                to_sign.append((class_name(assertion), assertion.id))
+        if sign_response:
+            message.signature = self._template(message.id, response_algorithms, len(to_sign) + 1)
+            to_sign.append((class_name(message), message.id))
+        xml = signed_instance_factory(message, self.server.sec, to_sign) if to_sign else str(message)
+        return base64.b64encode(str(xml).encode()).decode()
+
+    def _template(self, element_id: str, algorithms: tuple[str, str], number: int):
+        sign_alg, digest_alg = algorithms
+        cert = self.server.sec.my_cert
+        return pre_signature_part(element_id, cert, number, digest_alg=digest_alg, sign_alg=sign_alg)
 
     def error_response(self, *, in_response_to: str, destination: str, status: str, message: str) -> str:
         xml = self.server.create_error_response(in_response_to, destination, (status, message))

@@ -9,9 +9,11 @@ SIMPLESAMLPHP_CONFIG_DIR; the system configuration in /etc/simplesamlphp is neve
 The IdP knows one service provider, the one given to the constructor: its entity ID, its
 AssertionConsumerService (HTTP-POST) and its signing certificate. AuthnRequests must be signed by it
 (validate.authnrequest). Responses and assertions are signed with RSA-SHA256; attributes use the
-basic NameFormat (plain names: uid, mail, ...). The NameID is emailAddress, taken from `mail`; for an
-account without `mail` SimpleSAMLphp falls back to a random transient NameID (it logs "Unable to add
-NameID: Missing 'mail'") instead of failing.
+basic NameFormat (plain names: uid, mail, ...). Unless the AuthnRequest's NameIDPolicy asks for another
+format, the NameID is emailAddress, taken from `mail`; for an account without `mail` SimpleSAMLphp falls
+back to a random transient NameID (it logs "Unable to add NameID: Missing 'mail'") instead of failing.
+A NameIDPolicy asking for persistent gets a persistent NameID made from `uid` (saml:PersistentNameID: a
+hash of the IdP, the SP and the uid), as a real IdP's pairwise identifier.
 
 Accounts of the `example-userpass` source (password "pass"):
 
@@ -54,6 +56,7 @@ START_TIMEOUT = 20.0
 HTTP_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 NAMEID_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 NAMEID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+NAMEID_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 NAME_FORMAT_BASIC = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 
@@ -308,8 +311,10 @@ class SimpleSAMLphpIdP:
                 "signature.algorithm": RSA_SHA256,
                 "saml20.sign.assertion": True,
                 "attributes.NameFormat": NAME_FORMAT_BASIC,
-                # published in the IdP's metadata; what an SP gets is decided by its own entry below
-                "NameIDFormat": [NAMEID_EMAIL, NAMEID_TRANSIENT],
+                # published in the IdP's metadata; what an SP gets is decided by its own entry below, or by
+                # the AuthnRequest's NameIDPolicy for the formats the filters below make
+                "NameIDFormat": [NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT],
+                "authproc": {10: {"class": "saml:PersistentNameID", "attribute": "uid"}},
             }
         }
         _write_php(root / "metadata" / "saml20-idp-hosted.php", "metadata", idp_hosted, merge=True)
