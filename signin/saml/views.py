@@ -63,11 +63,8 @@ def acs(request):
         error = SignInError("saml_unreadable", "No readable sign-in answer was received. Start again.")
         return signin_failed(request, error, record=False)  # anonymous junk: no row per POST
     key = secrets.token_urlsafe(32)
-    cache.set(
-        f"saml-stash:{key}",
-        {"response": saml_response, "relay_state": request.POST.get("RelayState", "")},
-        STASH_SECONDS,
-    )
+    # RelayState is not kept: sign-ins start here and land on the organization's page, so nothing follows it.
+    cache.set(f"saml-stash:{key}", {"response": saml_response}, STASH_SECONDS)
     return HttpResponseRedirect(resolve_url("saml_finish", key=key), status=303)
 
 
