@@ -307,3 +307,57 @@ def test_only_the_response_is_stashed_not_a_relay_state_of_any_size(client, conn
     key = stashed["Location"].rstrip("/").rsplit("/", 1)[1]
     assert cache.get(f"saml-stash:{key}") == {"response": response}
     assert client.get(stashed["Location"])["Location"] == "/orgs/acme/"
+
+
+ENTRA_TENANT = "6c2a8e0e-1f7b-4b8e-9f0a-3d5e2c1b4a79"
+ENTRA_OBJECT_ID = "http://schemas.microsoft.com/identity/claims/objectidentifier"
+ENTRA_TENANT_ID = "http://schemas.microsoft.com/identity/claims/tenantid"
+
+
+@pytest.fixture
+def entra_idp(tmp_path, sp):
+    return CraftingIdP(
+        tmp_path, sp_metadata=sp_metadata_xml(sp), entity_id=f"https://sts.windows.net/{ENTRA_TENANT}/", stem="entra"
+    )
+
+
+@pytest.fixture
+def entra_connection(acme, entra_idp):
+    return saml_connection_save(
+        org=acme, display_name="Entra SAML", source="xml", idp=parse_idp_metadata(entra_idp.metadata_xml())
+    )
+
+
+def entra_attributes(tenant: str) -> dict:
+    return {
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": ["ada@acme.test"],
+        ENTRA_OBJECT_ID: ["0b5e7a3c-oid"],
+        ENTRA_TENANT_ID: [tenant],
+    }
+
+
+def test_an_entra_assertion_is_keyed_on_the_connections_tenant_and_the_object_id(
+    client, entra_connection, entra_idp, sp
+):
+    request_id = start(client, entra_connection)
+    response = entra_idp.response(
+        in_response_to=request_id,
+        destination=saml_acs_url(),
+        audience=sp.entity_id,
+        attributes=entra_attributes(ENTRA_TENANT.upper()),  # Entra's tenant IDs compare case-insensitively
+    )
+    assert post(client, response)["Location"] == "/orgs/acme/"
+    assert SSOIdentity.objects.get().subject == f"entra:{ENTRA_TENANT}:0b5e7a3c-oid"
+
+
+def test_an_entra_assertion_naming_another_tenant_is_refused(client, entra_connection, entra_idp, sp):
+    # Whoever signed it, the tenant in the identity key is the connection's (its IdP Entity ID), never an attribute's.
+    request_id = start(client, entra_connection)
+    response = entra_idp.response(
+        in_response_to=request_id,
+        destination=saml_acs_url(),
+        audience=sp.entity_id,
+        attributes=entra_attributes("99999999-9999-9999-9999-999999999999"),
+    )
+    refused(client, post(client, response), "saml_entra_tenant_mismatch")
+    assert not SSOIdentity.objects.exists()

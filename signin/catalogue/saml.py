@@ -129,6 +129,15 @@ ENTRIES = [
         "saml",
     ),
     Entry(
+        "saml_entra_tenant_mismatch",
+        "Assertion from another Entra ID tenant",
+        _UNVERIFIED,
+        "The assertion's tenantid attribute is not the tenant named by the connection's IdP Entity ID "
+        "(https://sts.windows.net/<tenant>/); both are in the details.",
+        "Edit the connection with the Federation Metadata XML of your own tenant's enterprise application.",
+        "saml",
+    ),
+    Entry(
         "saml_no_name_id",
         "No NameID in the assertion",
         "Your identity provider did not say who you are, so we cannot sign you in. Ask your admin.",

@@ -55,7 +55,7 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
     email, source = email_of(name_id, attributes, email_attribute=connection.saml.email_attribute)
     return Verified(
         connection=connection,
-        subject=subject_of(name_id, attributes, email=email),
+        subject=subject_of(name_id, attributes, email=email, idp_entity_id=connection.saml.idp_entity_id),
         email=email,
         email_source=source,
         attributes=attributes,
