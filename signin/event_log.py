@@ -22,8 +22,11 @@ def redact(received: dict | None, depth: int = 0) -> dict:
 
 
 def _clean(value, depth: int):
+    # Lists count towards the depth like dicts: an unsigned UserInfo answer may nest hundreds of levels.
+    if isinstance(value, dict | list) and depth >= 3:
+        return "[…]"
     if isinstance(value, dict):
-        return redact(value, depth + 1) if depth < 3 else "[…]"
+        return redact(value, depth + 1)
     if isinstance(value, list):
         return [_clean(item, depth + 1) for item in value[:20]]
     text = str(value)

@@ -207,11 +207,13 @@ def test_the_email_source_names_the_claim_it_really_came_from():
 
 def test_a_userinfo_email_is_named_so_and_an_address_refused_in_the_id_token_stays_refused():
     first = email_from_claims({"email": "bob@acme.test", "email_verified": False}, entra=False)
-    again = email_from_userinfo({"sub": "s", "email": "Bob@acme.test"}, id_token_email=first)
+    again = email_from_userinfo({"sub": "s", "email": "Bob@acme.test"}, id_token_email=first, id_token_claims={})
     assert again.address is None and again.unverified == "bob@acme.test"
-    found = email_from_userinfo({"sub": "s", "email": "uma@acme.test"}, id_token_email=first)
+    found = email_from_userinfo({"sub": "s", "email": "uma@acme.test"}, id_token_email=first, id_token_claims={})
     assert (found.address, found.source) == ("uma@acme.test", "the email claim of the UserInfo response")
-    unverified = email_from_userinfo({"email": "uma@acme.test", "email_verified": False}, id_token_email=first)
+    unverified = email_from_userinfo(
+        {"email": "uma@acme.test", "email_verified": False}, id_token_email=first, id_token_claims={}
+    )
     assert unverified.address is None and unverified.unverified == "uma@acme.test"
 
 

@@ -63,7 +63,7 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
         if email.address is None and not email.unverified and oidc.userinfo_endpoint:
             info = userinfo_claims(oidc, tokens, subject=claims["sub"])
             request.kloudsso_received = {**claims, RECEIVED_KEY: info}
-            email = email_from_userinfo(info, id_token_email=email)
+            email = email_from_userinfo(info, id_token_email=email, id_token_claims=claims)
         request.kloudsso_email_source = email.source if email.address else ""
         subject = identity_subject(claims, entra_tenant_id=oidc.entra_tenant_id)
         return Vouched(connection, subject, email.address, claims, email.source, email_unverified=email.unverified)

@@ -41,17 +41,23 @@ def email_from_claims(claims: dict, *, entra: bool) -> Email:
     return _pick(claims, ENTRA_EMAIL_CLAIMS if entra else ENTRA_EMAIL_CLAIMS[:1], where="", refused="")
 
 
-def email_from_userinfo(info: dict, *, id_token_email: Email) -> Email:
-    """The UserInfo response's email, under the same rules; an address the ID token marked unverified stays out."""
-    found = _pick(info, ("email",), where=USERINFO, refused=id_token_email.unverified)
+def email_from_userinfo(info: dict, *, id_token_email: Email, id_token_claims: dict) -> Email:
+    """The UserInfo response's email, under the same rules; an address the ID token marked unverified stays out.
+
+    An ID token that says email_verified false without naming the address speaks of the person's email all the
+    same: UserInfo's address then counts only when UserInfo itself says it is verified.
+    """
+    strict = "email_verified" in id_token_claims and not _verified(id_token_claims["email_verified"])
+    found = _pick(info, ("email",), where=USERINFO, refused=id_token_email.unverified, absent_is_verified=not strict)
     if found.address is not None:
         return found
     return Email(None, f"{id_token_email.source}; then {found.source}", found.unverified)
 
 
-def _pick(claims: dict, names: tuple[str, ...], *, where: str, refused: str) -> Email:
+def _pick(claims: dict, names: tuple[str, ...], *, where: str, refused: str, absent_is_verified=True) -> Email:
     unverified = ""
-    if not _verified(claims.get("email_verified")):
+    said = claims.get("email_verified", None if absent_is_verified else False)
+    if not _verified(said):
         unverified = _address(claims.get("email")) or ""
     out = {address.lower() for address in (refused, unverified) if address}
     for name in names:
@@ -64,9 +70,13 @@ def _pick(claims: dict, names: tuple[str, ...], *, where: str, refused: str) -> 
         + f"; received claims: {', '.join(sorted(map(str, claims))) or 'none'}"
     )
     if unverified:
-        said = json.dumps(claims.get("email_verified"))[:20]
+        shown = (
+            json.dumps(claims["email_verified"])[:20]
+            if "email_verified" in claims
+            else "absent while the ID token says false"
+        )
         claim = "the email claim" + (f" of {where}" if where else "")
-        looked = f"{claim} holds {unverified} with email_verified {said}, and is not used by any route; {looked}"
+        looked = f"{claim} holds {unverified} with email_verified {shown}, and is not used by any route; {looked}"
     return Email(None, looked, unverified or refused)
 
 

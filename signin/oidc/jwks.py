@@ -3,7 +3,7 @@
 An unknown `kid` means the IdP may have rolled its keys, so the keys are fetched again at once, however recently
 they were fetched: every genuine rotation (two within a minute included) works on its first sign-in. Two limits
 keep made-up kids from turning us into a fetch loop against the JWKS URL. A kid still unknown after a fresh fetch is
-remembered as unknown for UNKNOWN_KID_SECONDS. And the tokens of one issuer may cause at most REFETCHES_PER_MINUTE
+remembered as unknown, for that issuer, for UNKNOWN_KID_SECONDS. And the tokens of one issuer may cause at most REFETCHES_PER_MINUTE
 refetches of a JWKS URL a minute: counted per issuer, because ID tokens reach us only from the connection's own token
 endpoint, so only that IdP can send us new kids, and one organization's IdP must not spend the refetches that
 another's needs on a JWKS URL they share (Google's, say).
@@ -47,13 +47,13 @@ def signing_key(jwks_uri: str, *, kid: str | None, alg: str, issuer: str) -> jwt
         key = _select(keys, kid, alg, jwks_uri)
     if key is None:
         if fresh:
-            cache.set(_unknown(digest, kid), 1, UNKNOWN_KID_SECONDS)
+            cache.set(_unknown(digest, kid, issuer), 1, UNKNOWN_KID_SECONDS)
         raise JWKSError("unknown_key", f"No key with kid {kid!r} for {alg} in the IdP's signing keys ({jwks_uri}).")
     return key
 
 
 def _may_refetch(digest: str, kid: str | None, issuer: str) -> bool:
-    if cache.get(_unknown(digest, kid)) is not None:
+    if cache.get(_unknown(digest, kid, issuer)) is not None:
         return False
     key = f"jwks-refetch:{digest}:{_digest(issuer)}"
     return rate_limit.allow(key, limit=REFETCHES_PER_MINUTE, window_seconds=60)
@@ -101,8 +101,10 @@ def _select(keys: list[dict], kid: str | None, alg: str, jwks_uri: str) -> jwt.P
     return None
 
 
-def _unknown(digest: str, kid: str | None) -> str:
-    return f"jwks-unknown:{digest}:{_digest(kid or '')}"
+def _unknown(digest: str, kid: str | None, issuer: str) -> str:
+    # Per issuer too: another organization's IdP pointing its jwks_uri here must not mark the kid our IdP is about
+    # to roll to as unknown.
+    return f"jwks-unknown:{digest}:{_digest(issuer)}:{_digest(kid or '')}"
 
 
 def _digest(value: str) -> str:

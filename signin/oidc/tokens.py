@@ -73,8 +73,10 @@ def _refusal(status: int, body: dict, oidc, secret: str) -> SignInError:
             f" (The client authenticated with {oidc.token_endpoint_auth_method}. "
             f"{client_auth.describe(oidc.discovery_document)})"
         )
-    # An IdP may echo what it received; the secret must not reach the events or any page.
-    for form in {secret, quote_plus(secret)} - {""}:
+    # An IdP may echo what it received, the body or the Authorization header (base64 of client_id:secret, which
+    # decodes straight to the secret); neither may reach the events or any page.
+    echoed = basic_authorization(oidc.client_id, secret).split(" ", 1)[1] if secret else ""
+    for form in sorted({secret, quote_plus(secret), echoed} - {""}, key=len, reverse=True):
         detail = detail.replace(form, "********")
     return SignInError(code, _PERSON, detail[:1000])
 
