@@ -3,10 +3,10 @@
 An unknown `kid` means the IdP may have rolled its keys, so the keys are fetched again at once, however recently
 they were fetched: every genuine rotation (two within a minute included) works on its first sign-in. Two limits
 keep made-up kids from turning us into a fetch loop against the JWKS URL. A kid still unknown after a fresh fetch is
-remembered as unknown, for that issuer, for UNKNOWN_KID_SECONDS. And the tokens of one issuer may cause at most REFETCHES_PER_MINUTE
-refetches of a JWKS URL a minute: counted per issuer, because ID tokens reach us only from the connection's own token
-endpoint, so only that IdP can send us new kids, and one organization's IdP must not spend the refetches that
-another's needs on a JWKS URL they share (Google's, say).
+remembered as unknown, for that issuer, for UNKNOWN_KID_SECONDS. And the tokens of one issuer may cause at most
+REFETCHES_PER_MINUTE refetches of a JWKS URL a minute: counted per issuer, because ID tokens reach us only from the
+connection's own token endpoint, so only that IdP can send us new kids, and one organization's IdP must not spend
+the refetches (or mark kids unknown) that another's needs on a JWKS URL they share (Google's, say).
 """
 
 import hashlib
