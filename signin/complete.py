@@ -35,6 +35,7 @@ class Vouched:
     claims: dict = field(default_factory=dict)
     email_note: str = ""  # where the email came from, or what was looked for
     email_unverified: str = ""  # an address the IdP said is not verified (so it is not `email` by any route)
+    former_subject: str = ""  # the key this connection gave the person before, moved to `subject` when found
 
 
 def check_connection_usable(connection: Connection) -> None:
@@ -107,11 +108,12 @@ def _complete(vouched: Vouched):
 
 
 def _user_for(vouched: Vouched, org, email: str):
-    identity = (
-        SSOIdentity.objects.select_related("user")
-        .filter(connection=vouched.connection, subject=vouched.subject)
-        .first()
-    )
+    identity = _identity(vouched.connection, vouched.subject)
+    if identity is None and vouched.former_subject:
+        identity = _identity(vouched.connection, vouched.former_subject)
+        if identity is not None:  # the same person, as this connection keyed them before
+            identity.subject = vouched.subject
+            identity.save(update_fields=["subject"])
     if identity is not None:
         user = identity.user
     else:
@@ -123,6 +125,10 @@ def _user_for(vouched: Vouched, org, email: str):
     if user is not None and Membership.objects.filter(user=user, organization=org).exists():
         return user
     return _provision(org, email, user)
+
+
+def _identity(connection, subject: str):
+    return SSOIdentity.objects.select_related("user").filter(connection=connection, subject=subject).first()
 
 
 def _refuse_unsafe_link(user, connection, org, email: str) -> None:

@@ -71,8 +71,10 @@ def test_existing_connections_get_their_tenant_and_keep_a_client_authentication_
     assert filled["Basic"].token_endpoint_auth_method == "client_secret_basic"  # it could never have worked
     assert filled["Silent"].token_endpoint_auth_method == "client_secret_post"  # what has worked so far
     assert filled["Okta"].entra_tenant_id == ""
-    # the identity keyed on an unchecked tid and oid is gone (the next sign-in links by verified email); the rest stay
+    # every identity stays: the one keyed on tid and oid moves to iss and sub at the next sign-in
+    # (tests/test_oidc_identity_rekey.py), so nobody loses the link to their account
     assert sorted(SSOIdentity.objects.values_list("subject", flat=True)) == [
         f"entra:{TENANT}:oid-1",
+        "entra:forged:oid-1",
         "https://acme.okta.example|s",
     ]

@@ -11,7 +11,7 @@ from signin import test_mode
 from signin.complete import Vouched, check_connection_usable, complete_sign_in
 from signin.errors import SignInError
 from signin.oidc import state
-from signin.oidc.claims import email_from_claims, email_from_userinfo, identity_subject
+from signin.oidc.claims import email_from_claims, email_from_userinfo, former_subject, identity_subject
 from signin.oidc.id_token import validate_id_token
 from signin.oidc.tokens import request_tokens
 from signin.oidc.userinfo import RECEIVED_KEY, userinfo_claims
@@ -66,7 +66,15 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             email = email_from_userinfo(info, id_token_email=email, id_token_claims=claims)
         request.kloudsso_email_source = email.source if email.address else ""
         subject = identity_subject(claims, entra_tenant_id=oidc.entra_tenant_id)
-        return Vouched(connection, subject, email.address, claims, email.source, email_unverified=email.unverified)
+        return Vouched(
+            connection,
+            subject,
+            email.address,
+            claims,
+            email.source,
+            email_unverified=email.unverified,
+            former_subject=former_subject(claims, entra_tenant_id=oidc.entra_tenant_id),
+        )
 
     def verify_token(self, token, **kwargs):
         return validate_id_token(token, oidc=kwargs["oidc"], nonce=kwargs.get("nonce"))

@@ -30,6 +30,15 @@ def identity_subject(claims: dict, *, entra_tenant_id: str) -> str:
     return f"{claims['iss']}|{claims['sub']}"
 
 
+def former_subject(claims: dict, *, entra_tenant_id: str) -> str:
+    """The key a connection that is not Entra ID gave this person before issue 8 (entra:<tid>:<oid>, from claims it
+    did not check), so that identity can move to iss + sub at the next sign-in; "" when there is none to look for."""
+    tid, oid = claims.get("tid"), claims.get("oid")
+    if entra_tenant_id or not (isinstance(tid, str) and tid and isinstance(oid, str) and oid):
+        return ""
+    return f"entra:{tid}:{oid}"
+
+
 def email_from_claims(claims: dict, *, entra: bool) -> Email:
     """email (unless the IdP says it is not verified), else, for an Entra connection only, preferred_username, else
     upn; each only when it is an email address.
