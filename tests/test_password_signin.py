@@ -2,7 +2,6 @@
 per IP address."""
 
 import io
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kloudsso.accounts.models import PasswordThrottleEvent
+from tests.support.clock import Clock
 from tests.support.redis_server import redis_cache, redis_server  # noqa: F401 (fixtures)
 
 PAGES = ["login", "admin:login"]
@@ -206,17 +206,6 @@ def test_old_locks_are_pruned(db, settings):
     PasswordThrottleEvent.objects.create(scope="ip", email="c@d.test", page="site", locked_until=timezone.now())
     call_command("prune_password_throttle_events", stdout=io.StringIO())
     assert list(PasswordThrottleEvent.objects.values_list("email", flat=True)) == ["c@d.test"]
-
-
-class Clock:
-    """Moves time.time() on, which both the cache's expiry and the back-off read: a lock passes without sleeping."""
-
-    def __init__(self, monkeypatch):
-        self.offset, real = 0.0, time.time
-        monkeypatch.setattr(time, "time", lambda: real() + self.offset)
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 @pytest.fixture
