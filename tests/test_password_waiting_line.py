@@ -3,6 +3,7 @@ wait while a guesser keeps the account's shared count locked; the guesser's netw
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from tests.support.clock import Clock
 from tests.test_password_signin import PAGES, THROTTLED, fail, sign_in, signed_in
@@ -66,3 +67,35 @@ def test_the_networks_in_the_line_share_its_count(client, alice, clock):
     clock.advance(61)  # the line's lock has passed, not the shared count's: waiting[0] guessed wrong, waiting[5] not
     assert LOCKED in sign_in(Client(), "login", "alice@acme.test", REMOTE_ADDR=waiting[0]).content.decode()
     assert sign_in(Client(), "login", "alice@acme.test", REMOTE_ADDR=waiting[5]).status_code == 302
+
+
+def trickle(clock, page: str, guesser: Client, owner: Client) -> tuple[int, list[bool]]:
+    """Two hours of a guesser striking whenever the lock ends, and the owner trying every 5 minutes."""
+    from django.test import RequestFactory
+
+    from kloudsso.accounts import password_throttle
+
+    strikes, tries = 0, []
+    fail(guesser, page, "alice@acme.test", 5, REMOTE_ADDR=ATTACKER)
+    for _ in range(24):
+        clock.advance(5 * 60)
+        if password_throttle.refusal(RequestFactory().post("/"), email="alice@acme.test") is None:
+            fail(guesser, page, "alice@acme.test", 1, REMOTE_ADDR=ATTACKER)
+            strikes += 1
+        tries.append(sign_in(owner, page, "alice@acme.test", REMOTE_ADDR=HOME).status_code == 302)
+        owner.post(reverse("logout"))  # and signs out again, keeping her browser's cookie
+    return strikes, tries
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_known_device_gets_in_at_every_try_during_a_trickle(client, staff_alice, page, clock):
+    owner = Client()
+    assert sign_in(owner, page, "alice@acme.test", REMOTE_ADDR=HOME).status_code == 302
+    owner.post(reverse("logout"))
+    strikes, tries = trickle(clock, page, client, owner)
+    assert all(tries) and strikes <= 10
+
+
+def test_a_new_browser_gets_in_within_ten_minutes_of_a_trickle_on_the_admin_page(client, staff_alice, clock):
+    strikes, tries = trickle(clock, "admin:login", client, Client())
+    assert tries.index(True) <= 1 and strikes <= 10
