@@ -15,3 +15,23 @@ def shared_cache(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def proxy_client_address(app_configs, **kwargs):
+    """A proxy is declared (TRUST_X_FORWARDED_PROTO) but not the header with the client's address: every request
+    then seems to come from the proxy, so all users share one count of wrong passwords per address."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.CLIENT_IP_HEADER:
+        return [
+            Warning(
+                "TRUST_X_FORWARDED_PROTO is on, so requests come through a proxy, but CLIENT_IP_HEADER is empty: "
+                "every request seems to come from the proxy's address.",
+                hint=(
+                    "Set CLIENT_IP_HEADER to the header the proxy sets with the client's address, e.g. "
+                    "HTTP_X_FORWARDED_FOR. Until then PASSWORD_THROTTLE_IP_FAILURES wrong passwords from anyone "
+                    "make every browser that is not a known device wait, and sign-in events record the proxy."
+                ),
+                id="kloudsso.W002",
+            )
+        ]
+    return []

@@ -88,7 +88,8 @@ CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 # Password sign-in (site and admin): after this many wrong passwords for an account (or from an IP address), it
 # waits FIRST_LOCK seconds, doubling with each further failure up to MAX_LOCK. Failures are forgotten WINDOW seconds
-# after the last one (or after the end of its lock); a successful sign-in forgets the account's.
+# after the first one (or after the end of the last lock); a successful sign-in forgets the account's. A browser
+# that signed in is a known device of the account for KNOWN_DEVICE_DAYS: it is counted on its own.
 PASSWORD_THROTTLE_ACCOUNT_FAILURES = _positive_int("PASSWORD_THROTTLE_ACCOUNT_FAILURES", default=5)
 PASSWORD_THROTTLE_IP_FAILURES = _positive_int("PASSWORD_THROTTLE_IP_FAILURES", default=30)
 PASSWORD_THROTTLE_WINDOW_SECONDS = _positive_int("PASSWORD_THROTTLE_WINDOW_SECONDS", default=900)
@@ -99,6 +100,7 @@ if PASSWORD_THROTTLE_MAX_LOCK_SECONDS < PASSWORD_THROTTLE_FIRST_LOCK_SECONDS:
         "PASSWORD_THROTTLE_MAX_LOCK_SECONDS must be at least PASSWORD_THROTTLE_FIRST_LOCK_SECONDS "
         f"({PASSWORD_THROTTLE_MAX_LOCK_SECONDS} < {PASSWORD_THROTTLE_FIRST_LOCK_SECONDS})."
     )
+PASSWORD_KNOWN_DEVICE_DAYS = _positive_int("PASSWORD_KNOWN_DEVICE_DAYS", default=180)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -122,6 +124,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kloudsso.accounts.known_device.KnownDeviceMiddleware",  # writes the cookie a password sign-in prepared
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

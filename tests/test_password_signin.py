@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kloudsso.accounts.models import PasswordThrottleEvent
+from kloudsso.accounts.throttle_keys import account_key
+from tests.support.clock import Clock
 from tests.support.redis_server import redis_cache, redis_server  # noqa: F401 (fixtures)
 
 PAGES = ["login", "admin:login"]
@@ -208,17 +210,6 @@ def test_old_locks_are_pruned(db, settings):
     assert list(PasswordThrottleEvent.objects.values_list("email", flat=True)) == ["c@d.test"]
 
 
-class Clock:
-    """Moves time.time() on, which both the cache's expiry and the back-off read: a lock passes without sleeping."""
-
-    def __init__(self, monkeypatch):
-        self.offset, real = 0.0, time.time
-        monkeypatch.setattr(time, "time", lambda: real() + self.offset)
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-
 @pytest.fixture
 def clock(monkeypatch):
     return Clock(monkeypatch)
@@ -229,3 +220,72 @@ def staff_alice(alice):
     alice.is_staff = alice.is_superuser = True
     alice.save()
     return alice
+
+
+# The account is found by email__iexact on what the form cleaned (NFKC): on PostgreSQL, UPPER(email) = UPPER(%s).
+@pytest.mark.parametrize(
+    "variant",
+    [" ALICE@ACME.TEST", "al\u0131ce@acme.test", "\uff41lice@acme.test", "alice@acme.te\u017ft"],
+    ids=["upper", "dotless-i", "full-width-a", "long-s"],
+)
+def test_every_spelling_the_database_may_equate_shares_the_accounts_count(client, alice, variant):
+    fail(client, "login", variant, 5)
+    assert sign_in(client, "login", "alice@acme.test").context["form"].non_field_errors() == [THROTTLED]
+
+
+def test_the_key_follows_postgresqls_upper_with_libc_and_icu_collations():
+    # Pairs PostgreSQL 15 equates under UPPER(): with C.UTF-8 (libc, simple case mapping) and und-x-icu (full).
+    pairs = [("stra\u00dfe", "STRASSE"), ("\u01c5", "\u01c6"), ("\u1fb3", "\u1fbc"), ("\u03c3\u03c2", "ΣΣ")]
+    for typed, stored in pairs:
+        assert account_key(typed) == account_key(stored)
+    assert account_key("alice@acme.test") != account_key("alicia@acme.test")
+
+
+def test_a_newline_in_the_typed_email_cannot_forge_a_log_line(client, db, caplog):
+    forged = "x@acme.test ip=203.0.113.1\nWARNING Password sign-in locked for 0 seconds"
+    fail(client, "login", forged, 5)
+    sign_in(client, "login", forged)
+    lines = [r.getMessage() for r in caplog.records if r.name == "kloudsso.accounts.password_throttle"]
+    assert len(lines) == 2
+    assert all("\n" not in line and "\\nwarning password" in line for line in lines)
+
+
+def test_a_right_password_refused_for_staff_status_is_no_failure(client, alice, bob):
+    for _ in range(8):
+        response = sign_in(client, "admin:login", "bob@acme.test")
+        assert "staff account" in response.context["form"].non_field_errors()[0]
+    fail(client, "login", "bob@acme.test", 4)
+    assert sign_in(client, "login", "bob@acme.test").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_from_one_address_get_no_more_checks_than_its_limit(alice, monkeypatch, settings):
+    import threading
+
+    from django.contrib.auth import forms as auth_forms
+    from django.test import RequestFactory
+
+    from kloudsso.accounts.forms import EmailAuthenticationForm
+
+    settings.PASSWORD_THROTTLE_IP_FAILURES = 5
+    checked, lock = [], threading.Lock()
+
+    def slow_authenticate(request, **credentials):
+        with lock:
+            checked.append(credentials["username"])
+        time.sleep(0.5)
+        return None
+
+    monkeypatch.setattr(auth_forms, "authenticate", slow_authenticate)
+    monkeypatch.setattr(PasswordThrottleEvent.objects, "create", lambda **kw: None)
+
+    def guess(n):
+        request = RequestFactory().post("/login/", REMOTE_ADDR="203.0.113.9")
+        EmailAuthenticationForm(request, data={"username": f"user{n}@acme.test", "password": "guess"}).is_valid()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) == 5

@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from kloudsso.admin_search import BoundedSearchMixin
 
+from . import password_throttle
 from .models import PasswordThrottleEvent, User
 
 
@@ -39,12 +40,29 @@ class UserAdmin(BoundedSearchMixin, BaseUserAdmin):
 
 @admin.register(PasswordThrottleEvent)
 class PasswordThrottleEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
-    """Read-only: the record of locks is kept as it happened (prune_password_throttle_events applies the retention)."""
+    """The record of locks is kept as it happened (prune_password_throttle_events applies the retention); support
+    can lift a lock, which forgets the counts behind it and is logged in the record's history."""
 
     list_display = ["created_at", "scope", "email", "ip", "page", "locked_until"]
     list_filter = ["scope", "page"]
     search_fields = ["email", "ip"]
     date_hierarchy = "created_at"
+    actions = ["lift_locks"]
+
+    @admin.action(description="Lift this lock (forget the failures behind it)", permissions=["lift"])
+    def lift_locks(self, request, queryset):
+        events = list(queryset)
+        for event in events:
+            password_throttle.lift(event, by=request.user.get_username())
+            self.log_change(request, event, "Lifted the lock.")
+        self.message_user(
+            request,
+            f"Lifted {len(events)} lock(s): those accounts and addresses may try their passwords again now.",
+            messages.SUCCESS,
+        )
+
+    def has_lift_permission(self, request):
+        return request.user.has_perm("accounts.lift_passwordthrottleevent")
 
     def has_add_permission(self, request):
         return False

@@ -34,16 +34,22 @@ class _PasswordSignInMixin:
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if email is None or not password:  # a field error: nothing will be checked
             return super().clean()
-        refusal = password_throttle.refusal(self.request, email=email)
-        if refusal:
-            raise ValidationError(refusal, code="throttled")
+        # Counted before the password is checked, so guesses sent together get no more checks than the policy.
+        attempt = password_throttle.begin(self.request, email=email, page=self.page)
+        if attempt.refusal:
+            raise ValidationError(attempt.refusal, code="throttled")
         try:
             cleaned = super().clean()
         except ValidationError:
             if self.user_cache is None:  # the password was wrong (not a right one refused for SSO or staff status)
-                password_throttle.record_failure(self.request, email=email, page=self.page)
+                attempt.failed()
+            else:
+                attempt.abandoned()
             raise
-        password_throttle.record_success(self.request, email=email)
+        except BaseException:
+            attempt.abandoned()  # an error is no wrong password
+            raise
+        attempt.succeeded()
         return cleaned
 
     def confirm_login_allowed(self, user):

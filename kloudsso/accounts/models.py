@@ -54,7 +54,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class PasswordThrottleEvent(models.Model):
-    """A lock on password sign-in starting, after repeated wrong passwords for an account or from an address.
+    """A lock on password sign-in starting, after repeated wrong passwords for an account, from an address or from
+    one of an account's known devices (kloudsso.accounts.password_throttle).
 
     Shown to support in the admin, not to owners as a SignInEvent: it concerns a person's account (which may
     belong to several organizations, or to none, or not exist), not one organization's SSO connection.
@@ -63,6 +64,7 @@ class PasswordThrottleEvent(models.Model):
     class Scope(models.TextChoices):
         ACCOUNT = "account", "Account"
         IP = "ip", "IP address"
+        DEVICE = "device", "Known device"
 
     class Page(models.TextChoices):
         SITE = "site", "Site sign-in"
@@ -70,7 +72,10 @@ class PasswordThrottleEvent(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     scope = models.CharField(max_length=10, choices=Scope.choices)
-    email = models.CharField(max_length=254, help_text="As typed, lowercased: it may match no account.")
+    email = models.CharField(
+        max_length=254,
+        help_text="As the throttle counts it (Unicode-normalized, case-folded): it may match no account.",
+    )
     ip = models.CharField("IP address", max_length=45, blank=True)
     page = models.CharField(max_length=10, choices=Page.choices)
     locked_until = models.DateTimeField()
@@ -78,6 +83,7 @@ class PasswordThrottleEvent(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "password sign-in lock"
+        permissions = [("lift_passwordthrottleevent", "Can lift password sign-in locks")]
 
     def __str__(self):
         return f"{self.get_scope_display()} lock for {self.email} from {self.ip or 'unknown address'}"
