@@ -69,8 +69,7 @@ fuzzed_documents = st.one_of(
             max_size=3,
         ),
     ),
-    strategies.json_values.map(json.dumps),
-    st.binary(max_size=3000),
+    strategies.json_documents(),
 )
 
 

@@ -596,13 +596,44 @@ json_values = st.recursive(
 )
 
 
+JWT_HEADERS = (
+    {"alg": "RS256", "kid": "k1", "typ": "JWT"},
+    {"alg": "RS256"},
+    {"alg": "none"},
+    {"alg": "HS256", "kid": "k1"},
+    {"alg": "RS256", "kid": ["k1"]},
+    {"alg": "ES256", "kid": "k1", "crit": ["exp"]},
+)
+CLAIMS = ("iss", "aud", "sub", "exp", "iat", "nbf", "nonce", "email", "tid", "oid", "email_verified", "azp")
+
+
+def _jwt(header: str, payload: str) -> str:
+    return f"{b64(header).rstrip('=')}.{b64(payload).rstrip('=')}.c2ln"
+
+
+def json_documents() -> st.SearchStrategy[bytes]:
+    """What an IdP's JSON endpoint (JWKS, discovery) might send: any JSON, junk, and nesting deep enough to
+    exhaust a recursive parser."""
+    return st.one_of(
+        json_values.map(lambda v: json.dumps(v).encode()),
+        st.binary(max_size=2000),
+        repeated(b"[", 100_000),
+        repeated(b'{"a":', 100_000),
+        st.sampled_from([b"NaN", b'{"keys": NaN}', b'{"keys": [1e999]}', b"\xef\xbb\xbf{}", b'{"keys": {}}']),
+    )
+
+
 def token_responses() -> st.SearchStrategy[tuple[int, bytes, str]]:
     """(status, body, content type) as a token endpoint might answer, from plausible to absurd."""
     id_tokens = st.one_of(
         text(max_size=500),
         st.sampled_from(["a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", "eyJ.eyJ.", "....", "e30.e30.e30"]),
+        st.builds(_jwt, text(max_size=200), text(max_size=200)),
+        # A header that names a key, so the callback goes on to fetch the IdP's JWKS; claims of any shape.
         st.builds(
-            lambda h, p: f"{b64(h).rstrip('=')}.{b64(p).rstrip('=')}.c2ln", text(max_size=200), text(max_size=200)
+            _jwt,
+            st.sampled_from(JWT_HEADERS).map(json.dumps),
+            st.dictionaries(st.sampled_from(CLAIMS), json_values, max_size=6).map(json.dumps),
         ),
     )
     payloads = st.one_of(
@@ -613,11 +644,6 @@ def token_responses() -> st.SearchStrategy[tuple[int, bytes, str]]:
         st.dictionaries(st.sampled_from(["id_token", "access_token", "error", "error_description"]), json_values),
         json_values,
     )
-    body = st.one_of(
-        payloads.map(lambda p: json.dumps(p).encode()),
-        st.binary(max_size=2000),
-        repeated(b"{", 10_000),
-        repeated(b"[", 100_000),
-    )
+    body = st.one_of(payloads.map(lambda p: json.dumps(p).encode()), json_documents())
     content_type = st.sampled_from(["application/json", "text/html", "application/jwt", ""])
     return st.tuples(st.sampled_from([200, 200, 200, 400, 401, 302, 404, 500, 503]), body, content_type)
