@@ -7,6 +7,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from connections.sp import service_provider_get_or_create
 from domains.models import Domain, Status
 from kloudsso.accounts.models import User
 from kloudsso.tenancy.models import Membership, Organization, Plan, Role
@@ -32,6 +33,8 @@ def doors(acme, globex, freeco, alice, charlie, frank):
     """acme.test: one OIDC connection; globex.test: a chooser of two; freeco.test: the free plan;
     noconn.test: verified, no connection."""
     User.objects.create_superuser("support@kloudsso.test", "support-password-1")
+    for org in (acme, globex, freeco):
+        service_provider_get_or_create(org=org)  # made on the first SAML start: not a change an example may make
     noconn = Organization.objects.create(name="NoConn", slug="noconn", plan=Plan.PAID)
     Membership.objects.create(
         user=User.objects.create_user("o@noconn.test", PASSWORD), organization=noconn, role=Role.OWNER

@@ -268,7 +268,38 @@ def form_bodies(
         bodies.append(
             st.builds(Body, pairs=st.just(()), encoding=st.just("raw"), raw=raw_bodies(), content_type=content_types())
         )
+        bodies.append(multipart_edge_cases(fields))
     return st.one_of(*bodies)
+
+
+def multipart_edge_cases(fields) -> st.SearchStrategy[Body]:
+    """Multipart parts the test client cannot write: an empty filename (a browser's "no file chosen"), a part
+    without a name, quotes and CRLF in names, a part with no body, a missing closing boundary."""
+    headers = st.sampled_from(
+        [
+            'form-data; name="{f}"; filename=""',
+            'form-data; name="{f}"; filename="."',
+            'form-data; name="{f}"; filename="../../etc/passwd"',
+            "form-data; name=\"{f}\"; filename*=UTF-8''%E2%82%AC.xml",
+            'form-data; name="{f}\r\nX: y"',
+            'form-data; name="{f}"; name="{f}"',
+            "form-data",
+            'attachment; name="{f}"',
+        ]
+    )
+    part = st.builds(
+        lambda field, header, value, closed: (
+            f"--B\r\nContent-Disposition: {header.format(f=field)}\r\n\r\n{value}\r\n--B{'--' if closed else ''}"
+        ).encode(),
+        st.sampled_from(sorted(fields)),
+        headers,
+        text(max_size=200),
+        st.booleans(),
+    )
+    content_type = st.sampled_from(
+        ["multipart/form-data; boundary=B", "multipart/form-data; boundary=B; charset=utf-7"]
+    )
+    return st.builds(Body, pairs=st.just(()), encoding=st.just("raw"), raw=part, content_type=content_type)
 
 
 def raw_bodies() -> st.SearchStrategy[bytes]:
