@@ -123,4 +123,5 @@ def test_the_organization_switcher_never_answers_500(org, data):
                 client, "GET", reverse("switch_org"), data.draw(strategies.query_strings(("org",), values=slugs))
             )
         check(response, before)
-        assert response.status_code == 302 and "globex" not in response["Location"]
+        assert response.status_code in (302, 400)  # 400: a body Django cannot parse
+        assert "globex" not in response.get("Location", "")  # never into an organization one is not in

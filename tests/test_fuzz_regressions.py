@@ -75,3 +75,12 @@ def test_a_signed_assertion_with_an_empty_nameid_is_a_refusal(client, acme, tmp_
     stashed = client.post(reverse("saml_acs"), {"SAMLResponse": saml_response})
     response = client.get(stashed["Location"])
     assert response.status_code in (302, 400)
+
+
+@pytest.mark.parametrize("encoding", ["bogus", "rot13"])
+def test_a_saml_response_declaring_an_unknown_encoding_is_unreadable(client, encoding):
+    """Anyone can post this to the ACS: expat raises LookupError for the declared encoding."""
+    root = '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>'
+    xml = f'<?xml version="1.0" encoding="{encoding}"?>{root}'
+    response = client.post(reverse("saml_acs"), {"SAMLResponse": base64.b64encode(xml.encode()).decode()})
+    assert response.status_code == 400

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import given, reject
 from hypothesis import strategies as st
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT, NAMEID_FORMAT_UNSPECIFIED
 
@@ -27,6 +27,8 @@ from tests.support.saml_craft import ENTRA_EMAIL, CraftingIdP
 
 pytestmark = pytest.mark.skipif(not shutil.which("xmlsec1"), reason="xmlsec1 is not installed")
 
+# An owner's test signs no one in and creates nobody; it does use up the assertion's ID, so it cannot be replayed.
+TEST_TABLES = frozenset({"connections.UsedAssertion"})
 REQUEST_ID = "{request_id}"  # stands for the AuthnRequest ID of the sign-in this example started
 
 
@@ -146,7 +148,7 @@ def test_any_answer_to_a_started_sign_in_never_answers_500(saml, alice, data):
         request_id = start(client, saml["connection"], test=flow == "test")
         before = rows()
         response = post_and_finish(client, with_request_id(body, request_id))
-        check(response, before, may_change=SIGNIN_TABLES if flow == "sign-in" else ())
+        check(response, before, may_change=SIGNIN_TABLES if flow == "sign-in" else TEST_TABLES)
         assert_whole_sign_in(client, saml["connection"], flow)
 
 
@@ -195,19 +197,22 @@ def test_signed_responses_with_random_values_never_answer_500(
     with example_scope():
         client = client_for(alice if flow == "test" else None)
         request_id = start(client, saml["connection"], test=flow == "test")
-        response_b64 = saml["idp"].response(
-            in_response_to=request_id,
-            destination=saml_acs_url() if destination == "ours" else destination,
-            audience=saml["sp"].entity_id if audience == "ours" else audience,
-            name_id=name_id,
-            name_id_format=name_id_format,
-            attributes=attributes,
-            sign_assertion=sign[0],
-            sign_response=sign[1],
-        )
+        try:
+            response_b64 = saml["idp"].response(
+                in_response_to=request_id,
+                destination=saml_acs_url() if destination == "ours" else destination,
+                audience=saml["sp"].entity_id if audience == "ours" else audience,
+                name_id=name_id,
+                name_id_format=name_id_format,
+                attributes=attributes,
+                sign_assertion=sign[0],
+                sign_response=sign[1],
+            )
+        except KeyError:  # pysaml2's IdP looks some audiences up in its own metadata: nothing to send then
+            reject()
         before = rows()
         response = post_and_finish(client, strategies.Body(pairs=(("SAMLResponse", response_b64),)))
-        check(response, before, may_change=SIGNIN_TABLES if flow == "sign-in" else ())
+        check(response, before, may_change=SIGNIN_TABLES if flow == "sign-in" else TEST_TABLES)
         assert_whole_sign_in(client, saml["connection"], flow)
 
 
