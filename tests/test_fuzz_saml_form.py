@@ -104,6 +104,11 @@ def bodies(server):
         {"display_name": "Okta", "source": "url", "metadata_url": server.url("/okta.xml")},
         manual,
         {"source": "xml", "metadata_xml": entities_descriptor("okta_metadata.xml", "keycloak_idp_metadata.xml")},
+        # The rest valid, one field hostile: real metadata edited, truncated or re-declared; certificates; URLs.
+        {"display_name": "IdP", "source": "xml", "metadata_xml": strategies.metadata_documents()},
+        {"display_name": "IdP", "source": "xml", "metadata_file": strategies.uploads(strategies.xml_bytes())},
+        {"display_name": "IdP", "source": "url", "metadata_url": server.url("/fuzzed.xml")},
+        {**manual, "signing_certificate": certificates(), "sso_url": values["sso_url"]},
     ]
     return st.one_of(*(strategies.form_bodies(FIELDS, valid=v, values=values, files=("metadata_file",)) for v in valid))
 
@@ -145,3 +150,34 @@ def test_editing_a_saml_connection_never_answers_500(alice, connection, metadata
         saved = redirected(response, "/orgs/acme/connections/")
         after = check(response, before, may_change=CONNECTION_TABLES if saved else ())
         assert added(before, after, "connections.SAMLSettings") == 0
+
+
+@fuzz(share=2)
+@given(
+    how=st.sampled_from(["paste", "upload", "url"]),
+    document=st.one_of(strategies.metadata_documents(), strategies.xml_documents()),
+    encoding=st.sampled_from(["utf-8", "utf-8", "utf-16", "utf-8-sig", "latin-1"]),
+)
+def test_any_metadata_document_never_answers_500(alice, metadata_server, how, document, encoding):
+    """The riskiest field alone, everything around it valid: the metadata, pasted, uploaded or fetched."""
+    raw = document.encode(encoding, errors="replace")
+    if how == "paste":
+        body = strategies.Body(pairs=(("display_name", "IdP"), ("source", "xml"), ("metadata_xml", document)))
+    elif how == "upload":
+        upload = Upload("metadata.xml", raw, "application/xml")
+        body = strategies.Body(
+            pairs=(("display_name", "IdP"), ("source", "xml"), ("metadata_file", upload)), encoding="multipart"
+        )
+    else:
+        metadata_server.serve("/fuzzed.xml", raw, content_type="application/samlmetadata+xml")
+        fields = (("display_name", "IdP"), ("source", "url"), ("metadata_url", metadata_server.url("/fuzzed.xml")))
+        body = strategies.Body(pairs=fields)
+    with example_scope():
+        owner = client_for(alice)
+        before = rows()
+        response = send(owner, "POST", reverse("connections:add_saml", kwargs={"org_slug": "acme"}), body)
+        saved = redirected(response, "/orgs/acme/connections/")
+        check(response, before, may_change=CONNECTION_TABLES if saved else ())
+        if saved:  # and the pages that show it afterwards
+            for page in ("connections:list", "connections:troubleshooting"):
+                assert owner.get(reverse(page, kwargs={"org_slug": "acme"})).status_code == 200

@@ -194,12 +194,17 @@ def _mutations(fields, valid, value_of):
     edit = st.sampled_from(keys).flatmap(
         lambda key: st.tuples(st.just(key), st.sampled_from(["replace", "repeat", "drop", "prepend"]), value_of(key))
     )
+    base = st.fixed_dictionaries({k: _as_strategy(v) for k, v in valid.items()}).map(lambda d: tuple(d.items()))
     return st.builds(
         _apply_mutations,
-        st.just(tuple(valid.items())),
+        base,
         st.lists(edit, max_size=3),
         st.lists(st.tuples(text(max_size=200), value_of("")), max_size=1),
     )
+
+
+def _as_strategy(value) -> st.SearchStrategy:
+    return value if isinstance(value, st.SearchStrategy) else st.just(value)
 
 
 def _apply_mutations(base, edits, extra):
@@ -243,7 +248,7 @@ def _values_by_field(generic, valid, values, files):
         if own is not None:
             choices.append(st.sampled_from(list(own)) if isinstance(own, list | tuple) else own)
         if key in (valid or {}):
-            choices.append(st.just(valid[key]))
+            choices.append(_as_strategy(valid[key]))
         if key in files or (files and not key):
             choices.append(uploads())
         return st.one_of(*choices)
@@ -260,8 +265,10 @@ def form_bodies(
     encodings=ENCODINGS,
 ) -> st.SearchStrategy[Body]:
     """Bodies for a form with `fields`. `valid` is one accepted submission (mutated, so the fuzzer reaches the code
-    behind the first validation); `values` maps a field to more values worth trying for it (a list or a strategy);
-    `files` names the fields that take an upload (any field may still get one in a multipart body)."""
+    behind the first validation); a value in it may be a strategy whose simplest value is valid (real metadata that
+    its other values edit, say), to keep the rest of the submission valid around a hostile field. `values` maps a
+    field to more values worth trying for it (a list or a strategy); `files` names the fields that take an upload
+    (any field may still get one in a multipart body)."""
     value_of = _values_by_field(text(), valid, values, files)
     # The valid submission comes first: hypothesis tries the simplest example first, so that one is always sent.
     pairs = st.one_of(*([_mutations(fields, valid, value_of)] * 2 if valid else []), _random_pairs(fields, value_of))
@@ -489,6 +496,8 @@ METADATA_EDITS = (
     partial(_with_valid_until, "0000-00-00T00:00:00Z"),
     partial(_with_valid_until, "2030-02-30T00:00:00Z"),
     partial(_with_valid_until, "+99999-01-01T00:00:00Z"),
+    partial(_with_valid_until, "9999-12-31T23:59:59-12:00"),  # past year 9999 once in UTC
+    partial(_with_valid_until, "0001-01-01T00:00:00+14:00"),  # before year 1 once in UTC
     partial(_sub, r"(<(?:\w+:)?EntityDescriptor)\b", r'\1 cacheDuration="PTjunk"'),
     partial(_sub, r"KeyDescriptor", "KeyDescriptorX"),
     partial(_sub, r"SingleSignOnService", "SingleSignOnServiceX"),
@@ -553,6 +562,7 @@ def xml_documents() -> st.SearchStrategy[str]:
 def xml_bytes() -> st.SearchStrategy[bytes]:
     """XML as an uploaded file holds it: UTF-8, or another encoding with or without a byte order mark."""
     return st.one_of(
+        metadata_documents().map(lambda s: s.encode("utf-8")),
         xml_documents().map(lambda s: s.encode("utf-8")),
         metadata_documents().map(lambda s: s.encode("utf-16")),
         metadata_documents().map(lambda s: "\ufeff".encode() + s.encode("utf-8")),
