@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from kloudsso.accounts.models import User
@@ -32,6 +32,8 @@ settings.register_profile(
     database=None,
     print_blob=True,
     suppress_health_check=_SLOW_MACHINE,
+    # No explain phase: tracing every line while shrinking a deep-recursion failure takes minutes.
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
 )
 settings.register_profile(
     "thorough",

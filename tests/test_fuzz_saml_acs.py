@@ -85,7 +85,7 @@ def mutated_signed(saml):
         st.just(signed.replace('InResponseTo="_fixed"', f'InResponseTo="{REQUEST_ID}"')),  # the assertion's too
         st.builds(lambda e: signed.replace(*e), st.sampled_from(edits)),
         st.builds(
-            strategies._splice, st.just(signed), st.integers(0, 10**6), st.integers(0, 50), strategies.text(max_size=50)
+            strategies.splice, st.just(signed), st.integers(0, 10**6), st.integers(0, 50), strategies.text(max_size=50)
         ),
         st.builds(lambda n: signed[:n], st.integers(0, len(signed))),
     )

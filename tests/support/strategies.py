@@ -514,7 +514,7 @@ def metadata_documents() -> st.SearchStrategy[str]:
         sample,
         sample.flatmap(lambda s: st.integers(0, len(s)).map(lambda n: s[:n])),
         st.builds(_apply_edits, sample, st.lists(st.sampled_from(METADATA_EDITS), min_size=1, max_size=3)),
-        st.builds(_splice, sample, st.integers(0, 10**6), st.integers(0, 200), text(max_size=200)),
+        st.builds(splice, sample, st.integers(0, 10**6), st.integers(0, 200), text(max_size=200)),
         st.builds(_declaring, st.sampled_from(DECLARED_ENCODINGS), sample),
     )
 
@@ -525,7 +525,8 @@ def _apply_edits(document: str, edits) -> str:
     return document
 
 
-def _splice(document: str, at: int, length: int, insert: str) -> str:
+def splice(document: str, at: int, length: int, insert: str) -> str:
+    """`document` with `length` characters at `at` (wrapped round) replaced by `insert`."""
     at %= max(len(document), 1)
     return document[:at] + insert + document[at + length :]
 
