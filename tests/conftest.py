@@ -4,15 +4,46 @@ alice: owner of Acme (paid) · bob: member of Acme · ada: admin of Acme · char
 · frank: owner of Freeco (free plan)
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from kloudsso.accounts.models import User
 from kloudsso.tenancy.models import Membership, Organization, Plan, Role
 from tests.support.http_server import LocalServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Property-based tests (tests/test_fuzz_*.py). "ci", the default, is bounded and repeatable: derandomized, so a run
+# draws the same examples every time and a failure in CI fails the same way on a laptop (no example database needed;
+# the failing example and a reproduce_failure blob are printed). HYPOTHESIS_PROFILE=thorough draws fresh random
+# examples, twenty times as many, and replays the failures it found first on the next run (its example database
+# lives in the temporary directory, not in the repository).
+_SLOW_MACHINE = [HealthCheck.too_slow]  # a shared CI runner must not fail a test because drawing data was slow
+settings.register_profile(
+    "ci",
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_SLOW_MACHINE,
+    # No explain phase: tracing every line while shrinking a deep-recursion failure takes minutes.
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=240,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=_SLOW_MACHINE,
+    database=DirectoryBasedExampleDatabase(Path(tempfile.gettempdir()) / "kloudsso-hypothesis"),
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _person(email: str, org: Organization, role: str) -> User:
