@@ -50,7 +50,8 @@ def peek(saml_response_b64: str) -> Peek:
         raise Unreadable("too large")
     try:
         root = SafeET.fromstring(base64.b64decode(saml_response_b64, validate=False), forbid_dtd=True)
-    except (binascii.Error, ValueError, DefusedXmlException, SafeET.ParseError):
+    # expat looks a declared encoding up among Python's codecs: an unknown or non-text one raises LookupError.
+    except (binascii.Error, ValueError, LookupError, DefusedXmlException, SafeET.ParseError):
         raise Unreadable("not a SAML response") from None
     if root.tag != f"{SAMLP}Response":
         raise Unreadable("not a SAML response")
