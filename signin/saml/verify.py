@@ -4,29 +4,22 @@ pysaml2 verifies; what it returns is then held to the rules it does not check it
 bearer NotOnOrAfter, replay). Until pysaml2 has returned, whatever its errors quote is the response's own text.
 """
 
-import calendar
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, SAMLError
 from saml2.client import Saml2Client
 from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
 from saml2.sigver import MissingKey, SignatureError, SigverError
-from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
-from connections.saml.models import UsedAssertion
 from connections.sp import saml_acs_url, service_provider_get_or_create
 from signin.errors import SignInError
 from signin.saml.precheck import NOT_VERIFIED, PERSON, precheck
+from signin.saml.replay import refuse_replay
 from signin.saml.sp_config import sp_config
 from signin.saml.subject import email_of, subject_of
 
 MAX_QUOTED = 300  # of a pysaml2 error: some quote the whole document
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)  # a NotOnOrAfter beyond it is remembered until then
 
 
 @dataclass(frozen=True)
@@ -50,7 +43,7 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
     assertion = response.assertion
     name_id = _name_id(response)
     _check_recipient(assertion)
-    _refuse_replay(connection, assertion)
+    refuse_replay(connection, assertion)
     attributes = response.ava or {}
     email, source = email_of(name_id, attributes, email_attribute=connection.saml.email_attribute)
     return Verified(
@@ -138,33 +131,3 @@ def _session_info(response, assertion) -> dict:
 def _quote(exc: Exception) -> str:
     text = str(exc)
     return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
-
-
-def _refuse_replay(connection, assertion) -> None:
-    """Each assertion ID of an IdP is accepted once, on any app server, until it expires."""
-    expiry = _accepted_until(assertion) + timedelta(minutes=5)  # beyond any clock skew
-    now = timezone.now()
-    key = hashlib.sha256(f"{connection.saml.idp_entity_id}\n{assertion.id}".encode()).hexdigest()
-    try:
-        with transaction.atomic():
-            UsedAssertion.objects.filter(expires_at__lt=now).delete()
-            UsedAssertion.objects.create(key=key, expires_at=expiry)
-    except IntegrityError:
-        raise SignInError("replayed_assertion", PERSON, f"The assertion {assertion.id} was already used.") from None
-
-
-def _accepted_until(assertion) -> datetime:
-    """The last moment any bearer confirmation of the assertion holds: a replay must be refused until then.
-
-    The Web SSO profile requires each its NotOnOrAfter; without one an assertion would be good forever.
-    """
-    until = []
-    for confirmation in assertion.subject.subject_confirmation:
-        data = confirmation.subject_confirmation_data
-        if data is None or not data.not_on_or_after:
-            raise SignInError("saml_invalid", PERSON, "A SubjectConfirmationData has no NotOnOrAfter.")
-        try:
-            until.append(datetime.fromtimestamp(calendar.timegm(str_to_time(data.not_on_or_after)), UTC))
-        except (ValueError, OverflowError, OSError):  # beyond what a datetime holds: as late as we can
-            until.append(LATEST)
-    return min(max(until), LATEST)
