@@ -21,9 +21,10 @@ from saml2.xmldsig import (
 
 from connections.events import SignInEvent
 from connections.sp import saml_acs_url
+from tests.support.saml_craft import PREFIX, substitute
 from tests.test_saml_acs import connection, idp, post, refused, sp, start  # noqa: F401
 
-SAML = r"(?:\w+:)?"  # whatever prefix pysaml2 gave the element
+SAML = PREFIX  # whatever prefix pysaml2 gave the element
 
 
 def answer(sp, request_id, **kwargs):  # noqa: F811 -- the arguments of CraftingIdP.response() for this request
@@ -363,9 +364,9 @@ def test_an_unsigned_response_may_leave_out_its_destination(client, connection, 
 def test_a_deeply_nested_response_is_unreadable_not_a_crash(client, connection, idp, sp):  # noqa: F811
     xml = unb64(idp.response(**answer(sp, start(client, connection))))
     nested = "<x:e xmlns:x='urn:x'>" * 5000 + "</x:e>" * 5000
-    deep = xml.replace(
-        "<ns1:AttributeValue ", f"<ns1:AttributeValue>{nested}</ns1:AttributeValue><ns1:AttributeValue ", 1
-    )
+    deep = substitute(
+        rf"<({SAML})AttributeValue ", rf"<\1AttributeValue>{nested}</\1AttributeValue><\1AttributeValue "
+    )(xml)
     landed = client.post("/sso/saml", {"SAMLResponse": b64(deep)})
     assert landed.status_code == 400 and "<code>saml_unreadable</code>" in landed.content.decode()
 
@@ -402,14 +403,13 @@ def test_a_confirmation_valid_until_the_end_of_time_is_remembered_not_a_crash(cl
 
 
 def test_attribute_values_that_are_not_text_are_no_crash(client, connection, idp, sp):  # noqa: F811
-    def odd_values(xml):
-        odd = (
-            '<ns1:Attribute Name="nil"><ns1:AttributeValue xsi:nil="true"/></ns1:Attribute>'
-            '<ns1:Attribute Name="empty"><ns1:AttributeValue/></ns1:Attribute>'
-            '<ns1:Attribute Name="nested"><ns1:AttributeValue><x:y xmlns:x="urn:x">z</x:y></ns1:AttributeValue>'
-            "</ns1:Attribute>"
-        )
-        return xml.replace("</ns1:AttributeStatement>", odd + "</ns1:AttributeStatement>", 1)
+    odd_values = substitute(
+        rf"</({SAML})AttributeStatement>",
+        r'<\1Attribute Name="nil"><\1AttributeValue xsi:nil="true"/></\1Attribute>'
+        r'<\1Attribute Name="empty"><\1AttributeValue/></\1Attribute>'
+        r'<\1Attribute Name="nested"><\1AttributeValue><x:y xmlns:x="urn:x">z</x:y></\1AttributeValue>'
+        r"</\1Attribute></\1AttributeStatement>",
+    )
 
     response = idp.edited(odd_values, **answer(sp, start(client, connection)))
     assert post(client, response)["Location"] == "/orgs/acme/"
