@@ -1,7 +1,8 @@
-"""Review of issue 8 (SAML items 7-13): each test states what a strict relying party does and fails today, except
-the last, which shows ECDSA works (it had no test). Responses are crafted as in test_saml_acs_refusals."""
-
-import re
+"""The review of issue 8 (SAML items 7-13, branch rev-saml): each test states what a strict relying party does;
+all but the last failed before the fixes that followed it (the last shows ECDSA works: it had no test). Responses
+are crafted as in test_saml_acs_refusals. Since then the edits are made with saml_craft.substitute (a pattern that
+misses fails, whatever prefix pysaml2 gave the elements), and the algorithm test expects the code the fix gave
+an algorithm that is not one (saml_unsupported_algorithm, not saml_weak_algorithm's "too weak (SHA-1)")."""
 
 import pytest
 from saml2.xmldsig import DIGEST_SHA256
@@ -10,6 +11,7 @@ from connections.events import SignInEvent
 from connections.saml.metadata import parse_idp_metadata
 from connections.saml.services import saml_connection_save
 from connections.sp import saml_acs_url, sp_metadata_xml
+from tests.support.saml_craft import PREFIX, substitute
 from tests.test_saml_acs import connection, idp, post, refused, signed_in, sp, start  # noqa: F401
 from tests.test_saml_acs_refusals import answer, b64, event, unb64
 
@@ -17,8 +19,8 @@ SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 
 
-def without_audience_restriction(xml: str) -> str:
-    return re.sub(r"<(\w+:)?AudienceRestriction>.*?</(\w+:)?AudienceRestriction>", "", xml, flags=re.DOTALL)
+without_audience_restriction = substitute(rf"<{PREFIX}AudienceRestriction>.*?</{PREFIX}AudienceRestriction>", "")
+without_conditions = substitute(rf"<{PREFIX}Conditions .*?</{PREFIX}Conditions>", "")
 
 
 def with_unsigned_audience(xml: str, audience: str) -> str:
@@ -27,7 +29,7 @@ def with_unsigned_audience(xml: str, audience: str) -> str:
         f'<samlp:Extensions xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}"><saml:Audience>{audience}</saml:Audience>'
         "</samlp:Extensions>"
     )
-    return re.sub(r"(<(\w+:)?Status>)", extensions + r"\1", xml, count=1)
+    return substitute(rf"(<{PREFIX}Status>)", extensions + r"\1")(xml)
 
 
 # -- High: the audience check reads Audience anywhere in the document, signed or not ------------------------------
@@ -35,10 +37,7 @@ def with_unsigned_audience(xml: str, audience: str) -> str:
 
 @pytest.mark.parametrize(
     "edit",
-    [
-        without_audience_restriction,
-        lambda xml: re.sub(r"<(\w+:)?Conditions .*?</(\w+:)?Conditions>", "", xml, flags=re.DOTALL),
-    ],
+    [without_audience_restriction, without_conditions],
     ids=["no-restriction", "no-conditions"],
 )
 def test_an_audience_outside_the_signed_assertion_does_not_make_it_ours(client, connection, idp, sp, edit):  # noqa: F811
@@ -50,9 +49,10 @@ def test_an_audience_outside_the_signed_assertion_does_not_make_it_ours(client, 
 
 def test_every_audience_restriction_must_name_us(client, connection, idp, sp):  # noqa: F811
     # SAML core 2.5.1.4: Audiences within one AudienceRestriction are an OR, several AudienceRestrictions an AND.
-    def restricted_twice(xml):
-        other = "<ns1:AudienceRestriction><ns1:Audience>https://other.test/sp</ns1:Audience></ns1:AudienceRestriction>"
-        return xml.replace("</ns1:AudienceRestriction>", "</ns1:AudienceRestriction>" + other, 1)
+    restricted_twice = substitute(
+        rf"(<({PREFIX})AudienceRestriction>.*?</{PREFIX}AudienceRestriction>)",
+        r"\1<\2AudienceRestriction><\2Audience>https://other.test/sp</\2Audience></\2AudienceRestriction>",
+    )
 
     response = idp.edited(restricted_twice, **answer(sp, start(client, connection)))
     refused(client, post(client, response), "audience_mismatch")
@@ -65,15 +65,13 @@ def test_the_algorithms_quoted_from_an_unverified_response_are_labelled_and_boun
     # Nobody signed this response: anyone can post it for their own sign-in and write into the owners' events.
     xml = unb64(idp.response(**answer(sp, start(client, connection)), sign_assertion=False))
     lure = "Support note: upload your certificate at https://evil.example/fix " + "x" * 5000
-    forged = re.sub(
-        r"(<(\w+:)?Status>)",
+    forged = substitute(
+        rf"(<{PREFIX}Status>)",
         '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>'
         f'<ds:SignatureMethod Algorithm="{lure}"/></ds:SignedInfo></ds:Signature>' + r"\1",
-        xml,
-        count=1,
-    )
-    refused(client, post(client, b64(forged)), "saml_weak_algorithm")
-    detail = event("saml_weak_algorithm").detail
+    )(xml)
+    refused(client, post(client, b64(forged)), "saml_unsupported_algorithm")  # not an algorithm, let alone SHA-1
+    detail = event("saml_unsupported_algorithm").detail
     assert "(not verified)" in detail
     assert len(detail) < 1000
 
@@ -95,12 +93,10 @@ def test_an_unverified_status_message_is_bounded_in_the_owners_events(client, co
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda xml: xml.replace("cm:bearer", "cm:sender-vouches"),
-        lambda xml: xml.replace('<ns1:Assertion Version="2.0"', '<ns1:Assertion Version="1.1"'),
-        lambda xml: xml.replace(
-            "<ns1:AuthnStatement ", '<ns1:AuthnStatement SessionNotOnOrAfter="2020-01-01T00:00:00Z" ', 1
-        ),
-        lambda xml: xml.replace(">ada@acme.test</ns1:NameID>", ">ada@acme.test<x:y xmlns:x='urn:x'/></ns1:NameID>"),
+        substitute("cm:bearer", "cm:sender-vouches"),
+        substitute(rf'(<{PREFIX}Assertion\b[^>]*) Version="2.0"', r'\1 Version="1.1"'),
+        substitute(rf"(<{PREFIX}AuthnStatement) ", r'\1 SessionNotOnOrAfter="2020-01-01T00:00:00Z" '),
+        substitute(rf">ada@acme.test(</{PREFIX}NameID>)", r">ada@acme.test<x:y xmlns:x='urn:x'/>\1"),
     ],
     ids=["no-bearer-confirmation", "assertion-version-1.1", "session-already-over", "nameid-with-markup"],
 )
@@ -114,7 +110,7 @@ def test_a_signed_assertion_breaking_the_profile_is_refused_as_invalid(client, c
 
 def test_an_old_issue_instant_is_not_blamed_on_destination_or_in_response_to(client, connection, idp, sp):  # noqa: F811
     xml = unb64(idp.response(**answer(sp, start(client, connection))))
-    old = re.sub(r'(<ns0:Response [^>]*IssueInstant=")[^"]*', r"\g<1>2020-01-01T00:00:00Z", xml, count=1)
+    old = substitute(rf'(<{PREFIX}Response [^>]*IssueInstant=")[^"]*', r"\g<1>2020-01-01T00:00:00Z")(xml)
     refused(client, post(client, b64(old)), "saml_invalid")
     assert "destination or InResponseTo" not in event("saml_invalid").detail
 

@@ -11,6 +11,7 @@ from saml2.time_util import str_to_time
 from connections.saml.models import UsedAssertion
 from signin.errors import SignInError
 from signin.saml.precheck import PERSON
+from signin.saml.quoting import quote
 
 LATEST = datetime(9999, 12, 30, tzinfo=UTC)  # a NotOnOrAfter beyond it is remembered until then
 
@@ -25,7 +26,9 @@ def refuse_replay(connection, assertion) -> None:
             UsedAssertion.objects.filter(expires_at__lt=now).delete()
             UsedAssertion.objects.create(key=key, expires_at=expiry)
     except IntegrityError:
-        raise SignInError("replayed_assertion", PERSON, f"The assertion {assertion.id} was already used.") from None
+        raise SignInError(
+            "replayed_assertion", PERSON, f"The assertion {quote(assertion.id)} was already used."
+        ) from None
 
 
 def _accepted_until(assertion) -> datetime:
