@@ -1,4 +1,13 @@
-"""Each assertion is accepted once, on any app server, until its bearer confirmations expire."""
+"""Each assertion is accepted once, on any app server, until its bearer confirmations expire.
+
+An assertion ID is unique only within its IdP, and any organization can claim any IdP entity ID: keyed on the IdP
+alone, another tenant could use up the IDs a victim's IdP will send (some are predictable). So the key is
+(organization, IdP entity ID, assertion ID). The organization is the audience: profile.check_profile accepts an
+assertion only when every AudienceRestriction names the organization's own SP entity ID, so an assertion accepted
+in one organization is refused by any other's connection anyway. The connection would be too narrow: two
+connections of one organization may name the same IdP, and an assertion accepted by one (IdP-initiated, say) would
+then be new to the other, audience and all.
+"""
 
 import calendar
 import hashlib
@@ -17,10 +26,10 @@ LATEST = datetime(9999, 12, 30, tzinfo=UTC)  # a NotOnOrAfter beyond it is remem
 
 
 def refuse_replay(connection, assertion) -> None:
-    """Each assertion ID of an IdP is accepted once, on any app server, until it expires."""
     expiry = _accepted_until(assertion) + timedelta(minutes=5)  # beyond any clock skew
     now = timezone.now()
-    key = hashlib.sha256(f"{connection.saml.idp_entity_id}\n{assertion.id}".encode()).hexdigest()
+    named = f"{connection.organization_id}\n{connection.saml.idp_entity_id}\n{assertion.id}"
+    key = hashlib.sha256(named.encode()).hexdigest()
     try:
         with transaction.atomic():
             UsedAssertion.objects.filter(expires_at__lt=now).delete()
