@@ -94,9 +94,10 @@ ENTRIES = [
         "saml_request_never_sent",
         "Response to a request KloudSSO never sent",
         "This sign-in answer is not for a sign-in we started. Start again from Sign in with SSO.",
-        "The response's InResponseTo names no AuthnRequest KloudSSO sent in the last hour: the IdP "
-        "replayed an old answer (a bookmarked IdP page, a back button), another service provider's response "
-        "was sent here, or it is forged.",
+        "The response's InResponseTo names no AuthnRequest KloudSSO sent in the last hour (of an address that "
+        "started over a hundred sign-ins in ten minutes, the rest are not noted): the IdP replayed an old answer "
+        "(a bookmarked IdP page, a back button), another service provider's response was sent here, or it is "
+        "forged.",
         "Check that the IdP application's Reply URL (ACS) {acs_url} belongs to this connection alone; ask the "
         "person to start again from Sign in with SSO rather than from a bookmark of the IdP's page.",
         "saml",

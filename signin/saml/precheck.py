@@ -80,8 +80,8 @@ def _check_signatures(seen) -> None:
 
 
 def _check_addressing(seen, entity_id: str) -> None:
-    """Audience for the wording only (signin/saml/profile decides on the verified assertion), Destination and
-    Recipient for good: pysaml2 checks them too."""
+    """Refused here with the unverified values quoted; each is checked again after verification (the audience and
+    Recipient by signin/saml/profile, the Destination by pysaml2), which is what an acceptance rests on."""
     acs = saml_acs_url()
     refusal = audience_refusal(seen.audience_restrictions, entity_id, label=NOT_VERIFIED)
     if refusal:

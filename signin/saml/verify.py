@@ -88,7 +88,7 @@ def _name_id(response):
 def _session_info(response, assertion) -> dict:
     try:
         info = response.session_info()
-    except SAMLError as exc:  # pysaml2 checks the AuthnStatement only here
+    except SAMLError as exc:  # it refuses an assertion without an AuthnStatement (parsing already required one)
         raise SignInError("saml_invalid", PERSON, f"The assertion is not valid: {quote_error(exc)}") from None
     # pysaml2 gives the Response's Issuer, which is optional (SAML profiles 4.1.4.2); the signed assertion's is not.
     return {**info, "issuer": info["issuer"] or (assertion.issuer.text or "").strip()}
