@@ -7,6 +7,8 @@ from kloudsso.client_ip import client_ip
 
 SECRET_KEYS = re.compile(r"token|secret|password|signature|nonce|hash|code_verifier|assertion", re.IGNORECASE)
 MAX_VALUE_LENGTH = 300
+# A refusal's detail quotes what anyone may post (each value bounded where it is quoted); the whole is bounded too.
+MAX_DETAIL_LENGTH = 2000
 
 
 JWT_LIKE = re.compile(r"eyJ[\w-]+\.[\w-]+")
@@ -42,11 +44,15 @@ def record(
         email=(email or "")[:254],
         outcome=outcome,
         code=error.code if error else "",
-        detail=error.detail if error else detail,
+        detail=_bounded(error.detail if error else detail),
         received=redact(received),
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
     )
+
+
+def _bounded(detail: str) -> str:
+    return detail if len(detail) <= MAX_DETAIL_LENGTH else detail[:MAX_DETAIL_LENGTH] + "…"
 
 
 def record_failure(request, error, *, connection=None, org=None, email="", received=None):

@@ -16,7 +16,8 @@ ENTRIES = [
         "audience_mismatch",
         "Audience mismatch",
         _UNVERIFIED,
-        "The assertion's Audience is not this organization's SP Entity ID (or there is no AudienceRestriction).",
+        "The assertion is not addressed to this organization: it has no AudienceRestriction, or one that does not "
+        "name this organization's SP Entity ID (each must, when there are several).",
         "Set the IdP's Identifier (Entity ID) to {sp_entity_id}.",
         "saml",
     ),
@@ -79,11 +80,12 @@ ENTRIES = [
     ),
     Entry(
         "saml_request_unknown",
-        "Response to a request of another browser",
+        "Response to a request this browser no longer holds",
         "This sign-in could not be matched to your browser. Start again from Sign in with SSO.",
-        "The response answers a request KloudSSO sent, but for another browser or tab: the person switched "
-        "browsers, the browser dropped our cookie (private window, blocked cookies), or someone forwarded a "
-        "sign-in link (login CSRF).",
+        "The response answers a request KloudSSO sent, but this browser does not hold it (the details say which "
+        "case): it started more than ten sign-ins since and keeps only the latest ten, or the request came from "
+        "another browser or private window, the browser signed out or dropped our cookie (blocked cookies), or "
+        "someone forwarded a sign-in link (login CSRF).",
         "Ask the person to allow cookies for this site and start again in one browser window. Allowing "
         "IdP-initiated sign-in would not help: the response answers a request.",
         "saml",
@@ -92,9 +94,10 @@ ENTRIES = [
         "saml_request_never_sent",
         "Response to a request KloudSSO never sent",
         "This sign-in answer is not for a sign-in we started. Start again from Sign in with SSO.",
-        "The response's InResponseTo names no AuthnRequest KloudSSO sent in the last eight hours: the IdP "
-        "replayed an old answer (a bookmarked IdP page, a back button), another service provider's response "
-        "was sent here, or it is forged.",
+        "The response's InResponseTo names no AuthnRequest KloudSSO sent in the last hour (of an address that "
+        "started over a hundred sign-ins in ten minutes, the rest are not noted): the IdP replayed an old answer "
+        "(a bookmarked IdP page, a back button), another service provider's response was sent here, or it is "
+        "forged.",
         "Check that the IdP application's Reply URL (ACS) {acs_url} belongs to this connection alone; ask the "
         "person to start again from Sign in with SSO rather than from a bookmark of the IdP's page.",
         "saml",
@@ -112,9 +115,20 @@ ENTRIES = [
         "saml_weak_algorithm",
         "SAML signature algorithm too weak (SHA-1)",
         "Your identity provider's answer uses an algorithm too weak to be trusted. Ask your admin.",
-        "A signature or digest of the response uses SHA-1 (or another algorithm below SHA-256); the algorithm "
-        "seen is in the details. KloudSSO accepts RSA or ECDSA with SHA-256, SHA-384 or SHA-512.",
+        "A signature or digest of the response declares SHA-1 (or MD5); the algorithm, as the response states "
+        "it, is in the details. KloudSSO accepts RSA or ECDSA with SHA-256, SHA-384 or SHA-512.",
         "Switch the IdP's signing algorithm to SHA-256 (Entra ID: Single sign-on → SAML Certificates → Edit → "
+        "Signing algorithm: SHA-256).",
+        "saml",
+    ),
+    Entry(
+        "saml_unsupported_algorithm",
+        "SAML algorithm not accepted",
+        "Your identity provider's answer uses a signature algorithm we do not accept. Ask your admin.",
+        "A signature or digest of the response declares an algorithm outside KloudSSO's list (RSA-PSS, a typo, "
+        "anything but RSA or ECDSA with SHA-256, SHA-384 or SHA-512); it is in the details, as the response "
+        "states it. Nothing was verified: text that names no algorithm did not come from your IdP.",
+        "Set the IdP's signing algorithm to RSA-SHA256 (Entra ID: Single sign-on → SAML Certificates → Edit → "
         "Signing algorithm: SHA-256).",
         "saml",
     ),
@@ -171,7 +185,9 @@ ENTRIES = [
         "saml_invalid",
         "Invalid SAML response",
         _UNVERIFIED,
-        "The response breaks a SAML rule (details quoted).",
+        "The response breaks a rule of SAML or of its Web SSO profile, e.g. no bearer SubjectConfirmation, "
+        "a Version other than 2.0, a session the IdP already ended, XML the SAML schema does not allow, or an "
+        "IssueInstant more than a day away (details quoted).",
         "Check the IdP's SAML configuration.",
         "saml",
     ),

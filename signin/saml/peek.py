@@ -1,7 +1,9 @@
-"""Read a SAML response's routing fields before it is verified: only to pick the connection and to word errors.
+"""Read a SAML response's fields before it is verified: only to pick the connection and to word errors.
 
-Nothing read here is trusted: the decision is pysaml2's, with the chosen connection's certificates. What is read
-here can only make a refusal earlier or clearer, never let a response through.
+Nothing read here is trusted: the decision is pysaml2's, with the chosen connection's certificates, and the checks of
+the verified assertion in signin/saml/profile. What is read here can only make a refusal earlier or clearer, never
+let a response through. Each field is read where SAML puts it (an Audience only inside Assertion/Conditions/
+AudienceRestriction), never wherever it appears: the Response's Extensions, for one, are covered by no signature.
 """
 
 import base64
@@ -17,6 +19,7 @@ DS = "{http://www.w3.org/2000/09/xmldsig#}"
 MAX_RESPONSE_BYTES = 1_000_000
 MAX_DEPTH = 32  # a real response nests about ten deep; pysaml2 and xmlsec1 recurse on what is deeper
 ENCRYPTED = ("EncryptedAssertion", "EncryptedID", "EncryptedAttribute")
+CONFIRMATION_DATA = f"{SAML}Subject/{SAML}SubjectConfirmation/{SAML}SubjectConfirmationData"
 
 
 class Unreadable(ValueError):
@@ -31,10 +34,13 @@ class Peek:
     status: str
     status_message: str
     sub_status: str = ""
-    audiences: tuple[str, ...] = field(default=())
+    version: str = ""  # the Response's
+    issue_instant: str = ""  # the Response's
+    audience_restrictions: tuple[tuple[str, ...], ...] = field(default=())  # each one's Audiences, in the assertions
     recipients: tuple[str, ...] = field(default=())
     not_before: tuple[str, ...] = field(default=())
     not_on_or_after: tuple[str, ...] = field(default=())
+    session_not_on_or_after: tuple[str, ...] = field(default=())  # each AuthnStatement's
     confirmation_in_response_to: tuple[str, ...] = field(default=())  # each SubjectConfirmationData's
     issuers: tuple[str, ...] = field(default=())  # the Response's and each Assertion's, as given
     assertions: int = 0
@@ -44,19 +50,13 @@ class Peek:
     signature_algorithms: tuple[str, ...] = field(default=())
     digest_algorithms: tuple[str, ...] = field(default=())
 
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        return tuple(a for restriction in self.audience_restrictions for a in restriction)
+
 
 def peek(saml_response_b64: str) -> Peek:
-    if len(saml_response_b64) > MAX_RESPONSE_BYTES * 4 // 3 + 4:
-        raise Unreadable("too large")
-    try:
-        root = SafeET.fromstring(base64.b64decode(saml_response_b64, validate=False), forbid_dtd=True)
-    # expat looks a declared encoding up among Python's codecs: an unknown or non-text one raises LookupError.
-    except (binascii.Error, ValueError, LookupError, DefusedXmlException, SafeET.ParseError):
-        raise Unreadable("not a SAML response") from None
-    if root.tag != f"{SAMLP}Response":
-        raise Unreadable("not a SAML response")
-    if _depth(root) > MAX_DEPTH:
-        raise Unreadable("nested too deep")
+    root = _parse(saml_response_b64)
     status = root.find(f"{SAMLP}Status/{SAMLP}StatusCode")
     sub_status = status.find(f"{SAMLP}StatusCode") if status is not None else None
     message = root.findtext(f"{SAMLP}Status/{SAMLP}StatusMessage") or ""
@@ -70,26 +70,54 @@ def peek(saml_response_b64: str) -> Peek:
         status=status.get("Value", "") if status is not None else "",
         status_message=message.strip(),
         sub_status=sub_status.get("Value", "") if sub_status is not None else "",
-        audiences=tuple(a.text.strip() for a in root.iter(f"{SAML}Audience") if a.text),
-        recipients=tuple(d.get("Recipient", "") for d in root.iter(f"{SAML}SubjectConfirmationData")),
-        not_before=_times(root, "NotBefore"),
-        not_on_or_after=_times(root, "NotOnOrAfter"),
-        confirmation_in_response_to=tuple(
-            d.get("InResponseTo", "") for d in root.iter(f"{SAML}SubjectConfirmationData")
-        ),
+        version=root.get("Version", ""),
+        issue_instant=root.get("IssueInstant", ""),
         issuers=issuers,
         assertions=len(assertions),
         encrypted=tuple(name for name in ENCRYPTED if next(root.iter(f"{SAML}{name}"), None) is not None),
         response_signed=root.find(f"{DS}Signature") is not None,
         assertion_signed=bool(assertions) and all(a.find(f"{DS}Signature") is not None for a in assertions),
+        # every algorithm declared anywhere: xmlsec1 is never handed one outside the allow-list (signin/saml/algorithms)
         signature_algorithms=tuple(m.get("Algorithm", "") for m in root.iter(f"{DS}SignatureMethod")),
         digest_algorithms=tuple(m.get("Algorithm", "") for m in root.iter(f"{DS}DigestMethod")),
+        **_in_assertions(assertions),
     )
 
 
-def _times(root, attribute: str) -> tuple[str, ...]:
-    elements = [*root.iter(f"{SAML}Conditions"), *root.iter(f"{SAML}SubjectConfirmationData")]
-    return tuple(e.get(attribute) for e in elements if e.get(attribute))
+def _in_assertions(assertions) -> dict:
+    restrictions = [r for a in assertions for r in a.findall(f"{SAML}Conditions/{SAML}AudienceRestriction")]
+    conditions = [c for a in assertions for c in a.findall(f"{SAML}Conditions")]
+    confirmations = [d for a in assertions for d in a.findall(CONFIRMATION_DATA)]
+    statements = [s for a in assertions for s in a.findall(f"{SAML}AuthnStatement")]
+    timed = conditions + confirmations
+    return {
+        "audience_restrictions": tuple(
+            tuple((a.text or "").strip() for a in r.findall(f"{SAML}Audience") if (a.text or "").strip())
+            for r in restrictions
+        ),
+        "recipients": tuple(d.get("Recipient", "") for d in confirmations),
+        "not_before": tuple(e.get("NotBefore") for e in timed if e.get("NotBefore")),
+        "not_on_or_after": tuple(e.get("NotOnOrAfter") for e in timed if e.get("NotOnOrAfter")),
+        "session_not_on_or_after": tuple(
+            s.get("SessionNotOnOrAfter") for s in statements if s.get("SessionNotOnOrAfter")
+        ),
+        "confirmation_in_response_to": tuple(d.get("InResponseTo", "") for d in confirmations),
+    }
+
+
+def _parse(saml_response_b64: str):
+    if len(saml_response_b64) > MAX_RESPONSE_BYTES * 4 // 3 + 4:
+        raise Unreadable("too large")
+    try:
+        root = SafeET.fromstring(base64.b64decode(saml_response_b64, validate=False), forbid_dtd=True)
+    # expat looks a declared encoding up among Python's codecs: an unknown or non-text one raises LookupError.
+    except (binascii.Error, ValueError, LookupError, DefusedXmlException, SafeET.ParseError):
+        raise Unreadable("not a SAML response") from None
+    if root.tag != f"{SAMLP}Response":
+        raise Unreadable("not a SAML response")
+    if _depth(root) > MAX_DEPTH:
+        raise Unreadable("nested too deep")
+    return root
 
 
 def _depth(root) -> int:

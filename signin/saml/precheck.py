@@ -1,23 +1,22 @@
-"""Checks of a SAML response's unverified fields, before pysaml2 verifies it: clearer messages, never a decision.
+"""Checks of a SAML response made before pysaml2 verifies it: they may refuse it, never accept it.
 
-Whatever fails here is refused; whatever passes is still verified by pysaml2 with the connection's certificates.
-Every value quoted in a detail comes from a response whose signature has not been checked yet, so it is marked
-"(not verified)": an owner must not take an attacker's words for the IdP's.
+A refusal needs no signature: at worst it fails a response anyone could have sent for their own sign-in. So what can
+be told early is refused here, with a precise reason, before xmlsec1 runs: an error status, another SAML version,
+encrypted or several assertions, a stranger's Issuer, an algorithm outside the allow-list, a wrong Audience,
+Destination, Recipient or time. Whatever passes is still verified by pysaml2 with the connection's certificates, and
+the verified assertion is then held to the profile's rules (signin/saml/profile): nothing here lets a response
+through. Every value quoted comes from a response no signature has vouched for yet: bounded, labelled NOT_VERIFIED.
 """
-
-import calendar
-import time
-
-from saml2.time_util import str_to_time
 
 from connections.sp import saml_acs_url
 from signin.errors import SignInError
-from signin.saml.algorithms import refuse_weak_algorithms
-from signin.saml.sp_config import CLOCK_SKEW_SECONDS
+from signin.saml.algorithms import refuse_unaccepted_algorithms
+from signin.saml.audience import audience_refusal
+from signin.saml.quoting import NOT_VERIFIED, quote, quote_all
+from signin.saml.times import check_times
 
 PERSON = "Your identity provider's answer could not be verified. Try again, or ask your admin."
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
-NOT_VERIFIED = "(not verified)"
 
 
 def precheck(connection, seen, entity_id: str) -> None:
@@ -26,22 +25,27 @@ def precheck(connection, seen, entity_id: str) -> None:
     _check_issuers(seen, connection.saml.idp_entity_id)
     _check_signatures(seen)
     _check_addressing(seen, entity_id)
-    _check_times(seen)
+    check_times(seen)
 
 
 def _check_status(seen) -> None:
     if not seen.status:
         raise SignInError("saml_invalid", PERSON, f"The response has no Status {NOT_VERIFIED}; SAML requires one.")
     if seen.status != SUCCESS:
-        status = " / ".join(s for s in (seen.status, seen.sub_status) if s)
+        status = " / ".join(quote(s) for s in (seen.status, seen.sub_status) if s)
+        message = f": {quote(seen.status_message)}" if seen.status_message else ""
         raise SignInError(
             "saml_idp_status",
             "Your identity provider did not sign you in. Ask your admin if this keeps happening.",
-            f"As the response states it {NOT_VERIFIED}: the IdP answered {status}: {seen.status_message}".strip(),
+            f"As the response states it {NOT_VERIFIED}: the IdP answered {status}{message}",
         )
 
 
 def _check_shape(seen) -> None:
+    if seen.version != "2.0":  # pysaml2 raises an exception with no message for it
+        raise SignInError(
+            "saml_invalid", PERSON, f"The Response's Version is {quote(seen.version)} {NOT_VERIFIED}, not 2.0."
+        )
     if seen.encrypted:
         raise SignInError(
             "saml_encrypted_unsupported",
@@ -58,14 +62,14 @@ def _check_issuers(seen, idp_entity_id: str) -> None:
     """The Response's Issuer (optional) and the Assertion's (required) must both be the connection's IdP."""
     strangers = [i for i in seen.issuers if i != idp_entity_id]
     if strangers or not seen.issuers:
-        named = ", ".join(repr(i) for i in seen.issuers) or "no Issuer"
+        named = quote_all(seen.issuers, none="no Issuer")
         raise SignInError(
-            "unknown_issuer", PERSON, f"Issuer {named} {NOT_VERIFIED}; the connection's IdP is {idp_entity_id!r}."
+            "unknown_issuer", PERSON, f"Issuer {named} {NOT_VERIFIED}; the connection's IdP is {quote(idp_entity_id)}."
         )
 
 
 def _check_signatures(seen) -> None:
-    refuse_weak_algorithms(seen)
+    refuse_unaccepted_algorithms(seen)
     if seen.response_signed and not seen.assertion_signed:  # unsigned everything: pysaml2's refusal says so
         raise SignInError(
             "saml_assertion_unsigned",
@@ -76,43 +80,20 @@ def _check_signatures(seen) -> None:
 
 
 def _check_addressing(seen, entity_id: str) -> None:
+    """Refused here with the unverified values quoted; each is checked again after verification (the audience and
+    Recipient by signin/saml/profile, the Destination by pysaml2), which is what an acceptance rests on."""
     acs = saml_acs_url()
-    if entity_id not in seen.audiences:  # an assertion meant for no one in particular is not meant for us
-        audiences = ", ".join(seen.audiences) or "none"
-        raise SignInError(
-            "audience_mismatch", PERSON, f"Audience {audiences} {NOT_VERIFIED}; set the IdP's to {entity_id}."
-        )
+    refusal = audience_refusal(seen.audience_restrictions, entity_id, label=NOT_VERIFIED)
+    if refusal:
+        raise refusal
     if seen.destination and seen.destination != acs:
         raise SignInError(
-            "destination_mismatch", PERSON, f"Destination {seen.destination} {NOT_VERIFIED}; set it to {acs}."
+            "destination_mismatch", PERSON, f"Destination {quote(seen.destination)} {NOT_VERIFIED}; set it to {acs}."
         )
     if seen.response_signed and not seen.destination:  # SAML bindings 3.5.5.2: a signed message names it
         raise SignInError(
             "destination_mismatch", PERSON, f"The Response is signed but has no Destination; it must be {acs}."
         )
     if any(r != acs for r in seen.recipients):
-        recipients = ", ".join(r or "(none)" for r in seen.recipients)
+        recipients = quote_all(seen.recipients)
         raise SignInError("recipient_mismatch", PERSON, f"Recipient {recipients} {NOT_VERIFIED}; set it to {acs}.")
-
-
-def _check_times(seen) -> None:
-    now = time.time()
-    for t in seen.not_on_or_after:
-        if _epoch(t) + CLOCK_SKEW_SECONDS <= now:
-            raise SignInError(
-                "response_expired", PERSON, f"NotOnOrAfter {t} {NOT_VERIFIED} is past (check the clocks)."
-            )
-    for t in seen.not_before:
-        if _epoch(t) - CLOCK_SKEW_SECONDS > now:
-            raise SignInError(
-                "response_not_yet_valid", PERSON, f"NotBefore {t} {NOT_VERIFIED} is ahead (check the clocks)."
-            )
-
-
-def _epoch(saml_time: str) -> float:
-    try:
-        return calendar.timegm(str_to_time(saml_time))
-    except (ValueError, TypeError, AttributeError, OverflowError):  # str_to_time fails on some garbage oddly
-        raise SignInError(
-            "saml_invalid", PERSON, f"The response holds an unreadable time {saml_time!r} {NOT_VERIFIED}."
-        ) from None

@@ -1,32 +1,23 @@
 """Verify a SAML response with the connection's own configuration, and say precisely what is wrong when it fails.
 
-pysaml2 verifies; what it returns is then held to the rules it does not check itself (a NameID, Recipient,
-bearer NotOnOrAfter, replay). Until pysaml2 has returned, whatever its errors quote is the response's own text.
+pysaml2 verifies; the assertion it returns is then held to the rules it does not check itself (signin/saml/profile:
+version, audience, bearer confirmation, Recipient; here: a NameID; signin/saml/replay). Until pysaml2 has returned,
+whatever its errors quote is the response's own text (signin/saml/pysaml2_errors).
 """
 
-import calendar
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, SAMLError
 from saml2.client import Saml2Client
-from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
-from saml2.sigver import MissingKey, SignatureError, SigverError
-from saml2.time_util import str_to_time
-from saml2.validate import ResponseLifetimeExceed, ToEarly
 
-from connections.saml.models import UsedAssertion
-from connections.sp import saml_acs_url, service_provider_get_or_create
+from connections.sp import service_provider_get_or_create
 from signin.errors import SignInError
-from signin.saml.precheck import NOT_VERIFIED, PERSON, precheck
+from signin.saml.precheck import PERSON, precheck
+from signin.saml.profile import check_profile
+from signin.saml.pysaml2_errors import quote_error, refusal_of
+from signin.saml.replay import refuse_replay
 from signin.saml.sp_config import sp_config
 from signin.saml.subject import email_of, subject_of
-
-MAX_QUOTED = 300  # of a pysaml2 error: some quote the whole document
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)  # a NotOnOrAfter beyond it is remembered until then
 
 
 @dataclass(frozen=True)
@@ -45,12 +36,11 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
     sp = service_provider_get_or_create(org=connection.organization)
     precheck(connection, seen, sp.entity_id)
     client = Saml2Client(sp_config(connection, sp=sp))
-    outstanding = {request_id: "/"} if request_id else {}
-    response = _parse(client, saml_response, outstanding, connection)
+    response = _parse(client, saml_response, connection, request_id=request_id)
     assertion = response.assertion
+    check_profile(assertion, entity_id=sp.entity_id)
     name_id = _name_id(response)
-    _check_recipient(assertion)
-    _refuse_replay(connection, assertion)
+    refuse_replay(connection, assertion)
     attributes = response.ava or {}
     email, source = email_of(name_id, attributes, email_attribute=connection.saml.email_attribute)
     return Verified(
@@ -65,52 +55,21 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
     )
 
 
-def _parse(client, saml_response: str, outstanding: dict, connection):
+def _parse(client, saml_response: str, connection, *, request_id: str):
+    outstanding = {request_id: "/"} if request_id else {}
     try:
         response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding)
-    except (SignatureError, SigverError, IncorrectlySigned, MissingKey):
-        on_file = "; ".join(
-            f"{c.subject} (SHA-256 {c.sha256_fingerprint[:23]}…, expires {c.not_after:%Y-%m-%d})"
-            for c in connection.saml.certificates.all()
-        )
-        raise SignInError(
-            "saml_bad_signature",
-            PERSON,
-            f"The response is unsigned or not signed by a certificate of this connection. On file: {on_file}.",
-        ) from None
-    except ResponseLifetimeExceed:
-        raise SignInError("response_expired", PERSON, "The assertion has expired (check the clocks).") from None
-    except ToEarly:
-        raise SignInError(
-            "response_not_yet_valid", PERSON, "The assertion is not valid yet (check the clocks)."
-        ) from None
-    except UnsolicitedResponse:  # the routing found our request: pysaml2 finds it missing or different somewhere
-        raise SignInError(
-            "saml_in_response_to_mismatch",
-            PERSON,
-            f"The Response and its assertion do not both answer {sorted(outstanding)} {NOT_VERIFIED}.",
-        ) from None
-    except StatusError as exc:
-        raise SignInError(
-            "saml_idp_status", PERSON, f"The IdP answered with an error {NOT_VERIFIED}: {_quote(exc)}"
-        ) from None
-    except (SAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SignInError("saml_invalid", PERSON, f"The response is not valid {NOT_VERIFIED}: {_quote(exc)}") from None
-    except Exception as exc:  # noqa: BLE001 -- pysaml2 raises bare Exception for unmet conditions (audience)
-        raise SignInError(
-            "saml_invalid", PERSON, f"The response's conditions are not met {NOT_VERIFIED}: {_quote(exc)}"
-        ) from None
+    except Exception as exc:  # noqa: BLE001 -- pysaml2 raises bare Exception for unmet conditions
+        raise refusal_of(exc, connection=connection, request_id=request_id) from None
     if response is None or response.assertion is None:
-        raise SignInError("saml_invalid", PERSON, "The response was refused (destination or InResponseTo).")
+        # What pysaml2 refuses this way, precheck and the routing refuse first with a reason: this is a last resort.
+        raise SignInError(
+            "saml_invalid",
+            PERSON,
+            "pysaml2 refused the Response without giving a reason (it checks the Response's Destination, "
+            "IssueInstant and InResponseTo).",
+        )
     return response
-
-
-def _check_recipient(assertion) -> None:
-    acs = saml_acs_url()
-    for confirmation in assertion.subject.subject_confirmation:
-        data = confirmation.subject_confirmation_data
-        if data is None or data.recipient != acs:
-            raise SignInError("recipient_mismatch", PERSON, f"The assertion's Recipient is not {acs}.")
 
 
 def _name_id(response):
@@ -129,42 +88,7 @@ def _name_id(response):
 def _session_info(response, assertion) -> dict:
     try:
         info = response.session_info()
-    except SAMLError as exc:  # pysaml2 checks the AuthnStatement only here
-        raise SignInError("saml_invalid", PERSON, f"The assertion is not valid: {_quote(exc)}") from None
+    except SAMLError as exc:  # it refuses an assertion without an AuthnStatement (parsing already required one)
+        raise SignInError("saml_invalid", PERSON, f"The assertion is not valid: {quote_error(exc)}") from None
     # pysaml2 gives the Response's Issuer, which is optional (SAML profiles 4.1.4.2); the signed assertion's is not.
     return {**info, "issuer": info["issuer"] or (assertion.issuer.text or "").strip()}
-
-
-def _quote(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
-
-
-def _refuse_replay(connection, assertion) -> None:
-    """Each assertion ID of an IdP is accepted once, on any app server, until it expires."""
-    expiry = _accepted_until(assertion) + timedelta(minutes=5)  # beyond any clock skew
-    now = timezone.now()
-    key = hashlib.sha256(f"{connection.saml.idp_entity_id}\n{assertion.id}".encode()).hexdigest()
-    try:
-        with transaction.atomic():
-            UsedAssertion.objects.filter(expires_at__lt=now).delete()
-            UsedAssertion.objects.create(key=key, expires_at=expiry)
-    except IntegrityError:
-        raise SignInError("replayed_assertion", PERSON, f"The assertion {assertion.id} was already used.") from None
-
-
-def _accepted_until(assertion) -> datetime:
-    """The last moment any bearer confirmation of the assertion holds: a replay must be refused until then.
-
-    The Web SSO profile requires each its NotOnOrAfter; without one an assertion would be good forever.
-    """
-    until = []
-    for confirmation in assertion.subject.subject_confirmation:
-        data = confirmation.subject_confirmation_data
-        if data is None or not data.not_on_or_after:
-            raise SignInError("saml_invalid", PERSON, "A SubjectConfirmationData has no NotOnOrAfter.")
-        try:
-            until.append(datetime.fromtimestamp(calendar.timegm(str_to_time(data.not_on_or_after)), UTC))
-        except (ValueError, OverflowError, OSError):  # beyond what a datetime holds: as late as we can
-            until.append(LATEST)
-    return min(max(until), LATEST)

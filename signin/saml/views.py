@@ -25,9 +25,10 @@ from signin.pages import signin_failed, signin_succeeded
 from signin.saml import verify
 from signin.saml.peek import Unreadable, peek
 from signin.saml.post_binding import post_binding_page
-from signin.saml.route import Unmatched, remember
+from signin.saml.route import remember
 from signin.saml.route import route as route_of
 from signin.saml.sp_config import name_id_policy, sp_config
+from signin.saml.unmatched import Unmatched
 
 STASH_SECONDS = 300
 
@@ -94,7 +95,7 @@ def finish(request, key):
         if testing:
             return test_mode.report(request, connection, vouched=None, received=None, email_source="", error=exc)
         return signin_failed(request, exc)
-    received = request.kloudsso_received = {"NameID": verified.name_id, **verified.attributes}
+    received = request.kloudsso_received = _received(verified)
     if testing:
         vouched = Vouched(connection, verified.subject, verified.email, verified.attributes, verified.email_source)
         return test_mode.report(
@@ -122,3 +123,10 @@ def _peek(saml_response: str):
         return peek(saml_response)
     except Unreadable:
         raise SignInError("saml_unreadable", "The sign-in answer could not be read. Start again.") from None
+
+
+def _received(verified) -> dict:
+    """What owners and Test connection see: the NameID, then the attributes; an attribute named NameID too is shown
+    beside it, never in its place."""
+    attributes = {(f"{name} (attribute)" if name == "NameID" else name): v for name, v in verified.attributes.items()}
+    return {"NameID": verified.name_id, **attributes}

@@ -6,6 +6,7 @@ a valid signature of the IdP.
 """
 
 import base64
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,23 @@ from connections.sp import generate_key_pair
 
 ENTRA_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 SHA256 = (SIG_RSA_SHA256, DIGEST_SHA256)
+PREFIX = r"(?:\w+:)?"  # whatever prefix pysaml2 gave the element: ns1 in one test, saml in a later one
+
+
+def substitute(pattern: str, replacement: str, *, flags: int = re.DOTALL) -> Callable[[str], str]:
+    """An edit for `edited()` (or for a response's XML): the first match of `pattern` replaced, and a pattern that
+    matches nothing fails the test instead of leaving the response as it was.
+
+    pysaml2 registers XML prefixes globally when it serialises some of its classes, so the same response reads
+    ns1:Assertion early in a test run and saml:Assertion later: patterns use PREFIX, never a prefix.
+    """
+
+    def edit(xml: str) -> str:
+        edited, count = re.subn(pattern, replacement, xml, count=1, flags=flags)
+        assert count == 1, f"{pattern!r} matches nothing in the response"
+        return edited
+
+    return edit
 
 
 def _key_pair(folder: Path, stem: str) -> tuple[Path, Path]:

@@ -1,0 +1,47 @@
+"""Rules of SAML core and the Web SSO profile that pysaml2 does not enforce, held to the assertion it verified.
+
+`response.assertion` is pysaml2's parse of the assertion whose signature it checked, with the SubjectConfirmations
+it could confirm: what is read here is the IdP's word, so it is quoted (bounded) without a "not verified" label.
+"""
+
+from saml2.saml import SCM_BEARER
+
+from connections.sp import saml_acs_url
+from signin.errors import SignInError
+from signin.saml.audience import audience_refusal
+from signin.saml.quoting import quote, quote_all
+
+
+def check_profile(assertion, *, entity_id: str) -> None:
+    if assertion.version != "2.0":  # SAML core 2.3.3; pysaml2 checks only the Response's
+        raise SignInError("saml_invalid", detail=f"The assertion's Version is {quote(assertion.version)}, not 2.0.")
+    refusal = audience_refusal(_audience_restrictions(assertion), entity_id)
+    if refusal:
+        raise refusal
+    _check_confirmations(assertion.subject.subject_confirmation)
+
+
+def _audience_restrictions(assertion) -> list[list[str]]:
+    conditions = assertion.conditions
+    restrictions = conditions.audience_restriction if conditions is not None else []
+    return [[a.text.strip() for a in r.audience if a.text and a.text.strip()] for r in restrictions]
+
+
+def _check_confirmations(confirmations) -> None:
+    """SAML profiles 4.1.4.2: a bearer SubjectConfirmation, whose Recipient is our ACS.
+
+    pysaml2 keeps a sender-vouches confirmation unchecked and a holder-of-key one with no proof of the key, and
+    signs in on either alone; KloudSSO offers neither profile.
+    """
+    if not any(c.method == SCM_BEARER for c in confirmations):
+        methods = quote_all(c.method for c in confirmations)
+        raise SignInError(
+            "saml_invalid",
+            detail=f"The assertion has no bearer SubjectConfirmation that holds (methods of those that do: {methods}); "
+            "the Web SSO profile requires one.",
+        )
+    acs = saml_acs_url()
+    for confirmation in confirmations:
+        data = confirmation.subject_confirmation_data
+        if data is None or data.recipient != acs:
+            raise SignInError("recipient_mismatch", detail=f"The assertion's Recipient is not {acs}.")

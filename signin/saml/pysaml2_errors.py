@@ -1,0 +1,72 @@
+"""What pysaml2's exceptions mean, as refusals worded for owners.
+
+pysaml2 raises them before it has verified anything, or while verifying: whatever they quote is the response's own
+text, so it is labelled NOT_VERIFIED and bounded.
+"""
+
+from saml2 import SAMLError
+from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
+from saml2.sigver import MissingKey, SignatureError, SigverError
+from saml2.validate import ResponseLifetimeExceed, ToEarly
+from saml2.xml.schema import XMLSchemaError
+
+from signin.errors import SignInError
+from signin.saml.quoting import NOT_VERIFIED, quote
+
+MAX_QUOTED = 300  # of a pysaml2 error: some quote the whole document
+
+
+def refusal_of(exc: Exception, *, connection, request_id: str) -> SignInError:
+    if isinstance(exc, SignatureError) and isinstance(exc.__cause__, XMLSchemaError):
+        return _not_schema_valid(exc.__cause__)
+    if isinstance(exc, SignatureError | SigverError | IncorrectlySigned | MissingKey):
+        return _bad_signature(connection)
+    if isinstance(exc, ResponseLifetimeExceed):
+        return SignInError("response_expired", detail="The assertion has expired (check the clocks).")
+    if isinstance(exc, ToEarly):
+        return SignInError("response_not_yet_valid", detail="The assertion is not valid yet (check the clocks).")
+    if isinstance(exc, UnsolicitedResponse):  # the routing found our request: pysaml2 finds it missing or different
+        return SignInError(
+            "saml_in_response_to_mismatch",
+            detail=f"The Response and its assertion do not both answer {request_id} {NOT_VERIFIED}.",
+        )
+    if isinstance(exc, StatusError):
+        return SignInError(
+            "saml_idp_status", detail=f"The IdP answered with an error {NOT_VERIFIED}: {quote_error(exc)}"
+        )
+    if isinstance(exc, SAMLError | ValueError | KeyError | TypeError | AttributeError):
+        return SignInError("saml_invalid", detail=f"The response is not valid {NOT_VERIFIED}: {quote_error(exc)}")
+    # pysaml2 raises a bare Exception for unmet conditions (an unknown Condition, a confirmation's unknown request)
+    return SignInError(
+        "saml_invalid", detail=f"The assertion's conditions are not met {NOT_VERIFIED}: {quote_error(exc)}"
+    )
+
+
+def _not_schema_valid(error: XMLSchemaError) -> SignInError:
+    """pysaml2 validates the assertion against the SAML schema before it checks the signature."""
+    cause = error.__cause__
+    reason = getattr(cause, "reason", None) or "no reason given"
+    where = getattr(cause, "path", None)
+    return SignInError(
+        "saml_invalid",
+        detail=f"The assertion does not follow the SAML schema {NOT_VERIFIED}"
+        + (f" at {quote(where)}" if where else "")
+        + f": {quote(reason)}. pysaml2 checks the schema before the signature, so this says nothing of the "
+        "certificates: the IdP sends XML the SAML schema does not allow.",
+    )
+
+
+def _bad_signature(connection) -> SignInError:
+    on_file = "; ".join(
+        f"{c.subject} (SHA-256 {c.sha256_fingerprint[:23]}…, expires {c.not_after:%Y-%m-%d})"
+        for c in connection.saml.certificates.all()
+    )
+    return SignInError(
+        "saml_bad_signature",
+        detail=f"The response is unsigned or not signed by a certificate of this connection. On file: {on_file}.",
+    )
+
+
+def quote_error(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__  # some pysaml2 exceptions carry no message
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
