@@ -70,7 +70,9 @@ class UsedAssertion(models.Model):
     it by posting junk to the ACS.
     """
 
-    key = models.CharField(max_length=64, unique=True, help_text="sha256 of the IdP entity ID and assertion ID")
+    key = models.CharField(
+        max_length=64, unique=True, help_text="sha256 of the organization, the IdP entity ID and the assertion ID"
+    )
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
