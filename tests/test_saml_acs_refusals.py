@@ -526,3 +526,18 @@ def test_a_signed_assertion_missing_a_part_is_refused_never_a_crash(client, conn
     else:
         refused(client, landed, code)
         assert event(code).detail
+
+
+def test_a_test_whose_in_response_to_values_disagree_ends_on_its_report(client, alice, connection, idp, sp):  # noqa: F811
+    from connections.events import SignInEvent
+    from tests.test_test_connection import start_test
+
+    client.force_login(alice)
+    response = idp.edited(
+        lambda xml: re.sub(r'(SubjectConfirmationData[^>]*InResponseTo=")[^"]*', r"\1id-another-request", xml),
+        **answer(sp, start_test(client, connection)),
+    )
+    page = post(client, response)
+    assert page.status_code == 200
+    assert "it would fail" in page.content.decode() and "saml_in_response_to_mismatch" in page.content.decode()
+    assert not SignInEvent.objects.exists()  # a test records nothing

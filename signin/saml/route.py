@@ -55,6 +55,7 @@ def route(request, seen) -> Route:
             f"assertion {quote_all(seen.confirmation_in_response_to)} {NOT_VERIFIED}; both must name the request "
             "this browser sent.",
             connection=connection,
+            request_id=mine[0],
         )
     return Route(connection, mine[0])
 

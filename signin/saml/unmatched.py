@@ -11,11 +11,21 @@ MAX_PENDING = 10  # the requests a session holds at once: the latest ones
 
 class Unmatched(SignInError):
     """A refusal made while routing a response, before its connection is chosen: `connection` is the one the
-    request named was sent for, if we know it, so that its owners are told."""
+    request named was sent for, if we know it, so that its owners are told; `request_id` the request of this
+    browser it names, if any (a Test connection's ends on its report)."""
 
-    def __init__(self, code: str, message: str = "", detail: str = "", *, connection: Connection | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str = "",
+        detail: str = "",
+        *,
+        connection: Connection | None = None,
+        request_id: str = "",
+    ):
         super().__init__(code, message, detail)
         self.connection = connection
+        self.request_id = request_id
 
 
 def not_held(request, requests: list[str]) -> Unmatched:

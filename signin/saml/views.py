@@ -81,6 +81,8 @@ def finish(request, key):
         seen = _peek(stash["response"])
         route = route_of(request, seen)
     except Unmatched as exc:
+        if exc.request_id and test_mode.take(request, exc.request_id):
+            return test_mode.report(request, exc.connection, vouched=None, received=None, email_source="", error=exc)
         request.kloudsso_connection = exc.connection  # the owners of the sign-in it belongs to are told
         return signin_failed(request, exc)
     except SignInError as exc:
