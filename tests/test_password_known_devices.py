@@ -115,3 +115,28 @@ def test_known_devices_hold_on_redis(client, alice):
     fail(client, "login", "alice@acme.test", 5, REMOTE_ADDR=ATTACKER)
     assert THROTTLED in sign_in(client, "login", "alice@acme.test", REMOTE_ADDR=ATTACKER).content.decode()
     assert sign_in(browser, "login", "alice@acme.test").status_code == 302
+
+
+# Two accounts whose emails the throttle counts as one (Python folds ß to ss; the database does not) must not share
+# a known device: signing in to one's own account must not mint a cookie that spares guesses at the other.
+def test_a_device_known_to_a_colliding_account_gives_no_guesses_at_another(db):
+    from kloudsso.accounts.models import User
+
+    User.objects.create_user("ceo@stra\u00dfe.example", "victim-secret-pw")
+    User.objects.create_user("ceo@strasse.example", "attacker-pw")
+    attacker = Client()
+    sign = {"REMOTE_ADDR": "203.0.113.66"}
+    for round_ in range(3):
+        assert attacker.post(reverse("login"), {"username": "ceo@strasse.example", "password": "attacker-pw"}, **sign)[
+            "Location"
+        ]
+        attacker.post(reverse("logout"))
+        answers = [
+            attacker.post(
+                reverse("login"), {"username": "ceo@stra\u00dfe.example", "password": f"g-{round_}-{i}"}, **sign
+            ).content.decode()
+            for i in range(4)
+        ]
+        if any(THROTTLED in answer for answer in answers):
+            return
+    pytest.fail("12 guesses at another account were checked: the attacker's own known device spared them")

@@ -49,7 +49,7 @@ class _PasswordSignInMixin:
         except BaseException:
             attempt.abandoned()  # an error is no wrong password
             raise
-        attempt.succeeded()
+        attempt.succeeded(self.user_cache)
         return cleaned
 
     def confirm_login_allowed(self, user):

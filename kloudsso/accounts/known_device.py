@@ -1,7 +1,7 @@
 """Known-device cookies (OWASP, "Slow down online guessing attacks with device cookies").
 
 A browser that has signed in to an account with its password gets a signed cookie naming that account (a keyed
-hash of its throttle key, so the cookie does not carry the email) with a random nonce and the time it was issued.
+hash of its throttle key and id, so the cookie does not carry the email) with a random nonce and the time it was issued.
 Its later password attempts for that account are counted under that nonce alone, so strangers who keep the
 account's shared count locked cannot keep its owner's own browser out. The cookie holds the browser's most recent
 accounts, each valid for PASSWORD_KNOWN_DEVICE_DAYS after its last sign-in.
@@ -11,6 +11,7 @@ import secrets
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.utils.crypto import salted_hmac
 
@@ -20,21 +21,34 @@ MAX_ACCOUNTS = 5  # a shared computer's few people; more entries would only grow
 _PENDING = "_kloudsso_known_device_cookie"  # set on the request by remember(), written out by the middleware
 
 
-def device_for(request, account: str) -> str | None:
-    """The nonce of this browser's known-device entry for `account` (a throttle key), or None."""
-    tag = _tag(account)
-    for entry_tag, nonce, _issued in _entries(request):
+def device_for(request, account: str, email: str) -> str | None:
+    """The nonce of this browser's known-device entry for the account `email` names (`account` is its throttle key),
+    or None. Only a browser that holds some entry costs the query that finds the account."""
+    entries = _entries(request)
+    if not entries:
+        return None
+    user_pk = _account_of(email)
+    if user_pk is None:
+        return None
+    tag = _tag(account, user_pk)
+    for entry_tag, nonce, _issued in entries:
         if entry_tag == tag:
             return nonce
     return None
 
 
-def remember(request, account: str) -> None:
-    """After a successful password sign-in: this browser becomes a known device of `account`, with a fresh nonce."""
-    tag = _tag(account)
+def remember(request, account: str, user_pk) -> None:
+    """After a successful password sign-in: this browser becomes a known device of the account, with a fresh nonce."""
+    tag = _tag(account, user_pk)
     others = [entry for entry in _entries(request) if entry[0] != tag]
     entries = [[tag, secrets.token_urlsafe(16), int(time.time())], *others][:MAX_ACCOUNTS]
     setattr(request, _PENDING, signing.dumps(entries, salt=SALT, compress=True))
+
+
+def _account_of(email: str):
+    """The one account the database finds for `email` (as the sign-in itself will), else None."""
+    found = list(get_user_model().objects.filter(email__iexact=email.strip()).values_list("pk", flat=True)[:2])
+    return found[0] if len(found) == 1 else None
 
 
 class KnownDeviceMiddleware:
@@ -78,8 +92,10 @@ def _well_formed(entry) -> bool:
     return isinstance(entry, list) and len(entry) == 3 and all(map(isinstance, entry, types))
 
 
-def _tag(account: str) -> str:
-    return salted_hmac(SALT, account, algorithm="sha256").hexdigest()[:32]
+def _tag(account: str, user_pk) -> str:
+    # The account's own id too: two accounts the throttle counts under one key (ß and ss) are two accounts in the
+    # database, and signing in to one must not make a known device of the other.
+    return salted_hmac(SALT, f"{account}\n{user_pk}", algorithm="sha256").hexdigest()[:32]
 
 
 def _lifetime_seconds() -> int:

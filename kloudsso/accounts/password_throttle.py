@@ -61,7 +61,7 @@ class Attempt:
         if self.route.device is None:
             waiting_line.mark_failed(self.route)
 
-    def succeeded(self) -> None:
+    def succeeded(self, user) -> None:
         """The right password, and the person signs in: the browser becomes a known device of the account.
         The network's failures are not forgotten: signing in to one's own account between guesses must not reset
         a guesser."""
@@ -70,7 +70,7 @@ class Attempt:
                 bucket.policy.reset(bucket.key)
             else:
                 turn.undo()
-        known_device.remember(self.request, self.route.account)
+        known_device.remember(self.request, self.route.account, user.pk)
 
     def abandoned(self) -> None:
         """Not a wrong password (a right one refused for SSO or staff status, or an error): it does not count."""

@@ -13,7 +13,8 @@ def account_key(email: str) -> str:
     'SS', so a key made with str.lower() gave each such variant an allowance of its own. Python's upper() is the full
     Unicode mapping, which agrees with libc's simple one and ICU's full one once lowered and NFKC-normalized again
     (checked for every code point against PostgreSQL 15, C.UTF-8 and und-x-icu collations). A few more spellings
-    share a key than the database equates (SQLite's LIKE only folds ASCII): they merely share an allowance.
+    share a key than the database equates (ß and ss; SQLite's LIKE only folds ASCII): such accounts share the
+    account's count of wrong passwords, never a known device (known_device names the account's id too).
     """
     typed = unicodedata.normalize("NFKC", email.strip())
     return unicodedata.normalize("NFKC", typed.upper().lower())

@@ -29,7 +29,7 @@ def route_for(request, email: str) -> Route:
     account = account_key(email)
     ip = client_ip(request) if request is not None else None
     generation = cache.get(_generation_key(account)) or "0"
-    return Route(account, ip, network(ip), generation, known_device.device_for(request, account))
+    return Route(account, ip, network(ip), generation, known_device.device_for(request, account, email))
 
 
 def lift_account(account: str) -> None:

@@ -18,7 +18,8 @@ class ConnectionSAMLBackend(Saml2Backend):
         return super().authenticate(request, session_info=session_info, attribute_mapping=attribute_mapping, **kwargs)
 
     def is_authorized(self, attributes, attribute_mapping, idp_entityid, assertion_info, **kwargs):
-        # The verified issuer must be the connection's IdP, whatever another IdP's metadata might say.
+        # The Issuer pysaml2 reports must be the connection's IdP: a second check, as the signature was already
+        # verified with this connection's certificates alone.
         return idp_entityid == self._request.kloudsso_saml.connection.saml.idp_entity_id
 
     def get_or_create_user(self, user_lookup_key, user_lookup_value, create_unknown_user, **kwargs):

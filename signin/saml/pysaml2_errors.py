@@ -13,8 +13,6 @@ from saml2.xml.schema import XMLSchemaError
 from signin.errors import SignInError
 from signin.saml.quoting import NOT_VERIFIED, quote
 
-MAX_QUOTED = 300  # of a pysaml2 error: some quote the whole document
-
 
 def refusal_of(exc: Exception, *, connection, request_id: str) -> SignInError:
     if isinstance(exc, SignatureError) and isinstance(exc.__cause__, XMLSchemaError):
@@ -28,7 +26,7 @@ def refusal_of(exc: Exception, *, connection, request_id: str) -> SignInError:
     if isinstance(exc, UnsolicitedResponse):  # the routing found our request: pysaml2 finds it missing or different
         return SignInError(
             "saml_in_response_to_mismatch",
-            detail=f"The Response and its assertion do not both answer {request_id} {NOT_VERIFIED}.",
+            detail=f"The Response and its assertion (not verified) do not both answer our request {request_id}.",
         )
     if isinstance(exc, StatusError):
         return SignInError(
@@ -68,5 +66,5 @@ def _bad_signature(connection) -> SignInError:
 
 
 def quote_error(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__  # some pysaml2 exceptions carry no message
-    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
+    # pysaml2's messages may quote the response: bounded and repr()'d like every other quoted value.
+    return quote(str(exc) or type(exc).__name__)  # some pysaml2 exceptions carry no message

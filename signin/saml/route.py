@@ -63,18 +63,20 @@ def route(request, seen) -> Route:
 def _unsolicited(seen) -> Route:
     """An IdP-initiated response: the connection is the one IdP (Issuer) and audience (our SP) name, a hint only;
     the response is then verified with that connection's certificates and held to its audience."""
-    candidates = [
-        c
-        for c in Connection.objects.select_related("saml", "organization__service_provider").filter(
-            kind=Kind.SAML, saml__idp_entity_id=seen.issuer, saml__allow_idp_initiated=True
-        )
-        if c.organization.service_provider.entity_id in seen.audiences
-    ]
+    candidates = list(
+        Connection.objects.select_related("saml", "organization").filter(
+            kind=Kind.SAML,
+            saml__idp_entity_id=seen.issuer,
+            saml__allow_idp_initiated=True,
+            organization__service_provider__entity_id__in=seen.audiences,
+        )[:2]
+    )
     if len(candidates) != 1:
+        which = "no connection allows" if not candidates else "several connections allow"
         raise SignInError(
             "unsolicited_response",
             "Sign-ins must start here, from Sign in with SSO, not from your identity provider's portal.",
             f"An IdP-initiated response (it answers no request) from {quote(seen.issuer or 'an unknown issuer')} "
-            f"{NOT_VERIFIED}, and no connection allows IdP-initiated sign-in for it.",
+            f"{NOT_VERIFIED}, and {which} IdP-initiated sign-in for it and its audience.",
         )
     return Route(candidates[0], "")

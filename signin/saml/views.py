@@ -113,7 +113,8 @@ def finish(request, key):
     )
     if user is None:
         error = getattr(request, "kloudsso_signin_error", None)
-        # djangosaml2 refuses through is_authorized when the verified issuer is not the connection's IdP.
+        # djangosaml2 refuses through is_authorized when the Response's Issuer is not the connection's IdP (the
+        # assertion's signature was checked against this connection's IdP alone, whatever the Issuers say).
         return signin_failed(request, error or SignInError("unknown_issuer"))
     auth.login(request, user)
     signin_succeeded(request, connection)
