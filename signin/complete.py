@@ -59,7 +59,7 @@ def complete_sign_in(vouched: Vouched):
     try:
         return _complete(vouched)
     except SignInError as exc:
-        # The owner-facing detail, until sign-in events record it (issue 5).
+        # For operators: the sign-in event records it for the owners, the log for whoever runs the servers.
         logger.warning(
             "SSO sign-in refused via connection %s: %s %s", vouched.connection.public_id, exc.code, exc.detail
         )

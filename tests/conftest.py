@@ -166,3 +166,24 @@ def oidc_idp(live_server):
         client_id="kloudsso-test", client_secret="idp-client-secret-1", redirect_uris=[f"{live_server.url}/sso/oidc"]
     ) as idp:
         yield idp
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """time.time() moved on by the test (tests/support/clock.py)."""
+    from tests.support.clock import Clock
+
+    return Clock(monkeypatch)
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium through Playwright, headless, with the flags this machine needs."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import CHROMIUM, FLAGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()

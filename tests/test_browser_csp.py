@@ -9,7 +9,7 @@ from connections.sp import service_provider_get_or_create
 from domains.models import Domain
 from kloudsso.accounts.models import User
 from kloudsso.tenancy.models import Invitation, Membership, Role
-from tests.support.browser import CHROMIUM, FLAGS, allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
+from tests.support.browser import allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
 from tests.support.csp_watch import CSPViolations
 from tests.support.factories import oidc_connection, oidc_connection_for_idp, saml_connection
 
@@ -18,16 +18,6 @@ pytestmark = [
     pytest.mark.skipif(bool(unavailable()), reason=unavailable() or ""),
 ]
 allow_orm_beside_playwright()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -6,23 +6,13 @@ import pytest
 
 from domains.models import Domain
 from kloudsso.accounts.models import User
-from tests.support.browser import CHROMIUM, FLAGS, allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
+from tests.support.browser import allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(bool(unavailable()), reason=unavailable() or ""),
 ]
 allow_orm_beside_playwright()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """Identities saved before a connection's Entra-ness was decided by its issuer keep working.
 
-Until issue 8, any OIDC connection whose tokens carried tid and oid keyed its identities entra:<tid>:<oid>; a
-connection that is not Entra ID is now keyed on iss and sub. Such an identity is moved to the new key at the
-person's next sign-in, so nobody loses their account link (a person used in several organizations could not be
-linked afresh by email).
+Before that, any OIDC connection whose tokens carried tid and oid keyed its identities entra:<tid>:<oid>; a connection
+that is not Entra ID is now keyed on iss and sub. Such an identity is moved to the new key at the person's next
+sign-in, so nobody loses their account link (a person used in several organizations could not be linked afresh by
+email).
 """
 
 from django.test import Client

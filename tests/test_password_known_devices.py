@@ -8,17 +8,11 @@ from django.urls import reverse
 
 from kloudsso.accounts import known_device
 from kloudsso.accounts.models import PasswordThrottleEvent
-from tests.support.clock import Clock
 from tests.support.redis_server import redis_cache, redis_server  # noqa: F401 (fixtures)
 from tests.test_password_signin import PAGES, THROTTLED, fail, sign_in, signed_in
 
 COOKIE = known_device.COOKIE_NAME
 ATTACKER, HOME, OFFICE = "203.0.113.66", "198.51.100.7", "192.0.2.40"
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 @pytest.fixture

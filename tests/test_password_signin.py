@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from kloudsso.accounts.models import PasswordThrottleEvent
 from kloudsso.accounts.throttle_keys import account_key
-from tests.support.clock import Clock
 from tests.support.redis_server import redis_cache, redis_server  # noqa: F401 (fixtures)
 
 PAGES = ["login", "admin:login"]
@@ -219,11 +218,6 @@ def test_old_locks_are_pruned(db, settings):
     PasswordThrottleEvent.objects.create(scope="ip", email="c@d.test", page="site", locked_until=timezone.now())
     call_command("prune_password_throttle_events", stdout=io.StringIO())
     assert list(PasswordThrottleEvent.objects.values_list("email", flat=True)) == ["c@d.test"]
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 @pytest.fixture

@@ -5,16 +5,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.support.clock import Clock
 from tests.test_password_signin import PAGES, THROTTLED, fail, sign_in, signed_in
 
 ATTACKER, HOME = "203.0.113.66", "198.51.100.7"
 LOCKED = "Too many attempts for this account"
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 @pytest.fixture

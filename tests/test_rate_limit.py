@@ -5,7 +5,6 @@ from django.core.cache import cache
 
 from kloudsso import rate_limit
 from kloudsso.rate_limit import Backoff
-from tests.support.clock import Clock
 from tests.support.redis_server import redis_cache, redis_server  # noqa: F401 (fixtures)
 
 POLICY = Backoff(failures=3, window_seconds=900, first_lock_seconds=60, max_lock_seconds=200)
@@ -16,11 +15,6 @@ def shared_cache(request, settings):
     if request.param == "redis":
         request.getfixturevalue("redis_cache")
     return request.param
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 def fail(key: str) -> int:

@@ -99,7 +99,7 @@ def test_the_org_home_page_is_404_for_outsiders(client, charlie, acme):
     assert client.get(reverse("org_home", kwargs={"org_slug": "acme"})).status_code == 404
 
 
-# Domains, SSO settings and members (issue 3).
+# Domains, SSO settings and members.
 
 from domains.models import Domain  # noqa: E402
 from kloudsso.tenancy.models import Invitation, Membership  # noqa: E402
