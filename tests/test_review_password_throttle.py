@@ -7,13 +7,13 @@ import pytest
 from django.test import RequestFactory
 
 from kloudsso.accounts import password_throttle
-from tests.test_password_signin import PASSWORD, clock, fail, sign_in, signed_in  # noqa: F401 (clock is a fixture)
+from tests.test_password_signin import fail, sign_in, signed_in
 
 
 # "without letting an attacker lock an owner out for long (back-off, not a permanent lock)": the lock message tells the
 # attacker exactly when it ends; one wrong password at that moment locks the account again for the cap (15 minutes),
 # since the count outlives each lock. Four requests an hour keep alice out of /login/ and /admin/login/ for good.
-def test_a_trickle_of_wrong_passwords_cannot_keep_the_owner_out_for_hours(client, alice, clock):  # noqa: F811
+def test_a_trickle_of_wrong_passwords_cannot_keep_the_owner_out_for_hours(client, alice, clock):
     from django.test import Client
 
     alice_browser, strikes, got_in = Client(), 0, False
