@@ -45,7 +45,7 @@ format: $(BIN)/.installed
 
 lock: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --extra bench --strip-extras -o requirements.lock pyproject.toml
 
 try-sso: $(BIN)/.installed $(IDP_DEPS)
 	bash scripts/system-packages.sh test
