@@ -82,6 +82,8 @@ for _entry in DNS_NAMESERVERS:
         raise ImproperlyConfigured(f"DNS_NAMESERVERS: {_exc}.") from None
 DNS_TIMEOUT_SECONDS = env.float("DNS_TIMEOUT_SECONDS", default=5.0)
 DOMAIN_REVERIFY_GRACE_DAYS = env.int("DOMAIN_REVERIFY_GRACE_DAYS", default=7)
+# pysaml2 clients kept warm per worker process, one per SAML connection in use (signin/saml/clients), ~120 KiB each.
+SAML_CLIENT_CACHE_SIZE = _positive_int("SAML_CLIENT_CACHE_SIZE", default=100)
 SIGNIN_EVENT_RETENTION_DAYS = env.int("SIGNIN_EVENT_RETENTION_DAYS", default=90)
 # Behind a reverse proxy: the WSGI META key of the header it sets with the client's address.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Install the Debian packages KloudSSO needs beyond Python, when they are missing:
-#   xmlsec1        pysaml2 checks and makes XML signatures with it (SAML sign-in)
+# Install the Debian packages KloudSSO's tests need beyond Python, when they are missing (the site itself needs none:
+# SAML signatures are checked in process by the xmlsec package):
+#   xmlsec1        the tests' crafting IdP signs responses with it: a signer independent of the code under test
 #   simplesamlphp  the real SAML IdP the tests sign in against (with "test"), with php-cli and php-xml
 #   chromium       the browser the browser tests drive (with "test"); Playwright never downloads one
 # As root it installs them with apt-get; otherwise it says what to install and goes on.
 set -euo pipefail
 need=()
-command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 if [ "${1:-}" = "test" ]; then
+  command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
   [ -d /usr/share/simplesamlphp ] || need+=(simplesamlphp)
   command -v php >/dev/null 2>&1 || need+=(php-cli)
   php -m 2>/dev/null | grep -qix dom || need+=(php-xml)  # SimpleSAMLphp cannot run without DOM and SimpleXML

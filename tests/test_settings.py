@@ -75,3 +75,8 @@ def test_password_throttle_settings_must_make_sense():
         **{**PRODUCTION, "PASSWORD_THROTTLE_FIRST_LOCK_SECONDS": "600", "PASSWORD_THROTTLE_MAX_LOCK_SECONDS": "60"},
     )
     assert "PASSWORD_THROTTLE_MAX_LOCK_SECONDS must be at least PASSWORD_THROTTLE_FIRST_LOCK_SECONDS" in result.stderr
+
+
+def test_the_saml_client_cache_holds_at_least_one_client():
+    result = manage("check", **{**PRODUCTION, "SAML_CLIENT_CACHE_SIZE": "0"})
+    assert "SAML_CLIENT_CACHE_SIZE must be at least 1 (got 0)" in result.stderr

@@ -2,9 +2,10 @@
 metadata says (connections.sp).
 
 Every ds:SignatureMethod and ds:DigestMethod of the response is read, the Response's and each Assertion's alike,
-before any signature is checked: so xmlsec1 is never handed an algorithm outside the list (SHA-1, an HMAC, whatever
-a forger names). Whether the signatures hold is then pysaml2's and xmlsec1's business. Since nothing is verified at
-this point, what the refusal quotes is the response's own text, labelled so: anyone can post such a response.
+before any signature is checked: so xmlsec is never handed an algorithm outside the list (SHA-1, an HMAC, whatever
+a forger names), and enables none other itself (signin/saml/xmlsec_backend). Whether the signatures hold is then
+pysaml2's and xmlsec's business. Since nothing is verified at this point, what the refusal quotes is the response's
+own text, labelled so: anyone can post such a response.
 """
 
 from connections.sp import DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS

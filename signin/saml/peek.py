@@ -17,7 +17,7 @@ SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
 SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 MAX_RESPONSE_BYTES = 1_000_000
-MAX_DEPTH = 32  # a real response nests about ten deep; pysaml2 and xmlsec1 recurse on what is deeper
+MAX_DEPTH = 32  # a real response nests about ten deep; pysaml2 and xmlsec recurse on what is deeper
 ENCRYPTED = ("EncryptedAssertion", "EncryptedID", "EncryptedAttribute")
 CONFIRMATION_DATA = f"{SAML}Subject/{SAML}SubjectConfirmation/{SAML}SubjectConfirmationData"
 
@@ -77,7 +77,7 @@ def peek(saml_response_b64: str) -> Peek:
         encrypted=tuple(name for name in ENCRYPTED if next(root.iter(f"{SAML}{name}"), None) is not None),
         response_signed=root.find(f"{DS}Signature") is not None,
         assertion_signed=bool(assertions) and all(a.find(f"{DS}Signature") is not None for a in assertions),
-        # every algorithm declared anywhere: xmlsec1 is never handed one outside the allow-list (signin/saml/algorithms)
+        # every algorithm declared anywhere: xmlsec is never handed one outside the allow-list (signin/saml/algorithms)
         signature_algorithms=tuple(m.get("Algorithm", "") for m in root.iter(f"{DS}SignatureMethod")),
         digest_algorithms=tuple(m.get("Algorithm", "") for m in root.iter(f"{DS}DigestMethod")),
         **_in_assertions(assertions),

@@ -1,8 +1,8 @@
 """Checks of a SAML response made before pysaml2 verifies it: they may refuse it, never accept it.
 
 A refusal needs no signature: at worst it fails a response anyone could have sent for their own sign-in. So what can
-be told early is refused here, with a precise reason, before xmlsec1 runs: an error status, another SAML version,
-encrypted or several assertions, a stranger's Issuer, an algorithm outside the allow-list, a wrong Audience,
+be told early is refused here, with a precise reason, before a signature is checked: an error status, another SAML
+version, encrypted or several assertions, a stranger's Issuer, an algorithm outside the allow-list, a wrong Audience,
 Destination, Recipient or time. Whatever passes is still verified by pysaml2 with the connection's certificates, and
 the verified assertion is then held to the profile's rules (signin/saml/profile): nothing here lets a response
 through. Every value quoted comes from a response no signature has vouched for yet: bounded, labelled NOT_VERIFIED.

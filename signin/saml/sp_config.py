@@ -1,4 +1,5 @@
-"""pysaml2 SP configuration built per request from one connection, never from global settings.
+"""pysaml2 SP configuration built from one connection, never from global settings (signin/saml/clients keeps the
+client made from it warm).
 
 pysaml2 picks the certificate that verifies a response by the response's own Issuer among all metadata loaded,
 so each configuration holds exactly one IdP: this connection's. Its metadata is generated from the validated
@@ -15,11 +16,9 @@ from pathlib import Path
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md, samlp
 from saml2 import xmldsig as ds
-from saml2.config import SPConfig
 from saml2.saml import NAMEID_FORMAT_TRANSIENT
-from saml2.sigver import get_xmlsec_binary
 
-from connections.sp import saml_acs_url, service_provider_get_or_create
+from connections.sp import saml_acs_url
 
 CLOCK_SKEW_SECONDS = 120
 _key_dir: Path | None = None
@@ -50,32 +49,31 @@ def idp_metadata_xml(saml) -> str:
     return md.EntityDescriptor(entity_id=saml.idp_entity_id, idpsso_descriptor=[descriptor]).to_string().decode()
 
 
-def sp_config(connection, *, sp=None) -> SPConfig:
+def sp_config_values(connection, *, sp) -> dict:
+    """The configuration of pysaml2's client for one connection, as plain values: what signin/saml/clients keys its
+    clients on."""
     saml = connection.saml
-    sp = sp or service_provider_get_or_create(org=connection.organization)
     key_file, cert_file = _key_files(sp)
-    config = SPConfig()
-    config.load(
-        {
-            "entityid": sp.entity_id,
-            "xmlsec_binary": get_xmlsec_binary(["/usr/bin", "/usr/local/bin"]),
-            "key_file": str(key_file),
-            "cert_file": str(cert_file),
-            "metadata": {"inline": [idp_metadata_xml(saml)]},
-            "accepted_time_diff": CLOCK_SKEW_SECONDS,
-            "allow_unknown_attributes": True,  # else pysaml2 drops Entra's claim URIs and plain "email"
-            "service": {
-                "sp": {
-                    "endpoints": {"assertion_consumer_service": [(saml_acs_url(), BINDING_HTTP_POST)]},
-                    "authn_requests_signed": True,
-                    "want_response_signed": False,  # Entra signs only the assertion by default
-                    "want_assertions_signed": True,  # as our SP metadata says: a signed Response is not enough
-                    "allow_unsolicited": saml.allow_idp_initiated,
-                }
-            },
-        }
-    )
-    return config
+    return {
+        "entityid": sp.entity_id,
+        # Only a placeholder: the client swaps in signin/saml/xmlsec_backend at once. Named so, pysaml2 neither
+        # looks for an xmlsec1 binary nor parses the SP key (the client takes the key parsed once per process).
+        "crypto_backend": "XMLSecurity",
+        "key_file": str(key_file),
+        "cert_file": str(cert_file),
+        "metadata": {"inline": [idp_metadata_xml(saml)]},
+        "accepted_time_diff": CLOCK_SKEW_SECONDS,
+        "allow_unknown_attributes": True,  # else pysaml2 drops Entra's claim URIs and plain "email"
+        "service": {
+            "sp": {
+                "endpoints": {"assertion_consumer_service": [(saml_acs_url(), BINDING_HTTP_POST)]},
+                "authn_requests_signed": True,
+                "want_response_signed": False,  # Entra signs only the assertion by default
+                "want_assertions_signed": True,  # as our SP metadata says: a signed Response is not enough
+                "allow_unsolicited": saml.allow_idp_initiated,
+            }
+        },
+    }
 
 
 def name_id_policy(saml) -> samlp.NameIDPolicy:
@@ -95,7 +93,8 @@ def _b64(pem: str) -> str:
 
 
 def _key_files(sp) -> tuple[Path, Path]:
-    """pysaml2 (through xmlsec1) reads the SP key from a file: one private 0700 folder per process, removed at exit."""
+    """pysaml2 hands the SP key to its crypto backend as a file: one private 0700 folder per process, removed at
+    exit."""
     global _key_dir
     with _key_dir_lock:
         if _key_dir is None:

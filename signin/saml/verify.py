@@ -8,15 +8,14 @@ whatever its errors quote is the response's own text (signin/saml/pysaml2_errors
 from dataclasses import dataclass
 
 from saml2 import BINDING_HTTP_POST, SAMLError
-from saml2.client import Saml2Client
 
 from connections.sp import service_provider_get_or_create
 from signin.errors import SignInError
+from signin.saml.clients import client_for
 from signin.saml.precheck import PERSON, precheck
 from signin.saml.profile import check_profile
 from signin.saml.pysaml2_errors import quote_error, refusal_of
 from signin.saml.replay import refuse_replay
-from signin.saml.sp_config import sp_config
 from signin.saml.subject import email_of, subject_of
 
 
@@ -35,7 +34,7 @@ class Verified:
 def verify_response(connection, saml_response: str, seen, *, request_id: str) -> Verified:
     sp = service_provider_get_or_create(org=connection.organization)
     precheck(connection, seen, sp.entity_id)
-    client = Saml2Client(sp_config(connection, sp=sp))
+    client = client_for(connection, sp=sp)
     response = _parse(client, saml_response, connection, request_id=request_id)
     assertion = response.assertion
     check_profile(assertion, entity_id=sp.entity_id)

@@ -14,20 +14,21 @@ from django.shortcuts import redirect, resolve_url
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from connections.connection import Connection
+from connections.sp import service_provider_get_or_create
 from signin import test_mode
 from signin.complete import Vouched, check_connection_usable
 from signin.errors import SignInError
 from signin.pages import signin_failed, signin_succeeded
 from signin.saml import verify
+from signin.saml.clients import client_for
 from signin.saml.peek import Unreadable, peek
 from signin.saml.post_binding import post_binding_page
 from signin.saml.route import remember
 from signin.saml.route import route as route_of
-from signin.saml.sp_config import name_id_policy, sp_config
+from signin.saml.sp_config import name_id_policy
 from signin.saml.unmatched import Unmatched
 
 STASH_SECONDS = 300
@@ -35,7 +36,7 @@ STASH_SECONDS = 300
 
 def start(request, connection: Connection, *, test: bool = False):
     saml = connection.saml
-    client = Saml2Client(sp_config(connection))
+    client = client_for(connection, sp=service_provider_get_or_create(org=connection.organization))
     binding = BINDING_HTTP_REDIRECT if saml.sso_redirect_url else BINDING_HTTP_POST
     request_id, info = client.prepare_for_authenticate(
         entityid=saml.idp_entity_id,
