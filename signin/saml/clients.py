@@ -20,9 +20,11 @@ from saml2.cryptography.asymmetric import load_pem_private_key
 from saml2.population import Population
 from saml2.sigver import RSACrypto
 
+from signin.saml.schema import use_libxml2_for_pysaml2s_schema_check
 from signin.saml.sp_config import sp_config_values
 from signin.saml.xmlsec_backend import InProcessXmlSec
 
+use_libxml2_for_pysaml2s_schema_check()
 _clients: OrderedDict[str, Saml2Client] = OrderedDict()
 _lock = threading.Lock()
 
