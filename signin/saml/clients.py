@@ -1,15 +1,13 @@
 """One pysaml2 client per connection, kept warm in each worker process.
 
-Building a client parses the IdP's metadata and sets up its security context: tens of milliseconds that a warm
-client does not pay again. Clients are keyed by a digest of every value their configuration is made of (the
-connection's SAML settings and certificates, the SP's entity ID and key pair, the ACS URL), read from the database
-on every use: whatever changes, on whichever server, each server builds a new client at its next use, and a stale
-one is never used. At most SAML_CLIENT_CACHE_SIZE clients are kept; the least recently used goes first.
+Building a client parses the IdP's metadata and sets up its security context: milliseconds that a warm client
+does not pay again. Clients are keyed by every value their configuration is made of (signin/saml/sp_config.Inputs:
+the connection's IdP settings and certificates, the SP's entity ID and certificate, the ACS URL), read from the
+database on every use: whatever changes, on whichever server, each server builds a new client at its next use, and
+a stale one is never used. At most SAML_CLIENT_CACHE_SIZE clients are kept; the least recently used goes first.
 """
 
 import functools
-import hashlib
-import json
 import threading
 from collections import OrderedDict
 
@@ -21,23 +19,23 @@ from saml2.population import Population
 from saml2.sigver import RSACrypto
 
 from signin.saml.schema import use_libxml2_for_pysaml2s_schema_check
-from signin.saml.sp_config import sp_config_values
+from signin.saml.sp_config import Inputs, inputs_of, sp_config_values
 from signin.saml.xmlsec_backend import InProcessXmlSec
 
 use_libxml2_for_pysaml2s_schema_check()
-_clients: OrderedDict[str, Saml2Client] = OrderedDict()
+_clients: OrderedDict[Inputs, Saml2Client] = OrderedDict()
 _lock = threading.Lock()
 
 
 def client_for(connection, *, sp) -> Saml2Client:
-    values = sp_config_values(connection, sp=sp)
-    key = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+    key = inputs_of(connection, sp=sp)
     with _lock:
         client = _clients.get(key)
         if client is not None:
             _clients.move_to_end(key)
             return client
-    client = ConnectionClient(values)  # built outside the lock: another connection's sign-in need not wait
+    # built outside the lock: another connection's sign-in need not wait
+    client = ConnectionClient(sp_config_values(key, private_key_pem=sp.get_private_key_pem))
     with _lock:
         _clients[key] = client
         while len(_clients) > settings.SAML_CLIENT_CACHE_SIZE:

@@ -12,6 +12,8 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md, samlp
@@ -25,52 +27,80 @@ _key_dir: Path | None = None
 _key_dir_lock = threading.Lock()
 
 
-def idp_metadata_xml(saml) -> str:
+@dataclass(frozen=True)
+class Inputs:
+    """Every value a connection's pysaml2 configuration is made of, read from the database: equal inputs make an
+    equal configuration, so signin/saml/clients keys its clients on them."""
+
+    sp_pk: int
+    sp_entity_id: str
+    sp_certificate_pem: str
+    idp_entity_id: str
+    sso_redirect_url: str
+    sso_post_url: str
+    idp_certificates: tuple[str, ...]
+    allow_idp_initiated: bool
+    acs_url: str
+
+
+def inputs_of(connection, *, sp) -> Inputs:
+    saml = connection.saml
+    return Inputs(
+        sp_pk=sp.pk,
+        sp_entity_id=sp.entity_id,
+        sp_certificate_pem=sp.certificate_pem,
+        idp_entity_id=saml.idp_entity_id,
+        sso_redirect_url=saml.sso_redirect_url,
+        sso_post_url=saml.sso_post_url,
+        idp_certificates=tuple(saml.certificates.values_list("certificate_pem", flat=True)),
+        allow_idp_initiated=saml.allow_idp_initiated,
+        acs_url=saml_acs_url(),
+    )
+
+
+def idp_metadata_xml(inputs: Inputs) -> str:
     certificates = [
         md.KeyDescriptor(
             use="signing",
-            key_info=ds.KeyInfo(
-                x509_data=ds.X509Data(x509_certificate=ds.X509Certificate(text=_b64(cert.certificate_pem)))
-            ),
+            key_info=ds.KeyInfo(x509_data=ds.X509Data(x509_certificate=ds.X509Certificate(text=_b64(pem)))),
         )
-        for cert in saml.certificates.all()
+        for pem in inputs.idp_certificates
     ]
     services = [
         md.SingleSignOnService(binding=binding, location=location)
         for binding, location in (
-            (BINDING_HTTP_REDIRECT, saml.sso_redirect_url),
-            (BINDING_HTTP_POST, saml.sso_post_url),
+            (BINDING_HTTP_REDIRECT, inputs.sso_redirect_url),
+            (BINDING_HTTP_POST, inputs.sso_post_url),
         )
         if location
     ]
     descriptor = md.IDPSSODescriptor(
         protocol_support_enumeration=samlp.NAMESPACE, key_descriptor=certificates, single_sign_on_service=services
     )
-    return md.EntityDescriptor(entity_id=saml.idp_entity_id, idpsso_descriptor=[descriptor]).to_string().decode()
+    return md.EntityDescriptor(entity_id=inputs.idp_entity_id, idpsso_descriptor=[descriptor]).to_string().decode()
 
 
-def sp_config_values(connection, *, sp) -> dict:
-    """The configuration of pysaml2's client for one connection, as plain values: what signin/saml/clients keys its
-    clients on."""
-    saml = connection.saml
-    key_file, cert_file = _key_files(sp)
+def sp_config_values(inputs: Inputs, *, private_key_pem: Callable[[], str]) -> dict:
+    """The configuration of pysaml2's client, made of the inputs alone (and the SP's private key, which goes with
+    its certificate)."""
+    key_file, cert_file = _key_files(inputs, private_key_pem)
     return {
-        "entityid": sp.entity_id,
+        "entityid": inputs.sp_entity_id,
         # Only a placeholder: the client swaps in signin/saml/xmlsec_backend at once. Named so, pysaml2 neither
         # looks for an xmlsec1 binary nor parses the SP key (the client takes the key parsed once per process).
         "crypto_backend": "XMLSecurity",
         "key_file": str(key_file),
         "cert_file": str(cert_file),
-        "metadata": {"inline": [idp_metadata_xml(saml)]},
+        "metadata": {"inline": [idp_metadata_xml(inputs)]},
         "accepted_time_diff": CLOCK_SKEW_SECONDS,
         "allow_unknown_attributes": True,  # else pysaml2 drops Entra's claim URIs and plain "email"
         "service": {
             "sp": {
-                "endpoints": {"assertion_consumer_service": [(saml_acs_url(), BINDING_HTTP_POST)]},
+                "endpoints": {"assertion_consumer_service": [(inputs.acs_url, BINDING_HTTP_POST)]},
                 "authn_requests_signed": True,
                 "want_response_signed": False,  # Entra signs only the assertion by default
                 "want_assertions_signed": True,  # as our SP metadata says: a signed Response is not enough
-                "allow_unsolicited": saml.allow_idp_initiated,
+                "allow_unsolicited": inputs.allow_idp_initiated,
             }
         },
     }
@@ -92,7 +122,7 @@ def _b64(pem: str) -> str:
     return "".join(line for line in pem.strip().splitlines() if "-----" not in line)
 
 
-def _key_files(sp) -> tuple[Path, Path]:
+def _key_files(inputs: Inputs, private_key_pem: Callable[[], str]) -> tuple[Path, Path]:
     """pysaml2 hands the SP key to its crypto backend as a file: one private 0700 folder per process, removed at
     exit."""
     global _key_dir
@@ -100,11 +130,11 @@ def _key_files(sp) -> tuple[Path, Path]:
         if _key_dir is None:
             _key_dir = Path(tempfile.mkdtemp(prefix="kloudsso-sp-keys-"))
             atexit.register(shutil.rmtree, _key_dir, ignore_errors=True)
-    stem = hashlib.sha256(f"{sp.pk}:{sp.certificate_pem}".encode()).hexdigest()[:24]
+    stem = hashlib.sha256(f"{inputs.sp_pk}:{inputs.sp_certificate_pem}".encode()).hexdigest()[:24]
     key_file, cert_file = _key_dir / f"{stem}.key", _key_dir / f"{stem}.crt"
     if not key_file.exists():
-        _write_private(key_file, sp.get_private_key_pem())
-        _write_private(cert_file, sp.certificate_pem)
+        _write_private(key_file, private_key_pem())
+        _write_private(cert_file, inputs.sp_certificate_pem)
     return key_file, cert_file
 
 
