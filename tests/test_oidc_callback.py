@@ -251,7 +251,7 @@ def test_an_email_only_in_userinfo_signs_in_with_one_request_more_and_no_query_m
     # as for a sign-in whose ID token carries the email (test_oidc_signin_flow): session (twice), connection,
     # domain, identity and user lookups, the account's links elsewhere (identities, memberships), membership,
     # identity upsert, last sign-in, session save and key cycling, last_login, the sign-in event
-    with assert_queries(21):
+    with assert_queries(19):
         landed = client.get("/sso/oidc", {"code": "the-code", "state": params["state"]})
     assert landed.status_code == 302
     # the token, the keys (first use), UserInfo: one request more than an ID token with an email

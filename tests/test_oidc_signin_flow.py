@@ -137,7 +137,7 @@ def test_the_sign_in_endpoints_run_a_fixed_number_of_queries(site, client, oidc_
         client.get("/sso/login")
     # the verified domain with its organization (one indexed query), the enabled connections with their settings,
     # the session's save (the redirect to the IdP comes from this same request)
-    with assert_queries(4):
+    with assert_queries(3):
         to_idp = client.post("/sso/login", {"email": "bea@acme.test"})
     callback = urlsplit(complete_login(requests.Session(), to_idp["Location"], "bea"))
     # session (twice: the library reloads it), the connection, the domain check, identity and user lookups, the
@@ -145,7 +145,7 @@ def test_the_sign_in_endpoints_run_a_fixed_number_of_queries(site, client, oidc_
     # membership, the identity's upsert, the connection's last sign-in, the session's save and key cycling at login,
     # the user's last_login, the sign-in event. The JWKS comes from the shared cache: no fetch once warm (see
     # test_oidc_id_token).
-    with assert_queries(21):
+    with assert_queries(19):
         landed = client.get(f"{callback.path}?{callback.query}")
     assert landed["Location"] == "/orgs/acme/"
 

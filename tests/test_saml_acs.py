@@ -249,7 +249,7 @@ def test_the_acs_and_finish_step_run_a_fixed_number_of_queries(client, connectio
     # check, the replay table (expired rows out, this assertion in), identity and user lookups, the invitation, the
     # new user, membership and identity, the connection's last sign-in, the session's save and key cycling at
     # login, the user's last_login, the sign-in event. No IdP metadata is fetched.
-    with assert_queries(23):
+    with assert_queries(21):
         landed = client.get(stashed["Location"])
     assert landed["Location"] == "/orgs/acme/"
 
