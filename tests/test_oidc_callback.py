@@ -249,9 +249,10 @@ def test_an_email_only_in_userinfo_signs_in_with_one_request_more_and_no_query_m
     idp.answer(params["nonce"], userinfo={"sub": "sub-1", "email": "uma@acme.test"}, preferred_username="uma")
     before = len(http_server.requests)
     # as for a sign-in whose ID token carries the email (test_oidc_signin_flow): session (twice), connection,
-    # domain, identity and user lookups, the account's links elsewhere (identities, memberships), membership,
-    # identity upsert, last sign-in, session save and key cycling, last_login, the sign-in event
-    with assert_queries(19):
+    # domain, identity and user lookups (each with the membership), the account's links (this connection's
+    # identities, memberships and identities elsewhere), the identity's insert, last sign-in, key cycling (new row,
+    # old row), last_login, the sign-in event, the session's save
+    with assert_queries(17):
         landed = client.get("/sso/oidc", {"code": "the-code", "state": params["state"]})
     assert landed.status_code == 302
     # the token, the keys (first use), UserInfo: one request more than an ID token with an email
