@@ -58,8 +58,11 @@ def sp_details(sp: ServiceProvider) -> SPDetails:
 
 
 def service_provider_get_or_create(*, org) -> ServiceProvider:
-    """The organization's SP, created on first use with a fresh key pair (safe when two requests race)."""
-    existing = ServiceProvider.objects.filter(organization=org).first()
+    """The organization's SP, created on first use with a fresh key pair (safe when two requests race).
+
+    An organization loaded with select_related("service_provider") (a SAML sign-in's connection) brings it along.
+    """
+    existing = _joined_service_provider(org) or ServiceProvider.objects.filter(organization=org).first()
     if existing:
         existing.organization = org  # already loaded: spares a query on the hot Connections page
         return existing
@@ -75,6 +78,12 @@ def service_provider_get_or_create(*, org) -> ServiceProvider:
             )
     except IntegrityError:
         return ServiceProvider.objects.get(organization=org)
+
+
+def _joined_service_provider(org) -> ServiceProvider | None:
+    if not type(org).service_provider.is_cached(org):
+        return None
+    return getattr(org, "service_provider", None)  # None when the join found none: then it is asked for again
 
 
 def generate_key_pair(*, common_name: str, days: int = 365 * SP_CERTIFICATE_YEARS) -> tuple[str, str]:

@@ -32,11 +32,19 @@ def _strict_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false (got {raw!r}).")
 
 
-def _positive_int(name: str, default: int) -> int:
-    value = env.int(name, default=default)
-    if value < 1:
-        raise ImproperlyConfigured(f"{name} must be at least 1 (got {value}).")
+def _int_at_least(name: str, default: int, minimum: int) -> int:
+    raw = env.str(name, default=str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number (got {raw!r}).") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum} (got {value}).")
     return value
+
+
+def _positive_int(name: str, default: int) -> int:
+    return _int_at_least(name, default, 1)
 
 
 DEBUG = _strict_bool("DEBUG", default=False)
@@ -151,6 +159,19 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# DATABASE_CONN_MAX_AGE: seconds a worker keeps its database connection open for its next requests (0: a new
+# connection per request, Django's default). A new PostgreSQL connection costs a server process and the
+# authentication handshake, on every request otherwise. With health checks, a kept connection the database has
+# dropped meanwhile (a restart, a failover, an idle timeout) is replaced at the next request instead of failing it.
+# Keep it below the idle timeout of the database, or of a pooler in front of it. On SQLite a connection is an open
+# file: keeping it is harmless, and the IMMEDIATE mode below applies to each connection, kept or new.
+# django-environ would also take ?conn_max_age= and ?conn_health_checks= from the URL: one place decides.
+if {"CONN_MAX_AGE", "CONN_HEALTH_CHECKS"} & DATABASES["default"].keys():
+    raise ImproperlyConfigured(
+        "DATABASE_URL must not carry conn_max_age or conn_health_checks: set DATABASE_CONN_MAX_AGE instead."
+    )
+DATABASES["default"]["CONN_MAX_AGE"] = _int_at_least("DATABASE_CONN_MAX_AGE", default=60, minimum=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Write transactions take the lock up front, so two concurrent ones wait instead of failing with "locked".
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
@@ -187,6 +208,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 
+SESSION_ENGINE = "kloudsso.sessions"  # the database backend, with fewer statements per sign-in
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PUBLIC_BASE_IS_HTTPS
 CSRF_COOKIE_SECURE = PUBLIC_BASE_IS_HTTPS

@@ -9,12 +9,14 @@ import logging
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from connections.connection import Connection
 from connections.identity import SSOIdentity
 from domains.selectors import verified_domain_for_email
+from kloudsso.accounts import last_login
 from kloudsso.tenancy.models import Invitation, Membership, ProvisioningMode, Role
 from signin.errors import SignInError
 
@@ -95,40 +97,61 @@ def _complete(vouched: Vouched):
             f"{email} is not on a domain your organization has verified for single sign-on. Ask your admin.",
             f"{org.name} has not verified the domain of {email}.",
         )
+    now = timezone.now()
     with transaction.atomic():
-        user = _user_for(vouched, org, email)
-        now = timezone.now()
-        SSOIdentity.objects.update_or_create(
-            connection=connection,
-            subject=vouched.subject,
-            defaults={"user": user, "email": email, "last_login_at": now},
-        )
+        identity = _known_identity(vouched, org)
+        user = _user_for(vouched, org, email, identity, now)
+        _record_identity(vouched, identity, user, email, now)
         Connection.objects.filter(pk=connection.pk).update(last_successful_signin_at=now)
     return user
 
 
-def _user_for(vouched: Vouched, org, email: str):
-    identity = _identity(vouched.connection, vouched.subject)
+def _known_identity(vouched: Vouched, org):
+    """The identity of this subject, or of the key this connection gave the person before; with its user, and
+    whether that user is a member of the organization (`user_is_member`)."""
+    identity = _identity(vouched.connection, vouched.subject, org)
     if identity is None and vouched.former_subject:
-        identity = _identity(vouched.connection, vouched.former_subject)
-        if identity is not None:  # the same person, as this connection keyed them before
-            identity.subject = vouched.subject
-            identity.save(update_fields=["subject"])
+        identity = _identity(vouched.connection, vouched.former_subject, org)
+    return identity
+
+
+def _user_for(vouched: Vouched, org, email: str, identity, now):
     if identity is not None:
-        user = identity.user
+        user, is_member = identity.user, identity.user_is_member
     else:
-        user = get_user_model().objects.filter(email__iexact=email).first()
+        user = _with_membership(get_user_model().objects, org, "pk").filter(email__iexact=email).first()
+        is_member = user is not None and user.is_member
         if user is not None:
             _refuse_unsafe_link(user, vouched.connection, org, email)
     if user is not None and not user.is_active:
         raise SignInError("account_disabled", detail=f"The account {user.email} is deactivated.")
-    if user is not None and Membership.objects.filter(user=user, organization=org).exists():
+    if is_member:
         return user
-    return _provision(org, email, user)
+    return _provision(org, email, user, now)
 
 
-def _identity(connection, subject: str):
-    return SSOIdentity.objects.select_related("user").filter(connection=connection, subject=subject).first()
+def _identity(connection, subject: str, org):
+    identities = SSOIdentity.objects.select_related("user").filter(connection=connection, subject=subject)
+    return _with_membership(identities, org, "user_id", name="user_is_member").first()
+
+
+def _with_membership(queryset, org, user_column: str, *, name: str = "is_member"):
+    # Asked in the same statement as the person: whether they are already a member of the connection's organization.
+    members = Membership.objects.filter(user=OuterRef(user_column), organization=org)
+    return queryset.annotate(**{name: Exists(members)})
+
+
+def _record_identity(vouched: Vouched, identity, user, email: str, now) -> None:
+    values = {"user": user, "email": email, "last_login_at": now}
+    if identity is not None:
+        # Found by this sign-in, in this transaction; a re-keyed identity moves to the subject the IdP gives now.
+        SSOIdentity.objects.filter(pk=identity.pk).update(subject=vouched.subject, **values)
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent first sign-in of the same subject may win the insert
+            SSOIdentity.objects.create(connection=vouched.connection, subject=vouched.subject, **values)
+    except IntegrityError:  # it did: its identity takes this sign-in's values, as update_or_create would do
+        SSOIdentity.objects.filter(connection=vouched.connection, subject=vouched.subject).update(**values)
 
 
 def _refuse_unsafe_link(user, connection, org, email: str) -> None:
@@ -159,7 +182,7 @@ def _refuse_unsafe_link(user, connection, org, email: str) -> None:
         )
 
 
-def _provision(org, email: str, user):
+def _provision(org, email: str, user, now):
     invitation = (
         Invitation.objects.select_for_update()
         .filter(organization=org, email__iexact=email, accepted_at__isnull=True)
@@ -171,10 +194,14 @@ def _provision(org, email: str, user):
             f"You have not been invited to {org.name} yet. Ask your admin to invite {email}.",
             f"Invite only: {email} is neither a member nor invited.",
         )
-    if user is None:
-        user = get_user_model().objects.create_user(email)  # no usable password: SSO only
     role = invitation.role if invitation else Role.MEMBER
-    Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+    if user is None:
+        # No usable password: SSO only. The sign-in's last_login goes in the INSERT (last_login.mark_saved).
+        user = get_user_model().objects.create_user(email, last_login=now)
+        last_login.mark_saved(user)
+        Membership.objects.create(user=user, organization=org, role=role)  # an account this transaction created
+    else:  # another tab's sign-in may have made the person a member since the lookup
+        Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
     if invitation is not None:
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])

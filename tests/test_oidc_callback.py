@@ -248,10 +248,11 @@ def test_an_email_only_in_userinfo_signs_in_with_one_request_more_and_no_query_m
     params = start(client, connection)
     idp.answer(params["nonce"], userinfo={"sub": "sub-1", "email": "uma@acme.test"}, preferred_username="uma")
     before = len(http_server.requests)
-    # as for a sign-in whose ID token carries the email (test_oidc_signin_flow): session (twice), connection,
-    # domain, identity and user lookups, the account's links elsewhere (identities, memberships), membership,
-    # identity upsert, last sign-in, session save and key cycling, last_login, the sign-in event
-    with assert_queries(21):
+    # as for a sign-in whose ID token carries the email (test_oidc_signin_flow): session (read, and saved with the
+    # state used up), connection, domain, identity and user lookups (each with the membership), the account's links
+    # (this connection's identities, memberships and identities elsewhere), the identity's insert, last sign-in,
+    # the old session row deleted at login, last_login, the sign-in event, the session's save (its new row)
+    with assert_queries(15):
         landed = client.get("/sso/oidc", {"code": "the-code", "state": params["state"]})
     assert landed.status_code == 302
     # the token, the keys (first use), UserInfo: one request more than an ID token with an email
@@ -391,3 +392,25 @@ def test_an_access_token_unfit_for_a_header_is_refused_without_being_quoted(clie
     event = refused_with(sign_in(client, connect(jit, idp), idp), "userinfo_error")
     assert "no usable access_token" in event.detail and "secret-at" not in event.detail
     assert idp.requests_to("userinfo") == []
+
+
+def test_the_state_is_used_up_in_the_database_before_the_token_request(client, jit, http_server, monkeypatch):
+    """Even when the request then fails on a 500 (whose session the middleware does not save): no replay."""
+    from django.contrib.sessions.models import Session
+
+    from signin.oidc import backend
+    from tests.support.oidc import CraftedIdP
+
+    def token_request_that_crashes(oidc, **kwargs):
+        saved = Session.objects.get(session_key=client.session.session_key).get_decoded()
+        assert params["state"] not in saved["oidc_states"]
+        raise RuntimeError("the process dies during the token request")
+
+    idp = CraftedIdP(http_server)
+    params = start(client, connect(jit, idp))
+    monkeypatch.setattr(backend, "request_tokens", token_request_that_crashes)
+    client.raise_request_exception = False
+    assert client.get("/sso/oidc", {"code": "the-code", "state": params["state"]}).status_code == 500
+    client.raise_request_exception = True
+    replayed = client.get("/sso/oidc", {"code": "the-code", "state": params["state"]})
+    assert "<code>state_mismatch</code>" in replayed.content.decode()

@@ -137,15 +137,16 @@ def test_the_sign_in_endpoints_run_a_fixed_number_of_queries(site, client, oidc_
         client.get("/sso/login")
     # the verified domain with its organization (one indexed query), the enabled connections with their settings,
     # the session's save (the redirect to the IdP comes from this same request)
-    with assert_queries(4):
+    with assert_queries(3):
         to_idp = client.post("/sso/login", {"email": "bea@acme.test"})
     callback = urlsplit(complete_login(requests.Session(), to_idp["Location"], "bea"))
-    # session (twice: the library reloads it), the connection, the domain check, identity and user lookups, the
-    # checks that the existing account is this organization's alone (identities, memberships elsewhere), the
-    # membership, the identity's upsert, the connection's last sign-in, the session's save and key cycling at login,
-    # the user's last_login, the sign-in event. The JWKS comes from the shared cache: no fetch once warm (see
+    # session (read, and saved with the state used up before the token request), the connection, the domain check,
+    # identity and user lookups (each with the membership), the checks that the existing account is this
+    # organization's alone (this connection's identities, memberships and identities elsewhere), the identity's
+    # insert, the connection's last sign-in, the old session row deleted at login, the user's last_login, the
+    # sign-in event, the session's save (its new row). The JWKS comes from the shared cache: no fetch once warm (see
     # test_oidc_id_token).
-    with assert_queries(21):
+    with assert_queries(15):
         landed = client.get(f"{callback.path}?{callback.query}")
     assert landed["Location"] == "/orgs/acme/"
 

@@ -245,11 +245,11 @@ def test_the_acs_and_finish_step_run_a_fixed_number_of_queries(client, connectio
     response = idp.response(in_response_to=request_id, destination=saml_acs_url(), audience=sp.entity_id)
     with assert_queries(0):  # the ACS only stashes the response in the shared cache
         stashed = client.post("/sso/saml", {"SAMLResponse": response})
-    # session, the connection, its service provider, its certificates (to build its IdP metadata), the domain
-    # check, the replay table (expired rows out, this assertion in), identity and user lookups, the invitation, the
-    # new user, membership and identity, the connection's last sign-in, the session's save and key cycling at
-    # login, the user's last_login, the sign-in event. No IdP metadata is fetched.
-    with assert_queries(23):
+    # session, the connection with its service provider, its certificates (to build its IdP metadata), the replay
+    # table (expired rows out, this assertion in), the domain check, identity and user lookups, the invitation, the
+    # new user (last_login included), membership and identity, the connection's last sign-in, the old session row
+    # deleted at login, the sign-in event, the session's save (its new row). No IdP metadata is fetched.
+    with assert_queries(16):
         landed = client.get(stashed["Location"])
     assert landed["Location"] == "/orgs/acme/"
 

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kloudsso.logging import mask_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +22,7 @@ PRODUCTION = {
 
 
 def manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and not k.startswith("DJANGO")}
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and not k.startswith(("DJANGO", "DATABASE_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -80,3 +82,33 @@ def test_password_throttle_settings_must_make_sense():
 def test_the_saml_client_cache_holds_at_least_one_client():
     result = manage("check", **{**PRODUCTION, "SAML_CLIENT_CACHE_SIZE": "0"})
     assert "SAML_CLIENT_CACHE_SIZE must be at least 1 (got 0)" in result.stderr
+
+
+DATABASE_SETTINGS = (
+    "from django.conf import settings; d = settings.DATABASES['default']; "
+    "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS'].get('transaction_mode'))"
+)
+
+
+def test_database_connections_are_kept_a_minute_and_checked_before_reuse():
+    result = manage("shell", "-c", DATABASE_SETTINGS, **PRODUCTION)
+    assert result.stdout.split()[-3:] == ["60", "True", "IMMEDIATE"], result.stderr  # SQLite keeps its lock mode
+    result = manage("shell", "-c", DATABASE_SETTINGS, **{**PRODUCTION, "DATABASE_CONN_MAX_AGE": "0"})
+    assert result.stdout.split()[-3:] == ["0", "True", "IMMEDIATE"], result.stderr  # 0: one connection per request
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"DATABASE_CONN_MAX_AGE": "-1"}, "DATABASE_CONN_MAX_AGE must be at least 0 (got -1)"),
+        ({"DATABASE_CONN_MAX_AGE": "a minute"}, "DATABASE_CONN_MAX_AGE must be a whole number (got 'a minute')"),
+        (
+            {"DATABASE_URL": PRODUCTION["DATABASE_URL"] + "?conn_max_age=600"},
+            "DATABASE_URL must not carry conn_max_age or conn_health_checks: set DATABASE_CONN_MAX_AGE instead",
+        ),
+    ],
+)
+def test_the_connection_lifetime_must_make_sense(variables, message):
+    result = manage("check", **{**PRODUCTION, **variables})
+    assert result.returncode != 0
+    assert message in result.stderr

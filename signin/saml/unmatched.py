@@ -68,4 +68,6 @@ def not_held(request, requests: list[str]) -> Unmatched:
 
 
 def connection_of(public_id) -> Connection | None:
-    return Connection.objects.select_related("saml", "organization").filter(public_id=public_id, kind=Kind.SAML).first()
+    # The service provider too: the finish step verifies the response with it (connections.sp).
+    connections = Connection.objects.select_related("saml", "organization__service_provider")
+    return connections.filter(public_id=public_id, kind=Kind.SAML).first()

@@ -1,0 +1,66 @@
+"""The session store (kloudsso/sessions.py): Django's database sessions, each write one statement."""
+
+from django.contrib.sessions.models import Session
+
+from kloudsso import sessions
+from kloudsso.sessions import SessionStore
+from tests.support.queries import assert_queries
+
+
+def test_a_new_session_is_one_insert(db):
+    store = SessionStore()
+    store["k"] = "v"
+    with assert_queries(1):
+        store.save()
+    assert SessionStore(store.session_key).load() == {"k": "v"}
+
+
+def test_a_key_already_taken_is_never_reused(db, monkeypatch):
+    taken = SessionStore()
+    taken["owner"] = "someone else"
+    taken.save()
+    keys = iter([taken.session_key, "b" * 32])
+    monkeypatch.setattr(sessions, "get_random_string", lambda length, chars: next(keys))
+    store = SessionStore()
+    store["owner"] = "me"
+    store.save()
+    assert store.session_key == "b" * 32
+    assert SessionStore(taken.session_key).load() == {"owner": "someone else"}
+
+
+def test_cycling_the_key_deletes_the_old_row_and_the_save_inserts_the_new_one(db):
+    store = SessionStore()
+    store["k"] = "v"
+    store.save()
+    old = store.session_key
+    with assert_queries(1):
+        store.cycle_key()
+    assert not Session.objects.exists()
+    store["signed_in"] = True  # as login() does after cycling the key
+    with assert_queries(1):
+        store.save()
+    assert store.session_key != old
+    assert SessionStore(store.session_key).load() == {"k": "v", "signed_in": True}
+
+
+def test_a_sign_in_through_the_middleware_leaves_one_session_with_a_new_key(client, alice):
+    session = client.session  # an anonymous visitor's session, with a row
+    session["note"] = "kept through the sign-in"
+    session.save()
+    anonymous = client.cookies["sessionid"].value
+    assert Session.objects.filter(session_key=anonymous).exists()
+    signed_in = client.post("/login/", {"username": "alice@acme.test", "password": "correct-horse-battery"})
+    assert signed_in.status_code == 302
+    key = client.cookies["sessionid"].value
+    assert key != anonymous
+    assert list(Session.objects.values_list("session_key", flat=True)) == [key]
+    assert client.session["note"] == "kept through the sign-in"
+    assert client.get("/").wsgi_request.user == alice
+
+
+def test_deleting_a_session_that_is_gone_is_quiet(db):
+    SessionStore().delete("a" * 32)
+    store = SessionStore()
+    store.save()
+    store.delete()
+    assert not Session.objects.exists()

@@ -1,0 +1,85 @@
+"""What a sign-in writes, now that it writes it in fewer statements: last_login, the identity, the membership."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from connections.models import SSOIdentity
+from domains.models import Domain
+from kloudsso.accounts import last_login
+from kloudsso.accounts.models import User
+from kloudsso.tenancy.models import Membership
+from signin import complete
+from signin.complete import Vouched, complete_sign_in
+from tests.support.factories import oidc_connection
+
+
+@pytest.fixture
+def acme_idp(acme):
+    Domain.objects.create(organization=acme, name="acme.test", status="verified")
+    acme.provisioning_mode = "jit"
+    acme.save()
+    return oidc_connection(acme)
+
+
+def test_a_new_account_has_its_last_login_from_its_first_sign_in(client, acme_idp):
+    before = timezone.now()
+    user = complete_sign_in(Vouched(acme_idp, "s-ada", "ada@acme.test"))
+    with CaptureQueriesContext(connection) as login:
+        client.force_login(user)
+    assert not [q for q in login.captured_queries if q["sql"].startswith('UPDATE "accounts_user"')]
+    user.refresh_from_db()
+    assert before <= user.last_login <= timezone.now()
+    assert Membership.objects.get(user=user).role == "member"
+
+
+def test_every_other_login_still_writes_last_login(client, alice):
+    assert alice.last_login is None
+    client.force_login(alice)  # a password sign-in logs in the same way
+    alice.refresh_from_db()
+    assert alice.last_login is not None
+
+
+def test_a_user_marked_saved_skips_one_write_only(client, alice):
+    last_login.mark_saved(alice)
+    client.force_login(alice)
+    alice.refresh_from_db()
+    assert alice.last_login is None  # marked: the login trusted the mark
+    client.force_login(alice)
+    alice.refresh_from_db()
+    assert alice.last_login is not None
+
+
+def test_a_returning_person_has_their_identity_updated(acme_idp):
+    user = complete_sign_in(Vouched(acme_idp, "s-ada", "ada@acme.test"))
+    SSOIdentity.objects.update(last_login_at=timezone.now() - timedelta(days=1))
+    assert complete_sign_in(Vouched(acme_idp, "s-ada", "Ada@Acme.test")) == user
+    identity = SSOIdentity.objects.get()
+    assert identity.user == user and identity.email == "ada@acme.test"
+    assert identity.last_login_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_a_rekeyed_identity_moves_to_the_new_subject_with_this_sign_ins_values(acme_idp):
+    user = complete_sign_in(Vouched(acme_idp, "old-key", "ada@acme.test"))
+    assert complete_sign_in(Vouched(acme_idp, "new-key", "ada@acme.test", former_subject="old-key")) == user
+    identity = SSOIdentity.objects.get()
+    assert identity.subject == "new-key" and identity.last_login_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_an_identity_another_sign_in_inserted_meanwhile_takes_this_sign_ins_values(acme_idp, bob, monkeypatch):
+    """Two tabs' first sign-ins of one subject: both looked and found no identity; the other tab inserted it first."""
+    Membership.objects.filter(user=bob).delete()  # bob, known by email only: linked at his first SSO sign-in
+    other_tab = SSOIdentity.objects.create(
+        connection=acme_idp, subject="s-bob", user=bob, email="bob@acme.test", last_login_at=None
+    )
+    monkeypatch.setattr(complete, "_known_identity", lambda vouched, org: None)  # as seen before the other tab's insert
+    monkeypatch.setattr(complete, "_refuse_unsafe_link", lambda *args: None)  # which passed then, for the same reason
+    assert complete_sign_in(Vouched(acme_idp, "s-bob", "bob@acme.test")) == bob
+    other_tab.refresh_from_db()
+    assert other_tab.last_login_at is not None
+    assert SSOIdentity.objects.count() == 1
+    assert Membership.objects.filter(user=bob, organization=acme_idp.organization).count() == 1
+    assert User.objects.filter(email="bob@acme.test").count() == 1
