@@ -18,6 +18,7 @@ RSS_SIGNINS = _int("BENCH_RSS_SIGNINS", 10_000)  # sign-ins served (all phases) 
 STOCK_SIGNINS = _int("BENCH_STOCK_SIGNINS", 1000)
 CHECKS = _int("BENCH_CHECKS", 200)  # signed responses checked in process, by ours and by python3-saml
 CLIENTS = _int("BENCH_CLIENTS", 3)  # client threads: enough to keep 2 sync workers busy
+# BENCH_RESULTS: where to write the results (default bench/RESULTS.md), e.g. /tmp/r.md for a trial run.
 # Wall-time caps per phase (seconds)
 SAML_SECONDS = _int("BENCH_SAML_SECONDS", 120)
 OIDC_SECONDS = _int("BENCH_OIDC_SECONDS", 60)
