@@ -8,7 +8,7 @@ OIDC_IDP := tests/idp/oidc
 # The test IdPs are real software; without node the flow tests that need them are skipped with the reason.
 IDP_DEPS := $(if $(shell command -v npm 2>/dev/null),$(OIDC_IDP)/node_modules/.package-lock.json,)
 
-.PHONY: run test lint format lock try-sso
+.PHONY: run test lint format lock try-sso bench
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,9 @@ lock: $(BIN)/.installed
 try-sso: $(BIN)/.installed $(IDP_DEPS)
 	bash scripts/system-packages.sh test
 	$(BIN)/python scripts/try_sso.py
+
+# Sign-in throughput, latency, SQL statements and memory under gunicorn; writes bench/RESULTS.md (bench/run.py).
+# SQLite by default; BENCH_DATABASE_URL=postgres://... BENCH_CACHE_URL=redis://... for PostgreSQL + Redis.
+bench: $(BIN)/.installed
+	bash scripts/system-packages.sh run  # xmlsec1, for pysaml2 and stock djangosaml2
+	$(BIN)/python -m bench.run
