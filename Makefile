@@ -54,5 +54,5 @@ try-sso: $(BIN)/.installed $(IDP_DEPS)
 # Sign-in throughput, latency, SQL statements and memory under gunicorn; writes bench/RESULTS.md (bench/run.py).
 # SQLite by default; BENCH_DATABASE_URL=postgres://... BENCH_CACHE_URL=redis://... for PostgreSQL + Redis.
 bench: $(BIN)/.installed
-	bash scripts/system-packages.sh run  # xmlsec1, for pysaml2 and stock djangosaml2
+	bash scripts/system-packages.sh bench  # xmlsec1, for stock djangosaml2
 	$(BIN)/python -m bench.run

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Install the Debian packages KloudSSO's tests need beyond Python, when they are missing (the site itself needs none:
 # SAML signatures are checked in process by the xmlsec package):
-#   xmlsec1        the tests' crafting IdP signs responses with it: a signer independent of the code under test
+#   xmlsec1        the tests' crafting IdP signs responses with it (a signer independent of the code under test);
+#                  make bench's stock djangosaml2 verifies with it ("bench")
 #   simplesamlphp  the real SAML IdP the tests sign in against (with "test"), with php-cli and php-xml
 #   chromium       the browser the browser tests drive (with "test"); Playwright never downloads one
 # As root it installs them with apt-get; otherwise it says what to install and goes on.
 set -euo pipefail
 need=()
-if [ "${1:-}" = "test" ]; then
+if [ "${1:-}" = "test" ] || [ "${1:-}" = "bench" ]; then
   command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
+fi
+if [ "${1:-}" = "test" ]; then
   [ -d /usr/share/simplesamlphp ] || need+=(simplesamlphp)
   command -v php >/dev/null 2>&1 || need+=(php-cli)
   php -m 2>/dev/null | grep -qix dom || need+=(php-xml)  # SimpleSAMLphp cannot run without DOM and SimpleXML
