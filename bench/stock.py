@@ -9,7 +9,7 @@ import sys
 
 from bench import flows
 from bench.flows import Failure, Started
-from bench.idp import authn_request_id
+from bench.idp import authn_request_id, key_pair
 from bench.site import REPO, Gunicorn, free_port
 
 SAML_REQUEST = re.compile(r'name="SAMLRequest"\s+value="([^"]+)"')
@@ -20,12 +20,18 @@ def start_server(tmp, idp, sso_url: str) -> Gunicorn:
     port = free_port()
     metadata = tmp / "stock-idp-metadata.xml"
     metadata.write_text(idp.metadata_xml(sso_url))
+    # A key pair, as every SP that signs its AuthnRequests has (KloudSSO's do): pysaml2 then loads it per request.
+    cert_pem, key_pem = key_pair("stock djangosaml2")
+    (tmp / "stock-sp.key").write_text(key_pem)
+    (tmp / "stock-sp.crt").write_text(cert_pem)
     env = {
         "DJANGO_SETTINGS_MODULE": "bench.stock_djangosaml2.settings",
         "STOCK_BASE_URL": f"http://127.0.0.1:{port}",
         "STOCK_SECRET_KEY": secrets.token_urlsafe(40),
         "STOCK_DATABASE": str(tmp / "stock.sqlite3"),
         "STOCK_IDP_METADATA": str(metadata),
+        "STOCK_SP_KEY": str(tmp / "stock-sp.key"),
+        "STOCK_SP_CERT": str(tmp / "stock-sp.crt"),
     }
     subprocess.run(
         [sys.executable, "-m", "django", "migrate", "--no-input", "-v", "0"],

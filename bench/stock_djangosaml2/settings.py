@@ -1,6 +1,7 @@
 """djangosaml2 out of the box: its views, backend, session middleware and defaults (pysaml2 with xmlsec1, the
-default attribute mapping uid -> username, unknown users created). Only what an equivalent response needs is set:
-the assertion alone is signed (want_response_signed off, as for Entra ID), and attribute names are kept as sent."""
+default attribute mapping uid -> username, unknown users created). Only what an equivalent SP needs is set: the
+assertion alone is signed (want_response_signed off, as for Entra ID), attribute names are kept as sent, and the SP
+has a key pair and signs its AuthnRequests, as KloudSSO's SP does."""
 
 import os
 
@@ -37,12 +38,15 @@ SAML_CONFIG = {
     "xmlsec_binary": "/usr/bin/xmlsec1",
     "entityid": BASE_URL + "/saml2/metadata/",
     "allow_unknown_attributes": True,
+    "key_file": os.environ["STOCK_SP_KEY"],
+    "cert_file": os.environ["STOCK_SP_CERT"],
     "service": {
         "sp": {
             "name": "stock djangosaml2",
             "endpoints": {"assertion_consumer_service": [(BASE_URL + "/saml2/acs/", saml2.BINDING_HTTP_POST)]},
             "want_assertions_signed": True,
             "want_response_signed": False,
+            "authn_requests_signed": True,
         }
     },
     "metadata": {"local": [os.environ["STOCK_IDP_METADATA"]]},
