@@ -7,6 +7,7 @@ invitation) the first time a subject is seen.
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from signin.errors import SignInError
 
 MAX_EMAIL_LENGTH = 254
 MAX_SUBJECT_LENGTH = 512
+LAST_SIGNIN_PRECISION = timedelta(minutes=1)
 
 
 logger = logging.getLogger(__name__)
@@ -102,8 +104,16 @@ def _complete(vouched: Vouched):
         identity = _known_identity(vouched, org)
         user = _user_for(vouched, org, email, identity, now)
         _record_identity(vouched, identity, user, email, now)
-        Connection.objects.filter(pk=connection.pk).update(last_successful_signin_at=now)
+        _note_success(connection, now)
     return user
+
+
+def _note_success(connection, now) -> None:
+    # The SSO settings ask whether a connection has ever worked; to the minute is plenty, and a busy connection's
+    # row is then not written at every sign-in.
+    last = connection.last_successful_signin_at
+    if last is None or not timedelta(0) <= now - last < LAST_SIGNIN_PRECISION:
+        Connection.objects.filter(pk=connection.pk).update(last_successful_signin_at=now)
 
 
 def _known_identity(vouched: Vouched, org):

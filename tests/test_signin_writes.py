@@ -83,3 +83,28 @@ def test_an_identity_another_sign_in_inserted_meanwhile_takes_this_sign_ins_valu
     assert SSOIdentity.objects.count() == 1
     assert Membership.objects.filter(user=bob, organization=acme_idp.organization).count() == 1
     assert User.objects.filter(email="bob@acme.test").count() == 1
+
+
+def test_the_connections_last_successful_sign_in_is_kept_to_the_minute(acme_idp):
+    complete_sign_in(Vouched(acme_idp, "s-ada", "ada@acme.test"))
+    acme_idp.refresh_from_db()
+    first = acme_idp.last_successful_signin_at
+    assert first is not None  # the first one is always written
+    complete_sign_in(Vouched(acme_idp, "s-bea", "bea@acme.test"))
+    acme_idp.refresh_from_db()
+    assert acme_idp.last_successful_signin_at == first  # a second one within the minute is not
+    type(acme_idp).objects.filter(pk=acme_idp.pk).update(last_successful_signin_at=first - timedelta(seconds=61))
+    acme_idp.refresh_from_db()
+    complete_sign_in(Vouched(acme_idp, "s-cy", "cy@acme.test"))
+    acme_idp.refresh_from_db()
+    assert acme_idp.last_successful_signin_at > first  # one a minute later is
+
+
+def test_a_last_sign_in_recorded_in_the_future_is_corrected(acme_idp):
+    """A server whose clock ran ahead wrote it: the next sign-in puts it right instead of waiting for that time."""
+    later = timezone.now() + timedelta(hours=1)
+    type(acme_idp).objects.filter(pk=acme_idp.pk).update(last_successful_signin_at=later)
+    acme_idp.refresh_from_db()
+    complete_sign_in(Vouched(acme_idp, "s-ada", "ada@acme.test"))
+    acme_idp.refresh_from_db()
+    assert acme_idp.last_successful_signin_at < later

@@ -84,7 +84,8 @@ def test_an_oidc_callback_for_a_new_person(client, oidc):
 
 
 def test_an_oidc_callback_for_a_returning_person(client, oidc):
-    """11 statements, in a browser that has not signed in before:
+    """10 statements, in a browser that has not signed in before, less than a minute after the connection's last
+    successful sign-in (which is then not written again):
 
     1. the session, read;
     2. the session, saved with the state used up, before the token request;
@@ -92,17 +93,16 @@ def test_an_oidc_callback_for_a_returning_person(client, oidc):
     4. the verified domain routing the email, with its organization;
     5. the identity (connection, subject), with its user and whether they are a member: a member;
     6. the identity's email and last sign-in (by its key: it was found in this transaction);
-    7. the connection's last successful sign-in;
-    8. the session's old row, deleted at login;
-    9. the account's last_login (Django's receiver of user_logged_in);
-    10. the sign-in event;
-    11. the session's new row, with the response.
+    7. the session's old row, deleted at login;
+    8. the account's last_login (Django's receiver of user_logged_in);
+    9. the sign-in event;
+    10. the session's new row, with the response.
     """
     idp, connection = oidc
     oidc_callback(client, oidc_started(client, connection, idp))  # the first sign-in, in another browser
     browser = Client()
     params = oidc_started(browser, connection, idp)
-    with assert_queries(11):
+    with assert_queries(10):
         oidc_callback(browser, params)
 
 
@@ -164,7 +164,8 @@ def test_a_saml_finish_for_a_new_person(client, saml):
 
 
 def test_a_saml_finish_for_a_returning_person(client, saml):
-    """13 statements, in a browser that has not signed in before:
+    """12 statements, in a browser that has not signed in before, less than a minute after the connection's last
+    successful sign-in (which is then not written again):
 
     1. the session, read;
     2. the connection, with its SAML settings, organization and service provider;
@@ -174,16 +175,15 @@ def test_a_saml_finish_for_a_returning_person(client, saml):
     6. the verified domain routing the email, with its organization;
     7. the identity (connection, subject), with its user and whether they are a member: a member;
     8. the identity's email and last sign-in (by its key);
-    9. the connection's last successful sign-in;
-    10. the session's old row, deleted at login;
-    11. the account's last_login;
-    12. the sign-in event;
-    13. the session's new row, with the response.
+    9. the session's old row, deleted at login;
+    10. the account's last_login;
+    11. the sign-in event;
+    12. the session's new row, with the response.
     """
     saml_finish(client, saml_stashed(client, saml))  # the first sign-in, in another browser
     browser = Client()
     finish_url = saml_stashed(browser, saml)
-    with assert_queries(13):
+    with assert_queries(12):
         saml_finish(browser, finish_url)
 
 
