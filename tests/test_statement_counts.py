@@ -21,6 +21,7 @@ from domains.models import Domain
 from domains.selectors import verified_domains_covering
 from kloudsso.accounts.models import User
 from kloudsso.tenancy.models import Organization, Plan
+from signin.saml import replay
 from tests.support.factories import oidc_connection, oidc_connection_for_idp
 from tests.support.oidc import CraftedIdP
 from tests.support.queries import assert_queries
@@ -111,7 +112,8 @@ def test_an_oidc_callback_for_a_returning_person(client, oidc):
 
 
 @pytest.fixture
-def saml(jit, tmp_path):
+def saml(jit, tmp_path, monkeypatch):
+    monkeypatch.setattr(replay, "SWEEP_ONE_IN", 10**18)  # the replay table's sweep, one finish in 50, never here
     sp = service_provider_get_or_create(org=jit)
     idp = CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(sp))
     connection = saml_connection_save(
@@ -138,52 +140,50 @@ def saml_finish(browser, finish_url):
 
 
 def test_a_saml_finish_for_a_new_person(client, saml):
-    """16 statements:
+    """15 statements (and one more in SWEEP_ONE_IN: expired assertions deleted from the replay table):
 
     1. the session, read (the requests this browser started, and for which connection);
     2. the connection, with its SAML settings, organization and the organization's service provider;
-    3. the connection's IdP certificates (its IdP metadata for pysaml2 is built from them);
-    4. expired assertions, deleted from the replay table;
-    5. this assertion, inserted there (a replay fails on its key, on any app server);
-    6. the verified domain routing the email, with its organization;
-    7. the identity (connection, subject), with its user and whether they are a member: none;
-    8. an account with this email, and whether it is a member: none;
-    9. an open invitation for the email (locked): none, just-in-time;
-    10. the new account, its last_login included;
-    11. its membership;
-    12. its identity;
-    13. the connection's last successful sign-in;
-    14. the session's old row, deleted at login;
-    15. the sign-in event;
-    16. the session's new row, with the response.
+    3. the connection's IdP certificates (what its warm pysaml2 client is keyed on, signin/saml/clients);
+    4. this assertion, inserted in the replay table (a replay fails on its key, on any app server);
+    5. the verified domain routing the email, with its organization;
+    6. the identity (connection, subject), with its user and whether they are a member: none;
+    7. an account with this email, and whether it is a member: none;
+    8. an open invitation for the email (locked): none, just-in-time;
+    9. the new account, its last_login included;
+    10. its membership;
+    11. its identity;
+    12. the connection's last successful sign-in;
+    13. the session's old row, deleted at login;
+    14. the sign-in event;
+    15. the session's new row, with the response.
     """
     finish_url = saml_stashed(client, saml)
-    with assert_queries(16):
+    with assert_queries(15):
         saml_finish(client, finish_url)
     assert User.objects.get(email="ada@acme.test").last_login is not None
 
 
 def test_a_saml_finish_for_a_returning_person(client, saml):
-    """12 statements, in a browser that has not signed in before, less than a minute after the connection's last
+    """11 statements, in a browser that has not signed in before, less than a minute after the connection's last
     successful sign-in (which is then not written again):
 
     1. the session, read;
     2. the connection, with its SAML settings, organization and service provider;
     3. the connection's IdP certificates;
-    4. expired assertions, deleted from the replay table;
-    5. this assertion, inserted there;
-    6. the verified domain routing the email, with its organization;
-    7. the identity (connection, subject), with its user and whether they are a member: a member;
-    8. the identity's email and last sign-in (by its key);
-    9. the session's old row, deleted at login;
-    10. the account's last_login;
-    11. the sign-in event;
-    12. the session's new row, with the response.
+    4. this assertion, inserted in the replay table;
+    5. the verified domain routing the email, with its organization;
+    6. the identity (connection, subject), with its user and whether they are a member: a member;
+    7. the identity's email and last sign-in (by its key);
+    8. the session's old row, deleted at login;
+    9. the account's last_login;
+    10. the sign-in event;
+    11. the session's new row, with the response.
     """
     saml_finish(client, saml_stashed(client, saml))  # the first sign-in, in another browser
     browser = Client()
     finish_url = saml_stashed(browser, saml)
-    with assert_queries(12):
+    with assert_queries(11):
         saml_finish(browser, finish_url)
 
 
