@@ -253,7 +253,8 @@ LOGGING = {
     "filters": {"mask_secrets": {"()": "kloudsso.logging.MaskSecretsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # pysaml2's schema library logs every schema it loads at INFO; pysaml2 logs each sign-in's NameID (an email,
-    # often) and the person's attributes at INFO and DEBUG: personal data our own events already record, redacted.
-    "loggers": {"xmlschema": {"level": "WARNING"}, "saml2": {"level": "WARNING"}},
+    # pysaml2's schema library logs every schema it loads at INFO. pysaml2 logs each sign-in's NameID (an email,
+    # often) and attributes at INFO, and a refused response whole at ERROR: personal data, and anyone can post a
+    # megabyte of it. Every refusal is worded and recorded, redacted, by signin/ instead.
+    "loggers": {"xmlschema": {"level": "WARNING"}, "saml2": {"level": "CRITICAL"}},
 }

@@ -4,7 +4,10 @@ import pytest
 import saml2.sigver
 from saml2.xml.schema import XMLSchemaError
 
+from connections.sp import saml_acs_url
 from signin.saml import clients, schema
+from tests.support.saml_craft import PREFIX, substitute
+from tests.test_saml_acs import connection, idp, post, refused, sp, start  # noqa: F401 -- fixtures and helpers
 
 ASSERTION = (
     '<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="a1" Version="2.0" '
@@ -39,3 +42,14 @@ def test_a_missing_required_attribute_is_a_fault():
 def test_text_that_is_not_xml_is_a_fault_not_a_crash():
     with pytest.raises(XMLSchemaError):
         schema.validate("<saml:Assertion")
+
+
+def test_a_refused_response_leaves_no_personal_data_in_the_logs(client, connection, idp, sp, caplog):  # noqa: F811
+    """pysaml2 logs a refused response whole at ERROR (and each NameID at INFO): its loggers are kept quiet."""
+    markup = substitute(rf">ada@acme.test(</{PREFIX}NameID>)", r">ada@acme.test<x:y xmlns:x='urn:x'/>\1")
+    response = idp.edited(
+        markup, in_response_to=start(client, connection), destination=saml_acs_url(), audience=sp.entity_id
+    )
+    refused(client, post(client, response), "saml_invalid")
+    assert not [r for r in caplog.records if r.name.startswith("saml2")]
+    assert not [r for r in caplog.records if "ada@acme.test" in r.getMessage()]

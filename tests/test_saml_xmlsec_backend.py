@@ -8,7 +8,9 @@ import subprocess
 
 import pytest
 import saml2.sigver
+import xmlsec
 from django.urls import reverse
+from lxml import etree
 from saml2 import samlp
 from saml2.sigver import CryptoBackendXmlSec1, pre_signature_part
 from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
@@ -162,3 +164,41 @@ def test_an_authn_request_sent_by_http_post_is_signed_in_process(client, acme, s
     sp_certificate = tmp_path / "sp.crt"
     sp_certificate.write_text(sp.certificate_pem)
     assert InProcessXmlSec().validate_signature(request_xml, str(sp_certificate), "pem", AUTHN_REQUEST, request_id)
+
+
+@pytest.mark.parametrize("uri", ["", "#xpointer(/)"])
+def test_a_signature_over_anything_but_the_element_is_refused(idp, sp, tmp_path, uri):
+    """A valid signature whose Reference names the whole document, not "#" + the element's ID: the backend refuses
+    it itself, whatever pysaml2 checks before."""
+    xml = signed_xml(idp, sp, sign_assertion=False)
+    document = etree.fromstring(xml.encode())
+    assertion = document.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
+    signature = xmlsec.template.create(
+        assertion, xmlsec.constants.TransformExclC14N, xmlsec.constants.TransformRsaSha256
+    )
+    assertion.insert(1, signature)
+    reference = xmlsec.template.add_reference(signature, xmlsec.constants.TransformSha256, uri=uri)
+    xmlsec.template.add_transform(reference, xmlsec.constants.TransformEnveloped)
+    xmlsec.template.add_transform(reference, xmlsec.constants.TransformExclC14N)
+    context = xmlsec.SignatureContext()
+    context.key = xmlsec.Key.from_file(str(tmp_path / "idp.key"), xmlsec.constants.KeyDataFormatPem)
+    context.sign(signature)
+    signed = etree.tostring(document).decode()
+    certificate = str(tmp_path / "idp.crt")
+    assert not InProcessXmlSec().validate_signature(signed, certificate, "pem", ASSERTION, assertion.get("ID"))
+
+
+def test_a_removed_key_folder_is_made_again_and_warm_clients_keep_signing(client, connection, idp, sp):
+    """A /tmp cleaner removes the SP key files of a long-running process: new clients write them again, and a warm
+    client's signing key is already parsed."""
+    import shutil
+
+    from signin.saml import clients, sp_config
+
+    clients.forget_all()
+    start(client, connection)
+    shutil.rmtree(sp_config._key_dir)
+    start(client, connection)  # the warm client
+    clients.forget_all()
+    start(client, connection)  # a new one
+    assert any(sp_config._key_dir.glob("*.key"))

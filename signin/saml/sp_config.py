@@ -52,7 +52,7 @@ def inputs_of(connection, *, sp) -> Inputs:
         idp_entity_id=saml.idp_entity_id,
         sso_redirect_url=saml.sso_redirect_url,
         sso_post_url=saml.sso_post_url,
-        idp_certificates=tuple(saml.certificates.values_list("certificate_pem", flat=True)),
+        idp_certificates=tuple(saml.certificates.order_by("not_after", "pk").values_list("certificate_pem", flat=True)),
         allow_idp_initiated=saml.allow_idp_initiated,
         acs_url=saml_acs_url(),
     )
@@ -124,17 +124,19 @@ def _b64(pem: str) -> str:
 
 def _key_files(inputs: Inputs, private_key_pem: Callable[[], str]) -> tuple[Path, Path]:
     """pysaml2 hands the SP key to its crypto backend as a file: one private 0700 folder per process, removed at
-    exit."""
+    exit, and made again if something (a /tmp cleaner) removed it meanwhile. The key is written last: once it is
+    there, so is its certificate."""
     global _key_dir
     with _key_dir_lock:
         if _key_dir is None:
             _key_dir = Path(tempfile.mkdtemp(prefix="kloudsso-sp-keys-"))
             atexit.register(shutil.rmtree, _key_dir, ignore_errors=True)
+        _key_dir.mkdir(mode=0o700, exist_ok=True)
     stem = hashlib.sha256(f"{inputs.sp_pk}:{inputs.sp_certificate_pem}".encode()).hexdigest()[:24]
     key_file, cert_file = _key_dir / f"{stem}.key", _key_dir / f"{stem}.crt"
     if not key_file.exists():
-        _write_private(key_file, private_key_pem())
         _write_private(cert_file, inputs.sp_certificate_pem)
+        _write_private(key_file, private_key_pem())
     return key_file, cert_file
 
 

@@ -8,7 +8,9 @@ only the element whose ID it handed here. Where the xmlsec1 command line had rul
 stricter:
 - the element is found by that ID, which no other attribute libxml2 or xmlsec could take for an ID may hold: a second
   element with it could be the one the Reference resolves to while pysaml2 uses the first (signature wrapping);
-- the signature checked is that element's own ds:Signature child, never one found deeper;
+- the signature checked is that element's own ds:Signature child, never one found deeper, with one Reference, to
+  "#" + that ID, enveloped and exclusive c14n transforms only, and no ds:Object (pysaml2 checks the same before it
+  calls here; the backend does not rest on it);
 - the key is the certificate pysaml2 passed, and nothing from KeyInfo: the context has a key and no keys manager,
   so xmlsec reads no KeyInfo at all;
 - only our allow-list of algorithms is enabled in xmlsec itself, a second line behind signin/saml/algorithms;
@@ -28,6 +30,7 @@ T = xmlsec.constants
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 ID_NAMES = ("ID", "Id", "id")  # with xml:id, every attribute name the libraries may treat as an ID
 CANONICALIZATIONS = (T.TransformExclC14N, T.TransformExclC14NWithComments)
+ALLOWED_TRANSFORMS = frozenset(t.href for t in (T.TransformEnveloped, *CANONICALIZATIONS))
 _BY_HREF = {
     t.href: t
     for t in (
@@ -59,7 +62,7 @@ class InProcessXmlSec(CryptoBackend):
         document = _parse(signedtext)
         node = _unique_element(document, node_name, node_id)
         signature = _own_signature(node) if node is not None else None
-        if signature is None:
+        if signature is None or not _signs_only(signature, node_id):
             return False
         context = _context(_certificate(_read(cert_file)))
         context.register_id(node, "ID")
@@ -76,7 +79,7 @@ class InProcessXmlSec(CryptoBackend):
         signature = _own_signature(node) if node is not None else None
         if signature is None:
             raise xmlsec.Error(f"no signature template in the element with ID {node_id!r}")
-        context = _context(_private_key(_read(key_file)))
+        context = _context(_private_key(key_file))
         context.register_id(node, "ID")
         context.sign(signature)
         return etree.tostring(document, encoding="unicode")
@@ -114,6 +117,17 @@ def _own_signature(node):
     return found[0] if len(found) == 1 else None
 
 
+def _signs_only(signature, node_id: str) -> bool:
+    """SAML's profile of XML Signature (core 5.4): one Reference, to the element's own ID, nothing else signed."""
+    references = signature.findall(f"{{{DS_NS}}}SignedInfo/{{{DS_NS}}}Reference")
+    if len(references) != 1 or references[0].get("URI") != f"#{node_id}":
+        return False
+    if signature.find(f"{{{DS_NS}}}Object") is not None:
+        return False
+    transforms = references[0].findall(f"{{{DS_NS}}}Transforms/{{{DS_NS}}}Transform")
+    return all(t.get("Algorithm") in ALLOWED_TRANSFORMS for t in transforms)
+
+
 def _context(key) -> xmlsec.SignatureContext:
     context = xmlsec.SignatureContext()
     context.key = key
@@ -136,5 +150,7 @@ def _certificate(pem: bytes) -> xmlsec.Key:
 
 
 @functools.lru_cache(maxsize=64)
-def _private_key(pem: bytes) -> xmlsec.Key:
-    return xmlsec.Key.from_memory(pem, T.KeyDataFormatPem)
+def _private_key(key_file: str) -> xmlsec.Key:
+    # By file name: signin/saml/sp_config names each key file after the SP and its certificate, so a name always
+    # holds the same key, and a warm client keeps signing if a /tmp cleaner removes the file.
+    return xmlsec.Key.from_memory(_read(key_file), T.KeyDataFormatPem)
