@@ -83,6 +83,12 @@ def render(f: dict) -> str:
         "- Each simulated browser sends its own client address in X-Bench-Client-IP (site setting CLIENT_IP_HEADER), "
         "as a proxy would, so the per-address cap on AuthnRequest notes (100 per 10 minutes) applies per browser "
         "as in production; no protection is turned off.",
+        "- Worker CPU is the app servers' own: a database server's or Redis's CPU is not in it. Stock djangosaml2 "
+        "runs on its own SQLite file, whose work is in its workers' CPU; on the PostgreSQL run, KloudSSO's database "
+        "work is partly in the PostgreSQL server's. A reused PostgreSQL connection also sends one health check "
+        "(SELECT 1) per request, which the statement counts below leave out.",
+        "- Latencies are measured at the client, with the client threads above sharing 2 workers: they include "
+        "queueing, and for OIDC the token request to the stand-in IdP.",
     ]
     if not all_served:
         lines.append(

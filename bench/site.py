@@ -112,6 +112,14 @@ class Gunicorn:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        try:
+            self._wait_until_ready(workers, children)
+        except BaseException:
+            self.stop()  # it runs in a session of its own: nothing else would stop it
+            raise
+        return self
+
+    def _wait_until_ready(self, workers: int, children) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -119,8 +127,8 @@ class Gunicorn:
             try:
                 requests.get(self.base + "/", timeout=2, allow_redirects=False)
                 if len(children(self.process.pid)) == workers:
-                    return self
-            except requests.ConnectionError:
+                    return
+            except requests.RequestException:  # not listening yet, or its first request still slow
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer within 60 s:\n{self.log_tail()}")

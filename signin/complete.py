@@ -100,11 +100,20 @@ def _complete(vouched: Vouched):
             f"{org.name} has not verified the domain of {email}.",
         )
     now = timezone.now()
+    try:
+        return _provisioned(vouched, org, email, now)
+    except IntegrityError:
+        # A concurrent first sign-in of the same person (a double click on another app server) committed the
+        # account or the identity between this one's lookups and its inserts: looked up again, they are found.
+        return _provisioned(vouched, org, email, now)
+
+
+def _provisioned(vouched: Vouched, org, email: str, now):
     with transaction.atomic():
         identity = _known_identity(vouched, org)
         user = _user_for(vouched, org, email, identity, now)
         _record_identity(vouched, identity, user, email, now)
-        _note_success(connection, now)
+        _note_success(vouched.connection, now)
     return user
 
 
@@ -153,9 +162,10 @@ def _with_membership(queryset, org, user_column: str, *, name: str = "is_member"
 
 def _record_identity(vouched: Vouched, identity, user, email: str, now) -> None:
     values = {"user": user, "email": email, "last_login_at": now}
-    if identity is not None:
-        # Found by this sign-in, in this transaction; a re-keyed identity moves to the subject the IdP gives now.
-        SSOIdentity.objects.filter(pk=identity.pk).update(subject=vouched.subject, **values)
+    # Found by this sign-in, in this transaction, a re-keyed identity moves to the subject the IdP gives now; one an
+    # owner removed since the lookup (nothing updated) is made again.
+    found = identity is not None
+    if found and SSOIdentity.objects.filter(pk=identity.pk).update(subject=vouched.subject, **values):
         return
     try:
         with transaction.atomic():  # a savepoint: a concurrent first sign-in of the same subject may win the insert

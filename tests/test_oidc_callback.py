@@ -414,3 +414,17 @@ def test_the_state_is_used_up_in_the_database_before_the_token_request(client, j
     client.raise_request_exception = True
     replayed = client.get("/sso/oidc", {"code": "the-code", "state": params["state"]})
     assert "<code>state_mismatch</code>" in replayed.content.decode()
+
+
+def test_an_error_beside_a_code_ends_the_flow_without_exchanging_the_code(client, jit, http_server):
+    """The IdP (or someone editing the URL) sends both: the error wins, as in mozilla-django-oidc's own branch."""
+    from tests.support.oidc import CraftedIdP
+
+    idp = CraftedIdP(http_server)
+    connection = connect(jit, idp)
+    params = start(client, connection)
+    idp.answer(params["nonce"], email="ada@acme.test")  # a code that would sign Ada in
+    response = client.get("/sso/oidc", {"code": "the-code", "state": params["state"], "error": "access_denied"})
+    assert response.status_code == 400
+    assert "did not sign you in (access_denied)" in response.content.decode()
+    assert "_auth_user_id" not in client.session

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -108,3 +108,37 @@ def test_a_last_sign_in_recorded_in_the_future_is_corrected(acme_idp):
     complete_sign_in(Vouched(acme_idp, "s-ada", "ada@acme.test"))
     acme_idp.refresh_from_db()
     assert acme_idp.last_successful_signin_at < later
+
+
+def test_a_first_sign_in_that_loses_a_race_looks_again_and_succeeds(acme_idp, monkeypatch):
+    """On PostgreSQL the loser of two concurrent first sign-ins of one person meets the winner's committed account
+    as a unique violation at its insert: its transaction is rolled back and the sign-in asked again."""
+    real = complete._user_for
+    calls = []
+
+    def racing(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            real(*args)  # this attempt's inserts happen, then the database refuses one
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real(*args)
+
+    monkeypatch.setattr(complete, "_user_for", racing)
+    user = complete_sign_in(Vouched(acme_idp, "s-ada", "ada@acme.test"))
+    assert len(calls) == 2
+    assert User.objects.filter(email="ada@acme.test").count() == 1  # the first attempt left nothing behind
+    assert SSOIdentity.objects.get(connection=acme_idp, subject="s-ada").user == user
+
+
+def test_an_identity_removed_since_the_lookup_is_made_again(acme_idp, monkeypatch):
+    complete_sign_in(Vouched(acme_idp, "s-ada", "ada@acme.test"))
+    real = complete._known_identity
+
+    def removed_meanwhile(vouched, org):
+        identity = real(vouched, org)
+        SSOIdentity.objects.filter(pk=identity.pk).delete()  # an owner's click, between lookup and update
+        return identity
+
+    monkeypatch.setattr(complete, "_known_identity", removed_meanwhile)
+    user = complete_sign_in(Vouched(acme_idp, "s-ada", "ada@acme.test"))
+    assert SSOIdentity.objects.get(connection=acme_idp, subject="s-ada").user == user

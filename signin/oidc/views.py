@@ -70,7 +70,9 @@ class CallbackView(OIDCAuthenticationCallbackView):
                     "The callback's state is not one this browser's session started (cookies, or a stale tab).",
                 ),
             )
-        if "code" not in request.GET:  # the IdP's error, or nothing: the flow ends here, the backend never runs
+        if "code" not in request.GET or request.GET.get("error"):
+            # The IdP's error (with a code or without, as the library decides), or nothing: the flow ends here, the
+            # backend never runs.
             request.kloudsso_connection = state.take(request, returned_state)
             if test_mode.take(request, returned_state):
                 # A test: report, and do not let the library log the owner out on `error`.
