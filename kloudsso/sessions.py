@@ -1,11 +1,12 @@
 """Django's database sessions, in fewer statements.
 
-Every sign-in cycles the session key (a new row, the old one deleted), and a first visit that stores something (the
-email prompt) creates a row: these run in each of the sign-in flows.
+Every sign-in cycles the session key (the old row gone, a new one with the signed-in data), and a first visit that
+stores something (the email prompt) creates a row: these run in each of the sign-in flows.
 """
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import IntegrityError, transaction
 from django.utils.crypto import get_random_string
 
 
@@ -19,16 +20,43 @@ class SessionStore(DatabaseSessionStore):
         return self._get_new_session_key()
 
     def cycle_key(self):
-        # Django inserts the new key's row at once, and the login that cycled it then changes the data, so the
-        # response's save updates that row. Without a key, that save inserts it (as after flush()): one statement.
-        # The browser learns the new key from that response only, so nothing could use the row before.
+        # Django inserts the new key's row at once and deletes the old one; the login that cycled the key then
+        # changes the data, so the response's save updates the new row: three statements. Here the response's save
+        # moves the old row to a new key with the new data: one UPDATE. The browser learns the new key from that
+        # response only, so nothing could use it before; the old key names no row afterwards. Should the response
+        # never be saved (an error), the old row keeps the data it had before the login.
         data = self._session
-        old_key = self.session_key
+        self._renaming = self.session_key
         self._session_key = None
         self._session_cache = data
         self.modified = True
-        if old_key:
+
+    def save(self, must_create=False):
+        renaming, self._renaming = getattr(self, "_renaming", None), None
+        if renaming and self.session_key is None and not must_create and self._renamed(renaming):
+            return
+        super().save(must_create=must_create)
+
+    def flush(self):
+        renaming, self._renaming = getattr(self, "_renaming", None), None
+        if renaming:  # a login then a logout in one request: the row that was to move goes
+            self.delete(renaming)
+        super().flush()
+
+    def _renamed(self, old_key: str) -> bool:
+        self._session_key = self._get_new_session_key()
+        row = self.create_model_instance(self._get_session())
+        try:
+            with transaction.atomic(using=self.model.objects.db):
+                moved = self.model.objects.filter(session_key=old_key).update(
+                    session_key=row.session_key, session_data=row.session_data, expire_date=row.expire_date
+                )
+        except IntegrityError:  # the new key was taken after all: a fresh row, and the old one goes
+            moved = 0
+        if not moved:
+            self._session_key = None  # a new row, as Django makes one (the old one is gone, or goes now)
             self.delete(old_key)
+        return bool(moved)
 
     async def acycle_key(self):
         data = await self._aget_session()

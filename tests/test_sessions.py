@@ -28,19 +28,57 @@ def test_a_key_already_taken_is_never_reused(db, monkeypatch):
     assert SessionStore(taken.session_key).load() == {"owner": "someone else"}
 
 
-def test_cycling_the_key_deletes_the_old_row_and_the_save_inserts_the_new_one(db):
+def test_cycling_the_key_moves_the_row_to_a_new_key_in_one_update(db):
     store = SessionStore()
     store["k"] = "v"
     store.save()
     old = store.session_key
-    with assert_queries(1):
+    with assert_queries(0):
         store.cycle_key()
-    assert not Session.objects.exists()
     store["signed_in"] = True  # as login() does after cycling the key
     with assert_queries(1):
         store.save()
     assert store.session_key != old
+    assert list(Session.objects.values_list("session_key", flat=True)) == [store.session_key]
     assert SessionStore(store.session_key).load() == {"k": "v", "signed_in": True}
+    assert SessionStore(old).load() == {}  # the old key names nothing: no session fixation
+
+
+def test_a_cycled_session_whose_row_is_gone_gets_a_new_row(db):
+    store = SessionStore()
+    store["k"] = "v"
+    store.save()
+    store.cycle_key()
+    Session.objects.all().delete()  # expired and cleared meanwhile, or signed out in another tab
+    store["signed_in"] = True
+    store.save()
+    assert SessionStore(store.session_key).load() == {"k": "v", "signed_in": True}
+
+
+def test_a_new_key_taken_meanwhile_gives_a_fresh_row_and_the_old_one_goes(db, monkeypatch):
+    taken = SessionStore()
+    taken["owner"] = "someone else"
+    taken.save()
+    store = SessionStore()
+    store["k"] = "v"
+    store.save()
+    old = store.session_key
+    store.cycle_key()
+    keys = iter([taken.session_key, "c" * 32])
+    monkeypatch.setattr(sessions, "get_random_string", lambda length, chars: next(keys))
+    store.save()
+    assert store.session_key == "c" * 32
+    assert SessionStore(taken.session_key).load() == {"owner": "someone else"}
+    assert not Session.objects.filter(session_key=old).exists()
+
+
+def test_a_login_then_a_logout_in_one_request_leaves_no_row(db):
+    store = SessionStore()
+    store["k"] = "v"
+    store.save()
+    store.cycle_key()
+    store.flush()
+    assert not Session.objects.exists()
 
 
 def test_a_sign_in_through_the_middleware_leaves_one_session_with_a_new_key(client, alice):

@@ -60,7 +60,7 @@ def oidc_callback(browser, params):
 
 
 def test_an_oidc_callback_for_a_new_person(client, oidc):
-    """14 statements:
+    """13 statements:
 
     1. the session, read (its state, nonce, PKCE verifier; which connection the state is for);
     2. the session, saved with the state used up, before the token request (no replay, even after a crash);
@@ -73,19 +73,18 @@ def test_an_oidc_callback_for_a_new_person(client, oidc):
     9. its membership;
     10. its identity;
     11. the connection's last successful sign-in;
-    12. the session's old row, deleted at login (a new key: no session fixation);
-    13. the sign-in event for the owners;
-    14. the session's new row, with the response.
+    12. the sign-in event for the owners;
+    13. the session's row, moved to a new key (no session fixation) with the signed-in data, with the response.
     """
     idp, connection = oidc
     params = oidc_started(client, connection, idp)
-    with assert_queries(14):
+    with assert_queries(13):
         oidc_callback(client, params)
     assert User.objects.get(email="ada@acme.test").last_login is not None
 
 
 def test_an_oidc_callback_for_a_returning_person(client, oidc):
-    """10 statements, in a browser that has not signed in before, less than a minute after the connection's last
+    """9 statements, in a browser that has not signed in before, less than a minute after the connection's last
     successful sign-in (which is then not written again):
 
     1. the session, read;
@@ -94,16 +93,15 @@ def test_an_oidc_callback_for_a_returning_person(client, oidc):
     4. the verified domain routing the email, with its organization;
     5. the identity (connection, subject), with its user and whether they are a member: a member;
     6. the identity's email and last sign-in (by its key: it was found in this transaction);
-    7. the session's old row, deleted at login;
-    8. the account's last_login (Django's receiver of user_logged_in);
-    9. the sign-in event;
-    10. the session's new row, with the response.
+    7. the account's last_login (Django's receiver of user_logged_in);
+    8. the sign-in event;
+    9. the session's row, moved to a new key with the signed-in data, with the response.
     """
     idp, connection = oidc
     oidc_callback(client, oidc_started(client, connection, idp))  # the first sign-in, in another browser
     browser = Client()
     params = oidc_started(browser, connection, idp)
-    with assert_queries(10):
+    with assert_queries(9):
         oidc_callback(browser, params)
 
 
@@ -140,7 +138,7 @@ def saml_finish(browser, finish_url):
 
 
 def test_a_saml_finish_for_a_new_person(client, saml):
-    """15 statements (and one more in SWEEP_ONE_IN: expired assertions deleted from the replay table):
+    """14 statements (and one more in SWEEP_ONE_IN: expired assertions deleted from the replay table):
 
     1. the session, read (the requests this browser started, and for which connection);
     2. the connection, with its SAML settings, organization and the organization's service provider;
@@ -154,18 +152,17 @@ def test_a_saml_finish_for_a_new_person(client, saml):
     10. its membership;
     11. its identity;
     12. the connection's last successful sign-in;
-    13. the session's old row, deleted at login;
-    14. the sign-in event;
-    15. the session's new row, with the response.
+    13. the sign-in event;
+    14. the session's row, moved to a new key with the signed-in data, with the response.
     """
     finish_url = saml_stashed(client, saml)
-    with assert_queries(15):
+    with assert_queries(14):
         saml_finish(client, finish_url)
     assert User.objects.get(email="ada@acme.test").last_login is not None
 
 
 def test_a_saml_finish_for_a_returning_person(client, saml):
-    """11 statements, in a browser that has not signed in before, less than a minute after the connection's last
+    """10 statements, in a browser that has not signed in before, less than a minute after the connection's last
     successful sign-in (which is then not written again):
 
     1. the session, read;
@@ -175,15 +172,14 @@ def test_a_saml_finish_for_a_returning_person(client, saml):
     5. the verified domain routing the email, with its organization;
     6. the identity (connection, subject), with its user and whether they are a member: a member;
     7. the identity's email and last sign-in (by its key);
-    8. the session's old row, deleted at login;
-    9. the account's last_login;
-    10. the sign-in event;
-    11. the session's new row, with the response.
+    8. the account's last_login;
+    9. the sign-in event;
+    10. the session's row, moved to a new key with the signed-in data, with the response.
     """
     saml_finish(client, saml_stashed(client, saml))  # the first sign-in, in another browser
     browser = Client()
     finish_url = saml_stashed(browser, saml)
-    with assert_queries(11):
+    with assert_queries(10):
         saml_finish(browser, finish_url)
 
 
