@@ -1,6 +1,6 @@
 """Worker CPU time and memory, read from /proc: what the gunicorn workers spent, not what the bench spent.
 
-utime+stime+cutime+cstime: cutime/cstime hold the children a worker waited for (the xmlsec1 processes pysaml2
+utime+stime+cutime+cstime: cutime/cstime hold the children a worker waited for (the xmlsec1 processes stock pysaml2
 runs), so moving work into or out of a subprocess does not change what is counted.
 """
 

@@ -83,13 +83,12 @@ def available() -> str | None:
         for what, there in (
             ("php", php),
             (str(SIMPLESAMLPHP_DIR), (SIMPLESAMLPHP_DIR / "www" / "saml2" / "idp" / "SSOService.php").is_file()),
-            ("xmlsec1", shutil.which("xmlsec1")),
             ("openssl", shutil.which("openssl")),
         )
         if not there
     ]
     if missing:
-        return f"{', '.join(missing)} missing: apt-get install simplesamlphp xmlsec1 php-cli php-xml openssl"
+        return f"{', '.join(missing)} missing: apt-get install simplesamlphp php-cli php-xml openssl"
     try:
         modules = subprocess.run([php, "-m"], capture_output=True, text=True, timeout=20).stdout
     except (OSError, subprocess.SubprocessError):
