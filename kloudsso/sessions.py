@@ -6,7 +6,7 @@ stores something (the email prompt) creates a row: these run in each of the sign
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils.crypto import get_random_string
 
 
@@ -26,16 +26,25 @@ class SessionStore(DatabaseSessionStore):
         # response only, so nothing could use it before; the old key names no row afterwards. Should the response
         # never be saved (an error), the old row keeps the data it had before the login.
         data = self._session
-        self._renaming = self.session_key
+        self._renaming = getattr(self, "_renaming", None) or self.session_key  # cycled twice: still the first row
         self._session_key = None
         self._session_cache = data
         self.modified = True
 
     def save(self, must_create=False):
         renaming, self._renaming = getattr(self, "_renaming", None), None
-        if renaming and self.session_key is None and not must_create and self._renamed(renaming):
-            return
+        if renaming and self.session_key is None and not must_create:
+            if self._renamed(renaming):
+                return
+        elif renaming:
+            self.delete(renaming)
         super().save(must_create=must_create)
+
+    async def asave(self, must_create=False):
+        renaming, self._renaming = getattr(self, "_renaming", None), None
+        if renaming:  # the async path moves nothing: the old row goes, as in Django
+            await self.adelete(renaming)
+        await super().asave(must_create=must_create)
 
     def flush(self):
         renaming, self._renaming = getattr(self, "_renaming", None), None
@@ -43,11 +52,17 @@ class SessionStore(DatabaseSessionStore):
             self.delete(renaming)
         super().flush()
 
+    async def aflush(self):
+        renaming, self._renaming = getattr(self, "_renaming", None), None
+        if renaming:
+            await self.adelete(renaming)
+        await super().aflush()
+
     def _renamed(self, old_key: str) -> bool:
         self._session_key = self._get_new_session_key()
         row = self.create_model_instance(self._get_session())
         try:
-            with transaction.atomic(using=self.model.objects.db):
+            with transaction.atomic(using=router.db_for_write(self.model)):
                 moved = self.model.objects.filter(session_key=old_key).update(
                     session_key=row.session_key, session_data=row.session_data, expire_date=row.expire_date
                 )

@@ -104,7 +104,8 @@ def _complete(vouched: Vouched):
         return _provisioned(vouched, org, email, now)
     except IntegrityError:
         # A concurrent first sign-in of the same person (a double click on another app server) committed the
-        # account or the identity between this one's lookups and its inserts: looked up again, they are found.
+        # account, the identity or the accepted invitation between this one's lookups and its writes: looked up
+        # again, they are found.
         return _provisioned(vouched, org, email, now)
 
 
@@ -209,6 +210,10 @@ def _provision(org, email: str, user, now):
         .first()
     )
     if invitation is None and org.provisioning_mode != ProvisioningMode.JUST_IN_TIME:
+        if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
+            # A concurrent first sign-in accepted the invitation while this one waited on its lock: _complete asks
+            # again, and finds the person a member.
+            raise IntegrityError("the invitation was accepted by a concurrent sign-in")
         raise SignInError(
             "not_invited",
             f"You have not been invited to {org.name} yet. Ask your admin to invite {email}.",

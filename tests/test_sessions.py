@@ -1,5 +1,6 @@
 """The session store (kloudsso/sessions.py): Django's database sessions, each write one statement."""
 
+import pytest
 from django.contrib.sessions.models import Session
 
 from kloudsso import sessions
@@ -102,3 +103,26 @@ def test_deleting_a_session_that_is_gone_is_quiet(db):
     store.save()
     store.delete()
     assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize("then", ["cycled again", "saved async", "flushed async", "created"])
+def test_after_a_cycle_no_path_leaves_the_old_row(db, then):
+    """The old key must name nothing afterwards, whichever way the request goes on (it may hold a signed-in user)."""
+    from asgiref.sync import async_to_sync
+
+    store = SessionStore()
+    store["_auth_user_id"] = "1"
+    store.save()
+    old = store.session_key
+    store.cycle_key()
+    if then == "cycled again":
+        store.cycle_key()
+        store.save()
+    elif then == "saved async":
+        async_to_sync(store.asave)()
+    elif then == "flushed async":
+        async_to_sync(store.aflush)()
+    else:
+        store.create()
+    assert not Session.objects.filter(session_key=old).exists()
+    assert Session.objects.count() == (0 if then == "flushed async" else 1)
