@@ -20,6 +20,7 @@ run: $(BIN)/.installed
 	bash scripts/system-packages.sh run
 	$(BIN)/python scripts/write_dev_env.py
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/python manage.py createorg --name "Acme" --slug acme --owner-email owner@acme.test --password $(DEMO_PASSWORD) --plan paid
 	$(BIN)/python manage.py createorg --name "Globex" --slug globex --owner-email owner@acme.test --plan free
 	@echo ""

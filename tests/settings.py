@@ -15,6 +15,11 @@ os.environ.setdefault("PUBLIC_BASE_URL", "http://testserver")
 from kloudsso.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
+# No collectstatic before the tests: files come from static/ as they are. The production storage (hashed names,
+# compressed copies) is proven by tests/test_production_server.py, which runs collectstatic and gunicorn.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # nothing collected: whitenoise then has no folder to read (and no warning that it is missing)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: concurrent tests (the domain verification race) then wait on SQLite's lock
