@@ -16,8 +16,11 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse
+from redis.exceptions import RedisError
 
 PATHS = ("/healthz", "/readyz")
+# What a cache that does not answer raises: Redis's own errors, a socket's, or the database cache's.
+CACHE_ERRORS = (RedisError, OSError, DatabaseError)
 _migrated = False  # once all are applied, a process does not ask again: a deploy migrates before it starts servers
 
 
@@ -55,7 +58,7 @@ def _cache() -> str:
         cache.set(probe, value, 10)
         answered = cache.get(probe)
         cache.delete(probe)
-    except Exception:  # noqa: BLE001 -- each cache backend raises its own errors (redis, memcached, database)
+    except CACHE_ERRORS:
         return "the cache does not answer"
     return "" if answered == value else "the cache does not keep what is written to it"
 

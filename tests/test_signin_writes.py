@@ -1,28 +1,19 @@
 """What a sign-in writes, now that it writes it in fewer statements: last_login, the identity, the membership."""
+# ruff: noqa: F811 -- a shared fixture is taken as an argument
 
 from datetime import timedelta
 
-import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connections.models import SSOIdentity
-from domains.models import Domain
 from kloudsso.accounts import last_login
 from kloudsso.accounts.models import User
 from kloudsso.tenancy.models import Membership
 from signin import complete
 from signin.complete import Vouched, complete_sign_in
-from tests.support.factories import oidc_connection
-
-
-@pytest.fixture
-def acme_idp(acme):
-    Domain.objects.create(organization=acme, name="acme.test", status="verified")
-    acme.provisioning_mode = "jit"
-    acme.save()
-    return oidc_connection(acme)
+from tests.test_signin_linking import acme_idp  # noqa: F401 -- a fixture
 
 
 def test_a_new_account_has_its_last_login_from_its_first_sign_in(client, acme_idp):

@@ -1,9 +1,10 @@
-"""The statements each sign-in flow sends, pinned (issue 9): a change that adds one has to say why here.
+"""The statements each sign-in flow sends, pinned: a change that adds one has to say why here.
 
 Counted with tests/support/queries.py, which leaves out BEGIN, COMMIT and savepoints, so a count means the same on
 SQLite and PostgreSQL. Each flow is the common case: the IdP's answer carries a verified email on a verified domain
 of a paid organization with just-in-time provisioning, and the JWKS or certificates are already at hand.
 """
+# ruff: noqa: F811 -- a shared fixture is taken as an argument
 
 import base64
 import zlib
@@ -26,15 +27,7 @@ from tests.support.factories import oidc_connection, oidc_connection_for_idp
 from tests.support.oidc import CraftedIdP
 from tests.support.queries import assert_queries
 from tests.support.saml_craft import CraftingIdP
-
-
-@pytest.fixture
-def jit(acme):
-    Domain.objects.create(organization=acme, name="acme.test", status="verified")
-    acme.provisioning_mode = "jit"
-    acme.save()
-    return acme
-
+from tests.test_oidc_callback import jit  # noqa: F401 -- a fixture
 
 # ---------------------------------------------------------------------------------------------------------------
 # OIDC: the callback at /sso/oidc, after the start chose state, nonce and PKCE verifier.
