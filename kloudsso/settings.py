@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "kloudsso.tenancy",
     "connections",
     "domains",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +180,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Write transactions take the lock up front, so two concurrent ones wait instead of failing with "locked".
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Background work runs on Django's Tasks framework (the django-tasks backport) with its database backend: the queue
+# is a table in DATABASE_URL, so SQLite and PostgreSQL alike need nothing more, and `manage.py db_worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
