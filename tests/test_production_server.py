@@ -3,71 +3,33 @@
 Its own database file and settings, in its own processes: nothing of the test run's settings reaches it.
 """
 
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.gunicorn_server import GunicornServer, free_port, manage, production_env
 
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
     folder = tmp_path_factory.mktemp("production")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "DATABASE_", "CACHE_"))},
-        "ENV_FILE": "",
-        "DEBUG": "false",
-        "SECRET_KEY": "production-like-secret-key-with-enough-entropy-" + "x" * 30,
-        "SECRETS_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "STATIC_ROOT": str(folder / "static"),
-        "KLOUDSSO_BIND": f"127.0.0.1:{port}",
-        "KLOUDSSO_WORKERS": "2",
-    }
-    for command in (["migrate", "--no-input"], ["collectstatic", "--no-input"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    log = folder / "gunicorn.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:kloudsso.gunicorn_conf", "kloudsso.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    port = free_port()
+    env = production_env(
+        database_url=f"sqlite:///{folder / 'db.sqlite3'}",
+        public_base_url=f"http://127.0.0.1:{port}",
+        static_root=folder / "static",
+    )
+    manage(env, "migrate", "--no-input")
+    manage(env, "collectstatic", "--no-input")
+    server = GunicornServer(env, folder / "gunicorn.log", port=port)
     try:
-        _wait(base, server, log)
-        yield base, server, log
+        server.start()
+        yield server.url, server.process, server.log
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=10)
-
-
-def _wait(base, server, log):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn exited: {log.read_text()}")
-        try:
-            requests.get(base + "/healthz", timeout=2)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    pytest.fail(f"gunicorn did not answer within 30 s: {log.read_text()}")
+        server.kill()
 
 
 def test_static_files_are_served_hashed_compressed_and_cached_for_long(production):
