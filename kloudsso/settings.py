@@ -179,7 +179,17 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Write transactions take the lock up front, so two concurrent ones wait instead of failing with "locked".
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # libpq waits for ever on a database host that does not answer: a request must end on the 503 page instead of
+    # holding its worker. ?connect_timeout= in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # A Redis that does not answer must cost a request a second, not hold its worker (redis-py waits for ever by
+    # default). ?socket_timeout= and ?socket_connect_timeout= in CACHE_URL win.
+    _redis_options = CACHES["default"].setdefault("OPTIONS", {})
+    _redis_options.setdefault("SOCKET_CONNECT_TIMEOUT", 1)
+    _redis_options.setdefault("SOCKET_TIMEOUT", 1)
 
 # Background work runs on Django's Tasks framework (the django-tasks backport) with its database backend: the queue
 # is a table in DATABASE_URL, so SQLite and PostgreSQL alike need nothing more, and `manage.py db_worker` runs it.

@@ -14,6 +14,9 @@ admin.site.site_header = "KloudSSO support"
 admin.site.login_form = AdminEmailAuthenticationForm
 admin.site.site_title = "KloudSSO support"
 
+# A database or cache outage is a 503 page, anything else the 500 page (DEBUG off).
+handler500 = "kloudsso.error_views.server_error"
+
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path(

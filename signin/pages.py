@@ -6,6 +6,7 @@ from django.urls import reverse
 from connections.events import Outcome
 from kloudsso import rate_limit
 from kloudsso.client_ip import client_ip
+from kloudsso.outages import without_cache
 from signin import event_log
 from signin.errors import SignInError
 
@@ -19,14 +20,11 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
     """The failure page, and an event for the organization's owners.
 
     Nothing is recorded for a failure that belongs to no organization (nobody could read it), nor beyond a few
-    dozen failures per IP address and ten minutes.
+    dozen failures per IP address and ten minutes, nor while that count cannot be kept (the shared cache does not
+    answer): the page is shown all the same, without a reference.
     """
     connection = getattr(request, "kloudsso_connection", None)
-    record = (
-        record
-        and (org is not None or connection is not None)
-        and rate_limit.allow(f"signin-failure:{client_ip(request)}", limit=FAILURES_RECORDED_PER_IP, window_seconds=600)
-    )
+    record = record and (org is not None or connection is not None) and _within_recording_limit(request)
     if not record:
         return render(request, "sso/failed.html", {"error": error, "reference": ""}, status=400)
     event = event_log.record_failure(
@@ -41,6 +39,14 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
     troubleshooting = _troubleshooting_url(request, org, error) if org else ""
     context = {"error": error, "reference": event.reference, "troubleshooting_url": troubleshooting}
     return render(request, "sso/failed.html", context, status=400)
+
+
+def _within_recording_limit(request) -> bool:
+    allowed = False
+    with without_cache("a sign-in failure is not recorded"):
+        key = f"signin-failure:{client_ip(request)}"
+        allowed = rate_limit.allow(key, limit=FAILURES_RECORDED_PER_IP, window_seconds=600)
+    return allowed
 
 
 def signin_succeeded(request, connection) -> None:

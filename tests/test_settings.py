@@ -112,3 +112,19 @@ def test_the_connection_lifetime_must_make_sense(variables, message):
     result = manage("check", **{**PRODUCTION, **variables})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+STORE_TIMEOUTS = (
+    "from django.conf import settings; c = settings.CACHES['default']['OPTIONS']; "
+    "d = settings.DATABASES['default']['OPTIONS']; "
+    "print(c['SOCKET_CONNECT_TIMEOUT'], c['SOCKET_TIMEOUT'], d['connect_timeout'])"
+)
+
+
+def test_redis_and_postgresql_that_do_not_answer_are_waited_on_briefly():
+    stores = {"DATABASE_URL": "postgres://kloudsso@127.0.0.1:5432/kloudsso", "CACHE_URL": "redis://127.0.0.1:6379/0"}
+    result = manage("shell", "-c", STORE_TIMEOUTS, **{**PRODUCTION, **stores})
+    assert result.stdout.split()[-3:] == ["1", "1", "3"], result.stderr
+    own = {k: f"{v}?{q}" for (k, v), q in zip(stores.items(), ["connect_timeout=10", "socket_timeout=2"], strict=True)}
+    result = manage("shell", "-c", STORE_TIMEOUTS, **{**PRODUCTION, **own})
+    assert result.stdout.split()[-3:] == ["1", "2", "10"], result.stderr  # the URL's own values win

@@ -7,6 +7,9 @@ remembered as unknown, for that issuer, for UNKNOWN_KID_SECONDS. And the tokens 
 REFETCHES_PER_MINUTE refetches of a JWKS URL a minute: counted per issuer, because ID tokens reach us only from the
 connection's own token endpoint, so only that IdP can send us new kids, and one organization's IdP must not spend
 the refetches (or mark kids unknown) that another's needs on a JWKS URL they share (Google's, say).
+
+A cache that does not answer is a cache miss: the keys are fetched for that sign-in and kept nowhere, so OIDC
+sign-ins go on through a Redis outage, one JWKS fetch each, and no made-up kid can cause more than that.
 """
 
 import hashlib
@@ -17,6 +20,7 @@ from django.core.cache import cache
 
 from kloudsso import rate_limit
 from kloudsso.guarded_http import FetchError, fetch
+from kloudsso.outages import without_cache
 
 CACHE_SECONDS = 24 * 3600
 UNKNOWN_KID_SECONDS = 60
@@ -34,7 +38,7 @@ class JWKSError(Exception):
 
 def signing_key(jwks_uri: str, *, kid: str | None, alg: str, issuer: str) -> jwt.PyJWK:
     digest = _digest(jwks_uri)
-    keys = cache.get(f"jwks:{digest}")
+    keys = _cached(digest)
     fresh = keys is None
     if fresh:
         keys = _refresh(jwks_uri, digest)
@@ -43,25 +47,37 @@ def signing_key(jwks_uri: str, *, kid: str | None, alg: str, issuer: str) -> jwt
         if _may_refetch(digest, kid, issuer):
             keys, fresh = _refresh(jwks_uri, digest), True
         else:
-            keys = cache.get(f"jwks:{digest}") or keys  # another sign-in may have fetched the new keys meanwhile
+            keys = _cached(digest) or keys  # another sign-in may have fetched the new keys meanwhile
         key = _select(keys, kid, alg, jwks_uri)
     if key is None:
         if fresh:
-            cache.set(_unknown(digest, kid, issuer), 1, UNKNOWN_KID_SECONDS)
+            with without_cache("remembering an unknown kid"):
+                cache.set(_unknown(digest, kid, issuer), 1, UNKNOWN_KID_SECONDS)
         raise JWKSError("unknown_key", f"No key with kid {kid!r} for {alg} in the IdP's signing keys ({jwks_uri}).")
     return key
 
 
 def _may_refetch(digest: str, kid: str | None, issuer: str) -> bool:
-    if cache.get(_unknown(digest, kid, issuer)) is not None:
-        return False
-    key = f"jwks-refetch:{digest}:{_digest(issuer)}"
-    return rate_limit.allow(key, limit=REFETCHES_PER_MINUTE, window_seconds=60)
+    """No refetch when the limits cannot be read: they are what keeps made-up kids from becoming a fetch loop."""
+    allowed = False
+    with without_cache("a JWKS refetch for an unknown kid is refused"):
+        key = f"jwks-refetch:{digest}:{_digest(issuer)}"
+        allowed = cache.get(_unknown(digest, kid, issuer)) is None and rate_limit.allow(
+            key, limit=REFETCHES_PER_MINUTE, window_seconds=60
+        )
+    return allowed
+
+
+def _cached(digest: str) -> list[dict] | None:
+    with without_cache("the JWKS is fetched from the IdP"):
+        return cache.get(f"jwks:{digest}")
+    return None
 
 
 def _refresh(jwks_uri: str, digest: str) -> list[dict]:
     keys = _fetch_keys(jwks_uri)
-    cache.set(f"jwks:{digest}", keys, CACHE_SECONDS)
+    with without_cache("the JWKS fetched is kept nowhere"):
+        cache.set(f"jwks:{digest}", keys, CACHE_SECONDS)
     return keys
 
 
