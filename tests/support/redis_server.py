@@ -19,6 +19,10 @@ class LocalRedis:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.folder = tempfile.mkdtemp(prefix="kloudsso-redis-")
+        self.start()
+
+    def start(self) -> None:
+        """Run redis-server on this port (again, after stop(): empty, as it saves nothing) and wait for it."""
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", self.folder],
             stdout=subprocess.DEVNULL,
@@ -35,12 +39,20 @@ class LocalRedis:
         raise RuntimeError("redis-server did not start within 10 seconds")
 
     @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the server, as an outage would; start() brings it back on the same port."""
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
