@@ -91,6 +91,7 @@ def test_a_token_endpoint_that_never_answers_frees_the_worker_after_the_time_lim
         page, page_came = timed_get(f"{one_worker.url}/login/")
         landed, came = callback.result(timeout=30)
 
+    print(f"the callback ended after {came - asked:.2f} s, the page queued behind it after {page_came - asked:.2f} s")
     assert landed.status_code == 400 and "<code>token_endpoint_unreachable</code>" in landed.text
     assert TIMEOUT <= came - asked < TIMEOUT + SLACK
     assert hanging.accepted, "the token endpoint was never called"

@@ -51,7 +51,7 @@ def signing_key(jwks_uri: str, *, kid: str | None, alg: str, issuer: str) -> jwt
         key = _select(keys, kid, alg, jwks_uri)
     if key is None:
         if fresh:
-            with without_cache("remembering an unknown kid"):
+            with without_cache("an unknown kid is not remembered"):
                 cache.set(_unknown(digest, kid, issuer), 1, UNKNOWN_KID_SECONDS)
         raise JWKSError("unknown_key", f"No key with kid {kid!r} for {alg} in the IdP's signing keys ({jwks_uri}).")
     return key
