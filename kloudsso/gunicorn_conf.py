@@ -9,8 +9,8 @@ The defaults suit one server behind a reverse proxy; each can be changed from th
   SSO_HTTP_TIMEOUT_SECONDS (5 s) anyway.
 - KLOUDSSO_GRACEFUL_TIMEOUT (25 s): on SIGTERM (a deploy, a scale-in), workers finish the requests they hold for at
   most this long before they are stopped; keep it below the orchestrator's own kill delay (often 30 s).
-The access log goes to standard output, one line per request, with the request id the proxy sends (X-Request-ID,
-e.g. nginx's `proxy_set_header X-Request-ID $request_id;`), or "-".
+The access log goes to standard output, one line per request (the path, never its query string), with the request
+id the proxy sends (X-Request-ID, e.g. nginx's `proxy_set_header X-Request-ID $request_id;`), or "-".
 """
 
 import multiprocessing
@@ -22,5 +22,6 @@ worker_class = "sync"
 timeout = int(os.environ.get("KLOUDSSO_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("KLOUDSSO_GRACEFUL_TIMEOUT", "25"))
 accesslog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
+# The path without its query string: an OIDC callback's query carries the authorization code and the state.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
 errorlog = "-"

@@ -54,6 +54,17 @@ def test_each_request_is_logged_with_the_proxys_request_id(production):
     assert '"GET /healthz HTTP/1.1" 200' in line
 
 
+def test_the_access_log_never_holds_a_query_string(production):
+    base, _, log = production
+    requests.get(base + "/sso/oidc?code=auth-code-4d2e9&state=st-81c0", headers={"X-Request-ID": "req-q1"}, timeout=10)
+    deadline = time.monotonic() + 5
+    while "request_id=req-q1" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = log.read_text()
+    assert '"GET /sso/oidc HTTP/1.1"' in text
+    assert "auth-code-4d2e9" not in text and "st-81c0" not in text
+
+
 def test_sigterm_lets_the_workers_finish_and_the_server_exits_cleanly(production):
     base, server, log = production
     assert requests.get(base + "/readyz", timeout=10).status_code == 200
