@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django_tasks import Task
+from django_tasks.base import Task
 
 from connections.tasks import prune_signin_events
 from domains.tasks import recheck_verified_domains
