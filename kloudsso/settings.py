@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "domains",
     "django_tasks",
     "django_tasks_db",
+    "kloudsso.scheduler",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,12 @@ if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
 # Background work runs on Django's Tasks framework (the django-tasks backport) with its database backend: the queue
 # is a table in DATABASE_URL, so SQLite and PostgreSQL alike need nothing more, and `manage.py db_worker` runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The periodic jobs (kloudsso/scheduler/jobs.py): each is enqueued once per period of this many hours, periods
+# counted from midnight UTC, by whichever server's `manage.py run_scheduler` comes first.
+SCHEDULE_DOMAIN_RECHECK_HOURS = _positive_int("SCHEDULE_DOMAIN_RECHECK_HOURS", default=24)
+SCHEDULE_PRUNE_HOURS = _positive_int("SCHEDULE_PRUNE_HOURS", default=24)
+# Finished task results (successful or failed) and the scheduler's record of each period are kept this long.
+TASK_RESULT_RETENTION_DAYS = _positive_int("TASK_RESULT_RETENTION_DAYS", default=14)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

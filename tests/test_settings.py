@@ -84,6 +84,11 @@ def test_the_saml_client_cache_holds_at_least_one_client():
     assert "SAML_CLIENT_CACHE_SIZE must be at least 1 (got 0)" in result.stderr
 
 
+def test_a_scheduled_jobs_period_is_a_whole_number_of_hours_from_one():
+    result = manage("check", **{**PRODUCTION, "SCHEDULE_DOMAIN_RECHECK_HOURS": "0"})
+    assert "SCHEDULE_DOMAIN_RECHECK_HOURS must be at least 1 (got 0)" in result.stderr
+
+
 DATABASE_SETTINGS = (
     "from django.conf import settings; d = settings.DATABASES['default']; "
     "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS'].get('transaction_mode'))"

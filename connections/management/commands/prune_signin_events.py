@@ -1,16 +1,12 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from connections.events import SignInEvent
+from connections.tasks import prune_signin_events
 
 
 class Command(BaseCommand):
-    help = "Delete sign-in events older than SIGNIN_EVENT_RETENTION_DAYS (run it from cron, e.g. daily)."
+    help = "Delete sign-in events older than SIGNIN_EVENT_RETENTION_DAYS now (the scheduler also runs this daily)."
 
     def handle(self, *args, **options):
-        days = settings.SIGNIN_EVENT_RETENTION_DAYS
-        deleted, _ = SignInEvent.objects.filter(created_at__lt=timezone.now() - timedelta(days=days)).delete()
-        self.stdout.write(f"Deleted {deleted} sign-in event(s) older than {days} days.")
+        deleted = prune_signin_events.call()
+        self.stdout.write(f"Deleted {deleted} sign-in event(s) older than {settings.SIGNIN_EVENT_RETENTION_DAYS} days.")

@@ -1,20 +1,17 @@
-from collections import Counter
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from domains.models import Domain
-from domains.services import domain_recheck
+from domains.tasks import recheck_verified_domains
 
 
 class Command(BaseCommand):
     help = (
-        "Re-check every verified domain's DNS record (run it from cron, e.g. daily). A domain whose record has been "
-        "missing for longer than DOMAIN_REVERIFY_GRACE_DAYS becomes unverified."
+        "Re-check every verified domain's DNS record now (the scheduler also runs this, see run_scheduler). A domain "
+        "whose record has been missing for longer than DOMAIN_REVERIFY_GRACE_DAYS becomes unverified."
     )
 
     def handle(self, *args, **options):
-        counts = Counter(domain_recheck(domain=domain) for domain in Domain.objects.verified().iterator())
+        counts = recheck_verified_domains.call()
         total = sum(counts.values())
         self.stdout.write(
             f"Checked {total} verified domain(s): {counts['ok']} still verified, {counts['failing']} missing their "
