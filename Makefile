@@ -26,8 +26,9 @@ run: $(BIN)/.installed
 	@echo ""
 	@echo "  KloudSSO is starting at http://127.0.0.1:8000/"
 	@echo "  Sign in at http://127.0.0.1:8000/login/ as owner@acme.test with password $(DEMO_PASSWORD)"
+	@echo "  Background tasks: a worker (db_worker) and the scheduler (run_scheduler) run beside it; Ctrl-C stops all three."
 	@echo ""
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python scripts/run_dev.py 127.0.0.1:8000
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
