@@ -13,9 +13,15 @@ from django.core.exceptions import ImproperlyConfigured
 from domains.nameservers import parse_nameserver
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Run from the source tree (`make run`, manage.py), the site's files live in it; installed (`pip install .`, the
+# `kloudsso` command), the templates and static files are package data and the default .env, SQLite file and
+# STATIC_ROOT are in the directory the command runs in.
+SOURCE_TREE = (BASE_DIR / "manage.py").is_file()
+WEB_ASSETS = BASE_DIR if SOURCE_TREE else Path(__file__).resolve().parent / "web_assets"
+DATA_DIR = BASE_DIR if SOURCE_TREE else Path.cwd()
 
 env = environ.Env()
-_env_file = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
+_env_file = env.str("ENV_FILE", default=str(DATA_DIR / ".env"))
 if _env_file and Path(_env_file).is_file():
     env.read_env(_env_file)
 
@@ -150,7 +156,7 @@ WSGI_APPLICATION = "kloudsso.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [WEB_ASSETS / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -163,7 +169,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
 # DATABASE_CONN_MAX_AGE: seconds a worker keeps its database connection open for its next requests (0: a new
 # connection per request, Django's default). A new PostgreSQL connection costs a server process and the
 # authentication handshake, on every request otherwise. With health checks, a kept connection the database has
@@ -225,8 +231,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+STATICFILES_DIRS = [WEB_ASSETS / "static"]
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(DATA_DIR / "staticfiles"))
 # collectstatic writes hashed names (cached for a year by browsers) and gzip copies; whitenoise serves them.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

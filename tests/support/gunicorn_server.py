@@ -54,7 +54,12 @@ def manage(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedP
 class GunicornServer:
     """One app server. `start()` waits until /healthz answers; `kill()` is SIGKILL to the whole process group."""
 
-    def __init__(self, env: dict, log: Path, *, port: int | None = None, workers: int = 2):
+    GUNICORN = (sys.executable, "-m", "gunicorn", "-c", "python:kloudsso.gunicorn_conf", "kloudsso.wsgi")
+
+    def __init__(
+        self, env: dict, log: Path, *, port: int | None = None, workers: int = 2, command=GUNICORN, cwd: Path = ROOT
+    ):
+        self.command, self.cwd = list(command), cwd
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -64,8 +69,8 @@ class GunicornServer:
     def start(self, timeout: float = 30) -> "GunicornServer":
         with self.log.open("a") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "python:kloudsso.gunicorn_conf", "kloudsso.wsgi"],
-                cwd=ROOT,
+                self.command,
+                cwd=self.cwd,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
