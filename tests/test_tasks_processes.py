@@ -35,6 +35,10 @@ def wait_for(condition, processes, timeout=30):
     raise AssertionError("timed out")
 
 
+def _started(log) -> bool:
+    return any(line in log.read_text() for line in ("Scheduler started", "Starting worker"))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_servers_schedulers_and_workers_recheck_the_domain_once_and_stop_cleanly(acme, dns, tmp_path):
     domain = Domain.objects.create(organization=acme, name="acme.com", status="verified", verified_at=timezone.now())
@@ -57,6 +61,9 @@ def test_two_servers_schedulers_and_workers_recheck_the_domain_once_and_stop_cle
     ]
     try:
         wait_for(lambda: DBTaskResult.objects.filter(finished_at__isnull=False).count() >= jobs, processes)
+        # On a busy machine one server may do everything while the other is still starting: wait for all four, so
+        # the passes below are every scheduler's and SIGTERM finds each one's handler in place.
+        wait_for(lambda: all(_started(log) for log in tmp_path.glob("*.log")), processes)
         time.sleep(1)  # two more passes of each scheduler: still nothing new in this period
 
         domain.refresh_from_db()
