@@ -15,11 +15,11 @@ import time
 import uuid
 
 from kloudsso import metrics
+from kloudsso.logging import mask_secrets
 
 logger = logging.getLogger("kloudsso.request")
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=-]{1,128}")
-_SAML_FINISH_KEY = re.compile(r"^(/sso/saml/finish/)[^/]+$")
 MAX_LOGGED_PATH = 300
 
 
@@ -57,9 +57,7 @@ def request_id_of(header: str) -> str:
 
 
 def loggable_path(path: str) -> str:
-    # The stash key is used once, within minutes, and only by the browser that started the sign-in; a log line
-    # still has no business holding it.
-    path = _SAML_FINISH_KEY.sub(r"\1…", path)
+    path = mask_secrets(path)  # the SAML finish step's stash key
     return path if len(path) <= MAX_LOGGED_PATH else path[:MAX_LOGGED_PATH] + "…"
 
 
