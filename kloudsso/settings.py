@@ -4,6 +4,7 @@ This is the only module that reads the environment. Booleans are parsed strictly
 DEBUG=ture fails loudly instead of silently meaning False.
 """
 
+import logging
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -278,6 +279,8 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
 if LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json (got {LOG_FORMAT!r}).")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+if LOG_FORMAT == "json":
+    logging.captureWarnings(True)  # Python's warnings are log lines too, not bare text amid the JSON
 
 # /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`, and is not served at all without it.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
