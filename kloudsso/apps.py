@@ -6,4 +6,6 @@ class KloudSSOConfig(AppConfig):
     verbose_name = "KloudSSO"
 
     def ready(self):
-        from kloudsso import checks  # noqa: F401 -- registers the system checks
+        from kloudsso import checks, task_metrics  # noqa: F401 -- checks registers the system checks
+
+        task_metrics.connect()  # counts each finished task, whichever backend or worker ran it

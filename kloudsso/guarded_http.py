@@ -27,6 +27,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
+from kloudsso import metrics
+
 MAX_REDIRECTS = 3
 MAX_URL_LENGTH = 2000
 USER_AGENT = "KloudSSO (+https://github.com/kloudsso)"
@@ -163,14 +165,21 @@ def check_url(url: str) -> str:
     return url
 
 
-def fetch(url: str, *, accept: str = "*/*") -> FetchResult:
-    """GET a tenant-supplied URL within SSO_HTTP_TIMEOUT_SECONDS in all, redirects included."""
-    return _within_deadline(url, lambda deadline: _fetch(url, accept=accept, deadline=deadline))
+def fetch(url: str, *, accept: str = "*/*", endpoint: str = "other") -> FetchResult:
+    """GET a tenant-supplied URL within SSO_HTTP_TIMEOUT_SECONDS in all, redirects included.
+
+    `endpoint` says what is fetched (kloudsso/metrics.py's IDP_ENDPOINTS): the metrics count by it, never by URL."""
+    return _within_deadline(url, lambda deadline: _fetch(url, accept=accept, deadline=deadline), endpoint)
 
 
 @sensitive_variables("data", "authorization")
 def post_form(
-    url: str, data: dict, *, accept: str = "application/json", authorization: str | None = None
+    url: str,
+    data: dict,
+    *,
+    accept: str = "application/json",
+    authorization: str | None = None,
+    endpoint: str = "other",
 ) -> FetchResult:
     """POST a form (an OIDC token request) under the same rules; redirects are not followed, so a credential in
     the form or in `authorization` (an Authorization header) reaches this URL's host only."""
@@ -189,11 +198,13 @@ def post_form(
             with response:
                 return _result(response, url)
 
-    return _within_deadline(url, post)
+    return _within_deadline(url, post, endpoint)
 
 
 @sensitive_variables("authorization")
-def get_authorized(url: str, *, authorization: str, accept: str = "application/json") -> FetchResult:
+def get_authorized(
+    url: str, *, authorization: str, accept: str = "application/json", endpoint: str = "other"
+) -> FetchResult:
     """GET with an Authorization header (an OIDC UserInfo request) under the same rules; redirects are not
     followed, so the credential reaches this URL's host only."""
 
@@ -205,10 +216,22 @@ def get_authorized(url: str, *, authorization: str, accept: str = "application/j
             with response:
                 return _result(response, url)
 
-    return _within_deadline(url, get)
+    return _within_deadline(url, get, endpoint)
 
 
-def _within_deadline(url: str, call):
+def _within_deadline(url: str, call, endpoint: str):
+    started = time.monotonic()
+    try:
+        result = _bounded(url, call)
+    except FetchError as exc:
+        metrics.idp_fetched(endpoint=endpoint, seconds=time.monotonic() - started, failure=exc.code)
+        raise
+    failure = f"http_{result.status // 100}xx" if result.status >= 400 else ""
+    metrics.idp_fetched(endpoint=endpoint, seconds=time.monotonic() - started, failure=failure)
+    return result
+
+
+def _bounded(url: str, call):
     timeout = settings.SSO_HTTP_TIMEOUT_SECONDS
     deadline = time.monotonic() + timeout
     sockets: list[socket.socket] = []

@@ -4,6 +4,8 @@ This is the only module that reads the environment. Booleans are parsed strictly
 DEBUG=ture fails loudly instead of silently meaning False.
 """
 
+import logging
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,6 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from domains.nameservers import parse_nameserver
+from kloudsso.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Run from the source tree (`make run`, manage.py), the site's files live in it; installed (`pip install .`, the
@@ -137,7 +140,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kloudsso.request_log.RequestLogMiddleware",  # request id, duration, request metric and (JSON) log line
     "kloudsso.health.HealthMiddleware",  # /healthz and /readyz, before host checks and the https redirect
+    "kloudsso.metrics_endpoint.MetricsMiddleware",  # /metrics with METRICS_TOKEN, likewise
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from STATIC_ROOT, compressed, with DEBUG off
     "csp.middleware.CSPMiddleware",
@@ -283,14 +288,23 @@ if _strict_bool("TRUST_X_FORWARDED_PROTO", default=False):
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "kloudsso.error_reports.SecretSafeExceptionReporterFilter"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"mask_secrets": {"()": "kloudsso.logging.MaskSecretsFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # pysaml2's schema library logs every schema it loads at INFO. pysaml2 logs each sign-in's NameID (an email,
-    # often) and attributes at INFO, and a refused response whole at ERROR: personal data, and anyone can post a
-    # megabyte of it. Every refusal is worded and recorded, redacted, by signin/ instead.
-    "loggers": {"xmlschema": {"level": "WARNING"}, "saml2": {"level": "CRITICAL"}},
-}
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json (got {LOG_FORMAT!r}).")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+if LOG_FORMAT == "json":
+    logging.captureWarnings(True)  # Python's warnings are log lines too, not bare text amid the JSON
+
+# /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`, and is not served at all without it.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and not re.fullmatch(r"[\x21-\x7e]{32,}", METRICS_TOKEN):
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN must be at least 32 ASCII characters without spaces; generate one with: openssl rand -hex 32"
+    )
+# Where each gunicorn worker writes its metrics for a scrape to add up; kloudsso/gunicorn_conf.py makes a private
+# one when it is unset. prometheus-client reads it from the environment itself, as it is imported.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR must be an existing directory (got {PROMETHEUS_MULTIPROC_DIR!r})."
+    )

@@ -1,4 +1,5 @@
-"""How a sign-in ends for the person: a page with a reference, and an event for the owners either way."""
+"""How a sign-in ends for the person: a page with a reference, an event for the owners either way, and its metrics
+and log line (signin/outcome.py)."""
 
 from django.shortcuts import render
 from django.urls import reverse
@@ -9,6 +10,7 @@ from kloudsso.client_ip import client_ip
 from kloudsso.outages import without_cache
 from signin import event_log
 from signin.errors import SignInError
+from signin.outcome import signin_ended
 
 LOGIN_EMAIL_SESSION_KEY = "kloudsso_login_email"
 
@@ -26,6 +28,7 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
     connection = getattr(request, "kloudsso_connection", None)
     record = record and (org is not None or connection is not None) and _within_recording_limit(request)
     if not record:
+        signin_ended(request, code=error.code, connection=connection, org=org)
         return render(request, "sso/failed.html", {"error": error, "reference": ""}, status=400)
     event = event_log.record_failure(
         request,
@@ -36,6 +39,7 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
         received=getattr(request, "kloudsso_received", None),
     )
     org = org or (connection.organization if connection else None)
+    signin_ended(request, code=error.code, connection=connection, org=org, reference=event.reference)
     troubleshooting = _troubleshooting_url(request, org, error) if org else ""
     context = {"error": error, "reference": event.reference, "troubleshooting_url": troubleshooting}
     return render(request, "sso/failed.html", context, status=400)
@@ -52,7 +56,7 @@ def _within_recording_limit(request) -> bool:
 def signin_succeeded(request, connection) -> None:
     # The verified email of the account signed in, not what was typed at the prompt, and where the IdP gave it.
     source = getattr(request, "kloudsso_email_source", "")
-    event_log.record(
+    event = event_log.record(
         request,
         outcome=Outcome.SUCCESS,
         connection=connection,
@@ -61,6 +65,7 @@ def signin_succeeded(request, connection) -> None:
         detail=f"The email came from {source}." if source else "",
     )
     request.session.pop(LOGIN_EMAIL_SESSION_KEY, None)
+    signin_ended(request, connection=connection, reference=event.reference)
 
 
 def _troubleshooting_url(request, org, error) -> str:

@@ -133,3 +133,17 @@ def test_redis_and_postgresql_that_do_not_answer_are_waited_on_briefly():
     own = {k: f"{v}?{q}" for (k, v), q in zip(stores.items(), ["connect_timeout=10", "socket_timeout=2"], strict=True)}
     result = manage("shell", "-c", STORE_TIMEOUTS, **{**PRODUCTION, **own})
     assert result.stdout.split()[-3:] == ["1", "2", "10"], result.stderr  # the URL's own values win
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN must be at least 32 ASCII characters without spaces"),
+        ({"METRICS_TOKEN": "a" * 20 + " " + "b" * 20}, "METRICS_TOKEN must be at least 32 ASCII characters"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json (got 'xml')"),
+        ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/kloudsso-metrics"}, "PROMETHEUS_MULTIPROC_DIR must be an existing"),
+    ],
+)
+def test_metrics_and_log_settings_must_make_sense(variables, message):
+    result = manage("check", **{**PRODUCTION, **variables})
+    assert result.returncode != 0 and message in result.stderr

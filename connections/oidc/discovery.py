@@ -65,7 +65,7 @@ def discover(url: str) -> Discovery:
     except FetchError as exc:
         raise DiscoveryError(exc.message, exc.code) from None
     _refuse_multi_tenant(url)
-    document = _fetch_json(url, what="the discovery document")
+    document = _fetch_json(url, what="the discovery document", endpoint="discovery")
     _check_required(document, url)
     _check_issuer(document["issuer"], url)
     _check_endpoints(document)
@@ -82,9 +82,9 @@ def discover(url: str) -> Discovery:
     )
 
 
-def _fetch_json(url: str, *, what: str) -> dict:
+def _fetch_json(url: str, *, what: str, endpoint: str) -> dict:
     try:
-        result = fetch(url, accept="application/json")
+        result = fetch(url, accept="application/json", endpoint=endpoint)
     except FetchError as exc:
         raise DiscoveryError(f"Could not fetch {what}: {exc.message}", exc.code) from None
     if result.status != 200:
@@ -194,7 +194,7 @@ def _check_lists(document: dict) -> None:
 
 def _check_jwks(jwks_uri: str) -> None:
     """The IdP's signing keys must be reachable now, or no ID token could ever be verified."""
-    jwks = _fetch_json(jwks_uri, what="the IdP's signing keys (jwks_uri)")
+    jwks = _fetch_json(jwks_uri, what="the IdP's signing keys (jwks_uri)", endpoint="jwks")
     keys = jwks.get("keys")
     if not isinstance(keys, list) or not any(isinstance(k, dict) and k.get("kty") for k in keys):
         raise DiscoveryError(

@@ -114,7 +114,8 @@ class SAMLConnectionForm(forms.Form):
             self.add_error("metadata_url", "Enter the IdP's metadata URL.")
             return None
         try:
-            result = fetch(check_url(url), accept="application/samlmetadata+xml, application/xml, text/xml")
+            accept = "application/samlmetadata+xml, application/xml, text/xml"
+            result = fetch(check_url(url), accept=accept, endpoint="metadata")
         except FetchError as exc:
             self.add_error("metadata_url", f"Could not fetch the metadata: {exc.message}")
             return None

@@ -7,7 +7,11 @@ from django.views.decorators.debug import sensitive_variables
 from kloudsso.accounts import password_throttle
 from kloudsso.accounts.models import PasswordThrottleEvent
 from kloudsso.accounts.sso_enforcement import password_refusal
+from signin.outcome import signin_ended
 
+# A refused password sign-in's code, as the metrics and the log line name it: AuthenticationForm's own
+# (invalid_login also for a non-staff account at the admin), and ours.
+PASSWORD_CODES = frozenset({"invalid_login", "inactive", "sso_required", "throttled"})
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path, and the User.email column
 MAX_PASSWORD_LENGTH = 4096
 LIMITS = {
@@ -37,19 +41,23 @@ class _PasswordSignInMixin:
         # Counted before the password is checked, so guesses sent together get no more checks than the policy.
         attempt = password_throttle.begin(self.request, email=email, page=self.page)
         if attempt.refusal:
+            signin_ended(self.request, protocol="password", code="throttled")
             raise ValidationError(attempt.refusal, code="throttled")
         try:
             cleaned = super().clean()
-        except ValidationError:
+        except ValidationError as exc:
             if self.user_cache is None:  # the password was wrong (not a right one refused for SSO or staff status)
                 attempt.failed()
             else:
                 attempt.abandoned()
+            code = getattr(exc, "code", None)
+            signin_ended(self.request, protocol="password", code=code if code in PASSWORD_CODES else "invalid_login")
             raise
         except BaseException:
             attempt.abandoned()  # an error is no wrong password
             raise
         attempt.succeeded(self.user_cache)
+        signin_ended(self.request, protocol="password")
         return cleaned
 
     def confirm_login_allowed(self, user):

@@ -18,7 +18,7 @@ import json
 import jwt
 from django.core.cache import cache
 
-from kloudsso import rate_limit
+from kloudsso import metrics, rate_limit
 from kloudsso.guarded_http import FetchError, fetch
 from kloudsso.outages import without_cache
 
@@ -40,11 +40,13 @@ def signing_key(jwks_uri: str, *, kid: str | None, alg: str, issuer: str) -> jwt
     digest = _digest(jwks_uri)
     keys = _cached(digest)
     fresh = keys is None
+    metrics.cache_lookup("jwks", "miss" if fresh else "hit")
     if fresh:
         keys = _refresh(jwks_uri, digest)
     key = _select(keys, kid, alg, jwks_uri)
     if key is None and not fresh:
         if _may_refetch(digest, kid, issuer):
+            metrics.cache_lookup("jwks", "refetch")
             keys, fresh = _refresh(jwks_uri, digest), True
         else:
             keys = _cached(digest) or keys  # another sign-in may have fetched the new keys meanwhile
@@ -84,7 +86,7 @@ def _refresh(jwks_uri: str, digest: str) -> list[dict]:
 def _fetch_keys(jwks_uri: str) -> list[dict]:
     unreachable = f"The IdP's signing keys at {jwks_uri} could not be fetched"
     try:
-        result = fetch(jwks_uri, accept="application/json")
+        result = fetch(jwks_uri, accept="application/json", endpoint="jwks")
     except FetchError as exc:
         raise JWKSError("jwks_unreachable", f"{unreachable}: {exc.message}") from None
     if result.status != 200:

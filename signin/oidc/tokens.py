@@ -29,7 +29,7 @@ def request_tokens(oidc, *, code: str, code_verifier: str | None) -> dict:
     else:  # one method per request (RFC 6749 §2.3): the body carries neither client_id nor the secret
         authorization = basic_authorization(oidc.client_id, secret)
     try:
-        result = post_form(oidc.token_endpoint, form, authorization=authorization)
+        result = post_form(oidc.token_endpoint, form, authorization=authorization, endpoint="token")
     except FetchError as exc:
         raise SignInError("token_endpoint_unreachable", _PERSON, exc.message) from None
     body = _json_object(result.body)

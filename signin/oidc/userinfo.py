@@ -25,7 +25,7 @@ def userinfo_claims(oidc, tokens: dict, *, subject: str) -> dict:
     if not isinstance(access_token, str) or not BEARER_TOKEN.fullmatch(access_token):
         raise _failed(f"The token endpoint returned no usable access_token, so {url} could not be asked.")
     try:
-        result = get_authorized(url, authorization=f"Bearer {access_token}")
+        result = get_authorized(url, authorization=f"Bearer {access_token}", endpoint="userinfo")
     except FetchError as exc:
         raise _failed(f"The UserInfo endpoint could not be reached: {exc.message}") from None
     if result.status != 200:

@@ -18,6 +18,7 @@ from saml2.cryptography.asymmetric import load_pem_private_key
 from saml2.population import Population
 from saml2.sigver import RSACrypto
 
+from kloudsso import metrics
 from signin.saml.schema import use_libxml2_for_pysaml2s_schema_check
 from signin.saml.sp_config import Inputs, inputs_of, sp_config_values
 from signin.saml.xmlsec_backend import InProcessXmlSec
@@ -33,7 +34,9 @@ def client_for(connection, *, sp) -> Saml2Client:
         client = _clients.get(key)
         if client is not None:
             _clients.move_to_end(key)
+            metrics.cache_lookup("saml_client", "hit")
             return client
+    metrics.cache_lookup("saml_client", "miss")
     # built outside the lock: another connection's sign-in need not wait
     client = ConnectionClient(sp_config_values(key, private_key_pem=sp.get_private_key_pem))
     with _lock:
