@@ -2,8 +2,9 @@
 
 runserver, a task worker (`manage.py db_worker`, which reloads on code changes as DEBUG is on) and the scheduler
 (`manage.py run_scheduler`), each in a process group of its own: a reloader's parent and child get the same signal,
-and Ctrl-C reaches this script alone, which then stops all three with SIGTERM (the worker finishes the task under
-way). Arguments go to runserver, e.g. 127.0.0.1:8000.
+and Ctrl-C reaches this script alone, which then stops all three with SIGTERM. Django's reloader stops the worker
+at once, not after the task under way: such a task's result stays RUNNING until the prune records it as failed a
+day later (kloudsso/scheduler/tasks.py). Arguments go to runserver, e.g. 127.0.0.1:8000.
 """
 
 import os
