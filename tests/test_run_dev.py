@@ -13,6 +13,7 @@ import requests
 
 from kloudsso.scheduler.jobs import scheduled_jobs
 from tests.support.gunicorn_server import ROOT, free_port, manage
+from tests.test_tasks_processes import ONE_PERIOD
 
 # What tests/settings.py put in the environment, which would win over the development .env.
 TEST_SETTINGS = {"DEBUG", "SECRET_KEY", "SECRETS_ENCRYPTION_KEYS", "SSO_ALLOW_INSECURE_IDP", "PUBLIC_BASE_URL"}
@@ -56,7 +57,7 @@ def test_the_site_the_worker_and_the_scheduler_start_and_stop_together(tmp_path)
         for k, v in os.environ.items()
         if k not in TEST_SETTINGS and not k.startswith(("DJANGO", "DATABASE_", "CACHE_"))
     }
-    env["ENV_FILE"] = str(env_file)
+    env.update(ENV_FILE=str(env_file), **ONE_PERIOD)
     manage(env, "migrate", "--no-input")
     script = subprocess.Popen(
         [sys.executable, "scripts/run_dev.py", f"127.0.0.1:{port}"],
