@@ -29,7 +29,7 @@ def start(env, log, *args):
         )
 
 
-def wait_for(condition, processes, timeout=30):
+def wait_for(condition, processes, timeout=90):  # generous: CI machines are busy
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -37,6 +37,10 @@ def wait_for(condition, processes, timeout=30):
         assert all(p.poll() is None for p in processes), "a process exited"
         time.sleep(0.2)
     raise AssertionError("timed out")
+
+
+def started(log):
+    return any(line in log.read_text() for line in ("Scheduler started", "Starting worker"))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -70,6 +74,9 @@ def test_two_servers_schedulers_and_workers_recheck_the_domain_once_and_stop_cle
         assert [r.status for r in results] == ["SUCCESSFUL"] * jobs
         assert all(len(r.worker_ids) == 1 for r in results), "a task was claimed by two workers"
         assert ScheduledRun.objects.count() == jobs
+        # On a busy machine one server's pair may have done all the work while the other's is still starting, and
+        # SIGTERM before a command sets its handler kills it: wait until each has said it started.
+        wait_for(lambda: all(started(log) for log in tmp_path.glob("*.log")), processes)
         for process in processes:
             process.send_signal(signal.SIGTERM)
         assert [p.wait(timeout=15) for p in processes] == [0] * len(processes)
