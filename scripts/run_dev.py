@@ -2,14 +2,17 @@
 
 runserver, a task worker (`manage.py db_worker`, which reloads on code changes as DEBUG is on) and the scheduler
 (`manage.py run_scheduler`), each in a process group of its own: a reloader's parent and child get the same signal,
-and Ctrl-C reaches this script alone, which then stops all three with SIGTERM (the worker finishes the task under
-way). Arguments go to runserver, e.g. 127.0.0.1:8000.
+and Ctrl-C reaches this script alone, which then stops all three with SIGTERM. Django's reloader stops the worker
+at once, not after the task under way: such a task's result stays RUNNING until the prune records it as failed a
+day later (kloudsso/scheduler/tasks.py). Arguments go to runserver, e.g. 127.0.0.1:8000.
 """
 
 import os
 import signal
 import subprocess
 import sys
+import time
+from contextlib import suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,14 +23,18 @@ def start(*args: str) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, start_new_session=True)  # noqa: S603
 
 
-def stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except ProcessLookupError:
-        pass  # the group has ended already
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+def stop(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM to every group at once, then SIGKILL to those still there after 30 seconds."""
+    for process in processes:
+        with suppress(ProcessLookupError):  # the group has ended already
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for process in processes:
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def _exit(signum, frame):
@@ -43,8 +50,10 @@ def main(runserver_args: list[str]) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in processes:
-            stop(process)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            # A second Ctrl-C would cut the stopping short, leaving the rest running.
+            signal.signal(signum, signal.SIG_IGN)
+        stop(processes)
 
 
 if __name__ == "__main__":

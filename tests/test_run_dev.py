@@ -13,6 +13,7 @@ import requests
 
 from kloudsso.scheduler.jobs import scheduled_jobs
 from tests.support.gunicorn_server import ROOT, free_port, manage
+from tests.test_tasks_processes import ONE_PERIOD
 
 # What tests/settings.py put in the environment, which would win over the development .env.
 TEST_SETTINGS = {"DEBUG", "SECRET_KEY", "SECRETS_ENCRYPTION_KEYS", "SSO_ALLOW_INSECURE_IDP", "PUBLIC_BASE_URL"}
@@ -48,7 +49,7 @@ def site_answers(port: int) -> bool:
         return False
 
 
-def test_the_site_the_worker_and_the_scheduler_start_and_stop_together(tmp_path):
+def test_the_site_the_worker_and_the_scheduler_start_and_stop_together_even_on_a_double_ctrl_c(tmp_path):
     port, database, env_file = free_port(), tmp_path / "db.sqlite3", tmp_path / "dev.env"
     env_file.write_text(f"DEBUG=true\nDATABASE_URL=sqlite:///{database}\nPUBLIC_BASE_URL=http://127.0.0.1:{port}\n")
     env = {
@@ -56,7 +57,7 @@ def test_the_site_the_worker_and_the_scheduler_start_and_stop_together(tmp_path)
         for k, v in os.environ.items()
         if k not in TEST_SETTINGS and not k.startswith(("DJANGO", "DATABASE_", "CACHE_"))
     }
-    env["ENV_FILE"] = str(env_file)
+    env.update(ENV_FILE=str(env_file), **ONE_PERIOD)
     manage(env, "migrate", "--no-input")
     script = subprocess.Popen(
         [sys.executable, "scripts/run_dev.py", f"127.0.0.1:{port}"],
@@ -76,6 +77,8 @@ def test_the_site_the_worker_and_the_scheduler_start_and_stop_together(tmp_path)
         assert len(started) == 6  # the script, the scheduler, runserver and db_worker each with its reloader
 
         os.killpg(script.pid, signal.SIGINT)
+        time.sleep(0.35)
+        os.killpg(script.pid, signal.SIGINT)  # impatient: a second Ctrl-C while it stops the others
         assert script.wait(timeout=40) == 0
         deadline = time.monotonic() + 10
         while processes_reading(env_file) and time.monotonic() < deadline:

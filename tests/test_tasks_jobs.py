@@ -13,7 +13,7 @@ from domains.tasks import recheck_verified_domains
 from kloudsso.accounts.models import PasswordThrottleEvent
 from kloudsso.accounts.tasks import prune_password_throttle_events
 from kloudsso.scheduler.models import ScheduledRun
-from kloudsso.scheduler.tasks import prune_task_results
+from kloudsso.scheduler.tasks import WorkerLost, prune_task_results
 
 
 def days_ago(days):
@@ -75,7 +75,7 @@ def test_the_task_result_prune_deletes_finished_results_past_the_retention_only(
     waiting = result("READY", enqueued_days_ago=retention + 30)  # no worker ran it yet: it still has to run
     running = result("RUNNING", enqueued_days_ago=retention + 30)
 
-    assert prune_task_results.call() == {"task_results": 2, "scheduled_runs": 0}
+    assert prune_task_results.call() == {"task_results": 2, "scheduled_runs": 0, "abandoned": 0}
     remaining = set(DBTaskResult.objects.values_list("pk", flat=True))
     assert remaining == {recent, waiting, running}
     assert not remaining & {old_success, old_failure}
@@ -87,6 +87,25 @@ def test_the_task_result_prune_deletes_scheduler_periods_that_ended_before_the_r
         start = days_ago(start_days_ago)
         ScheduledRun.objects.create(job=job, period_start=start, period_end=start + timedelta(days=length_days))
 
-    assert prune_task_results.call() == {"task_results": 0, "scheduled_runs": 1}
+    assert prune_task_results.call() == {"task_results": 0, "scheduled_runs": 1, "abandoned": 0}
     # A period still under way is kept however long ago it began, or its job would be enqueued in it again.
     assert set(ScheduledRun.objects.values_list("job", flat=True)) == {"ended-lately", "current"}
+
+
+def test_a_result_still_running_a_day_after_it_started_is_recorded_as_its_worker_lost(db):
+    def claimed(hours_ago):
+        row = DBTaskResult.objects.get(id=prune_signin_events.enqueue().id)
+        row.claim("worker-killed-mid-task")  # as db_worker claims it; then SIGKILL: nothing records the end
+        DBTaskResult.objects.filter(pk=row.pk).update(started_at=timezone.now() - timedelta(hours=hours_ago))
+        return row.pk
+
+    lost, busy = claimed(25), claimed(23)
+    assert prune_task_results.call() == {"task_results": 0, "scheduled_runs": 0, "abandoned": 1}
+
+    failed = DBTaskResult.objects.get(pk=lost)
+    assert failed.status == "FAILED" and failed.finished_at is not None
+    assert failed.task_result.errors[0].exception_class is WorkerLost
+    assert "its worker stopped before it finished" in failed.traceback
+    assert DBTaskResult.objects.get(pk=busy).status == "RUNNING"
+    # Failed today: pruned with the other finished results once the retention has passed, not before.
+    assert DBTaskResult.objects.count() == 2

@@ -35,13 +35,32 @@ def run_worker():
     call_command("db_worker", "--batch", "--no-startup-delay", stdout=StringIO())
 
 
+def worker_takes_every_waiting_task():
+    DBTaskResult.objects.filter(status="READY").update(status="RUNNING", started_at=timezone.now())
+
+
 def test_each_job_is_enqueued_once_in_its_period_and_again_in_the_next(db):
     assert enqueued_jobs(NOW) == sorted(JOBS)
     assert enqueued_jobs(NOW + timedelta(hours=23)) == []
+    worker_takes_every_waiting_task()
     assert enqueued_jobs(NOW + DAY) == sorted(JOBS)
-    assert DBTaskResult.objects.filter(status="READY").count() == 2 * len(JOBS)
+    assert DBTaskResult.objects.filter(status="READY").count() == len(JOBS)
+    assert DBTaskResult.objects.count() == 2 * len(JOBS)
     starts = set(ScheduledRun.objects.values_list("period_start", flat=True))
     assert starts == {datetime(2026, 3, 5, tzinfo=UTC), datetime(2026, 3, 6, tzinfo=UTC)}
+
+
+def test_a_week_without_a_worker_leaves_one_task_of_each_job_waiting_not_seven(db):
+    for day in range(7):
+        assert enqueued_jobs(NOW + day * DAY) == sorted(JOBS)  # each period is taken...
+    assert DBTaskResult.objects.count() == len(JOBS)  # ...by the task still waiting from the first
+    for job in JOBS:
+        runs = ScheduledRun.objects.filter(job=job)
+        assert runs.count() == 7 and len({run.task_result_id for run in runs}) == 1, job
+
+    worker_takes_every_waiting_task()  # started before the next period began: that period needs a run of its own
+    assert enqueued_jobs(NOW + 7 * DAY) == sorted(JOBS)
+    assert DBTaskResult.objects.filter(status="READY").count() == len(JOBS)
 
 
 def test_each_run_names_the_task_result_it_enqueued_and_its_task_takes_no_arguments(db):
