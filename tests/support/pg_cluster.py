@@ -44,7 +44,11 @@ class PrivateCluster:
         self.name = f"{PREFIX}{os.getpid()}"
         self.port = free_port()
         _run("pg_createcluster", VERSION, self.name, "-p", str(self.port), "--", "--auth=trust")
-        self.start()
+        try:
+            self.start()
+        except BaseException:  # the caller gets no cluster to drop: a port taken meanwhile, a log it cannot write
+            self.drop()
+            raise
 
     def url(self, database: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
