@@ -200,6 +200,11 @@ if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     # A Redis that does not answer must cost a request a second, not hold its worker (redis-py waits for ever by
     # default). ?socket_timeout= and ?socket_connect_timeout= in CACHE_URL win.
     _redis_options = CACHES["default"].setdefault("OPTIONS", {})
+    # django-redis's ignore_exceptions answers None for each call that failed: the password throttle and the rate
+    # limits would count nothing (or fail with a 500) and SAML answers would vanish, where they must end on the 503
+    # page. Refused whatever its value, as "false" is a true string to django-redis.
+    if "IGNORE_EXCEPTIONS" in _redis_options:
+        raise ImproperlyConfigured("CACHE_URL must not carry ignore_exceptions: a cache outage must not pass unseen.")
     _redis_options.setdefault("SOCKET_CONNECT_TIMEOUT", 1)
     _redis_options.setdefault("SOCKET_TIMEOUT", 1)
 

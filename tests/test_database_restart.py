@@ -2,6 +2,8 @@
 hangs, what needs the database answers 503 at once while it is down, and everything answers 200 again as soon as it
 is back, with the same workers (each replaces its dropped connection by itself)."""
 
+import os
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -124,3 +126,19 @@ def test_a_database_restart_under_load_is_fast_503s_then_200s_with_the_same_work
     after = [answer for answer in answers if answer.asked > back]
     assert after and all(answer.status == 200 for answer in after), [a for a in after if a.status != 200]
     assert server.log.read_text().count("Booting worker") == 2  # no worker was replaced, nothing restarted
+
+
+def test_a_private_cluster_that_does_not_start_is_dropped(monkeypatch):
+    def fails(cluster):
+        raise subprocess.CalledProcessError(1, ["pg_ctlcluster", "start"])
+
+    def clusters() -> set[str]:
+        listed = subprocess.run(["pg_lsclusters", "-h"], check=True, capture_output=True, text=True).stdout
+        return {line.split()[1] for line in listed.splitlines()}
+
+    before = clusters()
+    monkeypatch.setattr(pg_cluster.PrivateCluster, "start", fails)
+    with pytest.raises(subprocess.CalledProcessError):
+        pg_cluster.PrivateCluster()
+    mine = f"{pg_cluster.PREFIX}{os.getpid()}-"
+    assert not [name for name in clusters() - before if name.startswith(mine)]  # not left for the next run to find

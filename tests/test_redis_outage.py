@@ -2,6 +2,7 @@
 database): the pages still answer, OIDC sign-ins still complete, what needs the cache is the 503 page and never a
 500, and when Redis is back the very next request works, without restarting anything."""
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass
@@ -44,27 +45,25 @@ def site(django_db_setup, tmp_path_factory):
     folder = tmp_path_factory.mktemp("redis-outage")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    redis = LocalRedis()
-    oidc = None
-    if not oidc_idp.available():
-        oidc = oidc_idp.OIDCIdP(client_id="kloudsso", client_secret="s3cret", redirect_uris=[f"{url}/sso/oidc"])
-        oidc.start()
-    env = production_env(
-        database_url=database_url(),
-        public_base_url=url,
-        static_root=folder / "static",
-        CACHE_URL=redis.url,
-        SSO_ALLOW_INSECURE_IDP="true",
-    )
-    manage(env, "collectstatic", "--no-input")
-    server = GunicornServer(env, folder / "gunicorn.log", port=port)
-    try:
+    with contextlib.ExitStack() as cleanup:  # whatever fails in setting up, nothing started is left running
+        redis = LocalRedis()
+        cleanup.callback(redis.close)
+        oidc = None
+        if not oidc_idp.available():
+            oidc = oidc_idp.OIDCIdP(client_id="kloudsso", client_secret="s3cret", redirect_uris=[f"{url}/sso/oidc"])
+            cleanup.callback(oidc.stop)
+            oidc.start()
+        env = production_env(
+            database_url=database_url(),
+            public_base_url=url,
+            static_root=folder / "static",
+            CACHE_URL=redis.url,
+            SSO_ALLOW_INSECURE_IDP="true",
+        )
+        manage(env, "collectstatic", "--no-input")
+        server = GunicornServer(env, folder / "gunicorn.log", port=port)
+        cleanup.callback(server.kill)
         yield Site(url, redis, server.start(), oidc)
-    finally:
-        server.kill()
-        redis.close()
-        if oidc:
-            oidc.stop()
 
 
 @pytest.fixture

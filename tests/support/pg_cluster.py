@@ -1,11 +1,13 @@
 """A private PostgreSQL 15 cluster on 127.0.0.1 (Debian's pg_createcluster), for tests that stop and start it.
 
 The machine's own cluster on 5432 serves every other test run and is never touched. Each cluster is named after
-the test process, so runs side by side never share one; a cluster left by a run that was killed is dropped by the
-next. Connections on 127.0.0.1 are trusted (it listens nowhere else).
+the test process (and a random tail, so one process may hold several), so runs side by side never share one; a
+cluster left by a run that was killed is dropped by the next. Connections on 127.0.0.1 are trusted (it listens
+nowhere else).
 """
 
 import os
+import secrets
 import shutil
 import subprocess
 
@@ -33,7 +35,7 @@ def _drop_abandoned() -> None:
     listed = subprocess.run(["pg_lsclusters", "-h"], check=True, capture_output=True, text=True).stdout
     for line in listed.splitlines():
         version, name = line.split()[:2]
-        pid = name.removeprefix(PREFIX)
+        pid = name.removeprefix(PREFIX).split("-")[0]
         if version == VERSION and name.startswith(PREFIX) and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
             _run("pg_dropcluster", "--stop", VERSION, name)
 
@@ -41,10 +43,14 @@ def _drop_abandoned() -> None:
 class PrivateCluster:
     def __init__(self):
         _drop_abandoned()
-        self.name = f"{PREFIX}{os.getpid()}"
+        self.name = f"{PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
         self.port = free_port()
         _run("pg_createcluster", VERSION, self.name, "-p", str(self.port), "--", "--auth=trust")
-        self.start()
+        try:
+            self.start()
+        except BaseException:  # the caller gets no cluster to drop: a port taken meanwhile, a log it cannot write
+            self.drop()
+            raise
 
     def url(self, database: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
