@@ -135,7 +135,6 @@ def test_redis_and_postgresql_that_do_not_answer_are_waited_on_briefly():
     assert result.stdout.split()[-3:] == ["1", "2", "10"], result.stderr  # the URL's own values win
 
 
-<<<<<<< HEAD
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
@@ -148,11 +147,11 @@ def test_redis_and_postgresql_that_do_not_answer_are_waited_on_briefly():
 def test_metrics_and_log_settings_must_make_sense(variables, message):
     result = manage("check", **{**PRODUCTION, **variables})
     assert result.returncode != 0 and message in result.stderr
-=======
+
+
 def test_a_cache_url_cannot_make_redis_errors_pass_silently():
     # django-redis would answer None for every failed call: the password throttle would compare None with its
     # allowance (a 500) and the ACS would lose the IdP's answer unseen, instead of the 503 page.
     result = manage("check", **{**PRODUCTION, "CACHE_URL": "redis://127.0.0.1:6379/0?ignore_exceptions=false"})
     assert result.returncode != 0
     assert "CACHE_URL must not carry ignore_exceptions" in result.stderr
->>>>>>> review-outages
