@@ -192,6 +192,7 @@ def test_sign_ins_through_the_balancer_survive_an_app_server_killed_mid_run(clus
         cluster.balancer.wait_until(lambda states: states.get("b", "").startswith("DOWN"), timeout=10)
         load.marked_down = time.monotonic()
         load.wait_for(finished=load.finished + 30)
+        load.restarting = time.monotonic()
         cluster.servers["b"].start()
         cluster.balancer.wait_until(lambda states: states.get("b") == "UP", timeout=10)
         load.rejoined = time.monotonic()

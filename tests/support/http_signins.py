@@ -15,6 +15,7 @@ first one's work).
 """
 
 import http.client
+import re
 import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
@@ -90,7 +91,7 @@ class SignIn:
             raise Cut(f"{step}: HTTP {response.status_code} from {served_by}")
         if response.status_code != expect:
             where = response.headers.get("Location", "")
-            body = " ".join(response.text.split())[:300]
+            body = " ".join(re.sub(r"<[^>]+>", " ", response.text).split())[:300]  # the page's text
             problem = f"{self.email} {step}: HTTP {response.status_code} at {url} -> {where} {body}"
             raise Cut(problem) if self.resent else Refused(problem)
         return response

@@ -2,7 +2,8 @@
 
 Each sign-in is a new person (load-<n>@<domain>), so every success must leave exactly one account, identity,
 membership and sign-in event. The test marks the moments around what it does to the servers (kill_began,
-kill_ended, marked_down by the balancer, rejoined); the report counts what each server answered between them.
+kill_ended, marked_down by the balancer, restarting, rejoined); the report counts what each server answered before
+the kill, while it was dead (from kill_ended to restarting) and once the balancer saw it back (from rejoined).
 """
 
 import itertools
@@ -40,7 +41,7 @@ class Report:
     def summary(self) -> str:
         served = "; ".join(f"{name} {windows}" for name, windows in self.served.items())
         return (
-            f"{self.flows} sign-ins ({self.by_protocol}), {self.succeeded} succeeded, {len(self.cut)} cut by a 5xx "
+            f"{self.flows} sign-ins ({self.by_protocol}), {self.succeeded} succeeded, {len(self.cut)} cut by the kill "
             f"({len(self.errors)} 5xx answers: {sorted(h.status for h in self.errors)}), {len(self.resent)} requests "
             f"sent again after their connection closed without an answer, {len(self.refused)} refused; "
             f"{self.crossed} finished on another server than they started, {self.stash_crossed} SAML finish steps "
@@ -52,7 +53,7 @@ class Report:
 class Load:
     def __init__(self, site: Site, base: str, *, threads: int):
         self.site, self.base, self.threads = site, base, threads
-        self.kill_began = self.kill_ended = self.marked_down = self.rejoined = float("inf")
+        self.kill_began = self.kill_ended = self.marked_down = self.restarting = self.rejoined = float("inf")
         self._numbers = itertools.count()
         self._lock = threading.Lock()
         self._done: list[tuple[SignIn, str, str]] = []  # (sign-in, outcome, message)
@@ -121,7 +122,7 @@ class Load:
     def _served(self, hops: list[Hop]) -> dict[str, dict[str, int]]:
         windows = {
             "before": lambda h: h.ended < self.kill_began,
-            "down": lambda h: h.began > self.kill_ended and h.ended < self.rejoined,
+            "down": lambda h: h.began > self.kill_ended and h.ended < self.restarting,
             "after": lambda h: h.began > self.rejoined,
         }
         names = sorted({h.served_by for h in hops if 0 < h.status < 500})
