@@ -25,7 +25,7 @@ class Report:
     refused: list[str]
     errors: list[Hop]  # every 5xx answer
     resent: list[Hop]  # every request whose kept-alive connection closed without an answer (sent again)
-    served: dict[str, dict[str, int]]  # server -> {"before", "down", "after"} -> requests answered
+    served: dict[str, dict[str, int]]  # server -> {"before", "down", "after"} -> requests answered (not 5xx)
     crossed: int  # successful sign-ins whose first and last requests were answered by different servers
     stash_crossed: int  # successful SAML sign-ins whose ACS and finish step were answered by different servers
     by_protocol: dict[str, int] = field(default_factory=dict)
@@ -125,8 +125,9 @@ class Load:
             "down": lambda h: h.began > self.kill_ended and h.ended < self.restarting,
             "after": lambda h: h.began > self.rejoined,
         }
-        names = sorted({h.served_by for h in hops if 0 < h.status < 500})
-        return {n: {w: sum(h.served_by == n and f(h) for h in hops) for w, f in windows.items()} for n in names}
+        answered = [h for h in hops if 0 < h.status < 500]  # a dead server's 502s are the errors, not answers
+        names = sorted({h.served_by for h in answered})
+        return {n: {w: sum(h.served_by == n and f(h) for h in answered) for w, f in windows.items()} for n in names}
 
 
 def _is_saml(sign_in: SignIn) -> bool:
