@@ -98,8 +98,10 @@ class SignIn:
 
     def _start(self, base: str) -> dict:
         page = self._send(self.browser, "start", "GET", f"{base}/sso/login", 200)
-        token = CSRF_FIELD.search(page.text).group(1)
-        data = {"csrfmiddlewaretoken": token, "email": self.email}
+        token = CSRF_FIELD.search(page.text)
+        if not token:
+            raise Refused(f"{self.email}: the Sign in with SSO page has no CSRF token")
+        data = {"csrfmiddlewaretoken": token.group(1), "email": self.email}
         to_idp = self._send(self.browser, "start", "POST", f"{base}/sso/login", 302, data=data)
         return {k: v[0] for k, v in parse_qs(urlsplit(to_idp.headers["Location"]).query).items()}
 
