@@ -1,7 +1,8 @@
 """HAProxy (Debian's package) on 127.0.0.1 in front of app servers, in the foreground as a child process.
 
-Its configuration is the one a production deployment would start from: health checks on /readyz, a short connect
-timeout with retries that go to another server (option redispatch), a request id for the app servers' access logs.
+Its configuration is the one a production deployment would start from: health checks on /healthz (every server
+shares the database and Redis, so /readyz would take them all out together), a short connect timeout with retries
+that go to another server (option redispatch), a request id for the app servers' access logs.
 Every answer, its own 502/503 included, names the server that gave it in X-Served-By ("-" when none did). Its log
 (one line per request, without query strings) goes to the log file given.
 
@@ -50,7 +51,7 @@ frontend site
 
 backend app
     balance roundrobin
-    option httpchk GET /readyz
+    option httpchk GET /healthz
     http-check expect status 200
     # A server that comes back gets its share over slowstart: each of its workers' first requests takes seconds
     # (imports, templates), and the health checks queued behind them must not time out (timeout check) three
