@@ -1,10 +1,12 @@
-"""Support staff see every connection read-only; they can enable or disable one. Secrets are never rendered."""
+"""Support staff see every connection read-only; they can enable or disable one, and rotate an SP's signing key.
+Secrets are never rendered."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
 from connections.models import Connection, SAMLCertificate, ServiceProvider, SignInEvent, SSOIdentity
 from connections.selectors import certificate_expiry
+from connections.sp_keys import KeyRotationError, sp_key_rotation_finish, sp_key_rotation_start
 from kloudsso.admin_search import BoundedSearchMixin
 
 SECRET_MASK = "•••••••• (stored encrypted; never shown)"
@@ -117,10 +119,20 @@ def _details(connection):
 
 @admin.register(ServiceProvider)
 class ServiceProviderAdmin(BoundedSearchMixin, admin.ModelAdmin):
-    list_display = ["entity_id", "organization", "created_at"]
+    list_display = ["entity_id", "organization", "key_rotation", "created_at"]
     search_fields = ["entity_id", "organization__name"]
-    fields = ["organization", "entity_id", "certificate_pem", "private_key", "created_at"]
+    fields = [
+        "organization",
+        "entity_id",
+        "certificate_pem",
+        "private_key",
+        "key_current_since",
+        "next_certificate_pem",
+        "next_key_created_at",
+        "created_at",
+    ]
     readonly_fields = fields
+    actions = ["start_key_rotation", "make_next_key_current"]
 
     def has_add_permission(self, request):
         return False
@@ -128,6 +140,27 @@ class ServiceProviderAdmin(BoundedSearchMixin, admin.ModelAdmin):
     @admin.display(description="Private key")
     def private_key(self, obj):
         return SECRET_MASK
+
+    @admin.display(description="Key rotation", boolean=True)
+    def key_rotation(self, obj):
+        return obj.rotating
+
+    @admin.action(description="Start a key rotation (publish a next key)")
+    def start_key_rotation(self, request, queryset):
+        self._each(request, queryset, sp_key_rotation_start, "a next key is published")
+
+    @admin.action(description="Make the next key current")
+    def make_next_key_current(self, request, queryset):
+        self._each(request, queryset, sp_key_rotation_finish, "the next key is current")
+
+    def _each(self, request, queryset, service, done):
+        for sp in queryset.select_related("organization"):
+            try:
+                service(sp=sp)
+            except KeyRotationError as error:
+                self.message_user(request, f"{sp.organization}: {error}", messages.WARNING)
+            else:
+                self.message_user(request, f"{sp.organization}: {done}.")
 
 
 @admin.register(SAMLCertificate)

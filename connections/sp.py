@@ -38,6 +38,7 @@ class SPDetails:
     entity_id: str
     acs_url: str
     metadata_url: str
+    key_rotating: bool
 
 
 def oidc_redirect_uri() -> str:
@@ -54,6 +55,7 @@ def sp_details(sp: ServiceProvider) -> SPDetails:
         entity_id=sp.entity_id,
         acs_url=saml_acs_url(),
         metadata_url=f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{sp.organization.public_id}",
+        key_rotating=sp.rotating,
     )
 
 
@@ -113,16 +115,14 @@ def sp_metadata_xml(sp: ServiceProvider) -> str:
 
     It says what sign-in enforces: a signed AuthnRequest, a signed assertion (a signed Response alone is refused),
     and the algorithms accepted (the SAML metadata profile for algorithm support, which IdPs such as Shibboleth
-    read to choose theirs).
+    read to choose theirs). During a key rotation both signing certificates are listed, the current one first.
     """
-    cert_b64 = "".join(line for line in sp.certificate_pem.strip().splitlines() if "-----" not in line)
-    key_info = ds.KeyInfo(x509_data=ds.X509Data(x509_certificate=ds.X509Certificate(text=cert_b64)))
     descriptor = md.SPSSODescriptor(
         protocol_support_enumeration=samlp.NAMESPACE,
         extensions=_algorithm_support(),
         authn_requests_signed="true",
         want_assertions_signed="true",
-        key_descriptor=[md.KeyDescriptor(use="signing", key_info=key_info)],
+        key_descriptor=[md.KeyDescriptor(use="signing", key_info=_key_info(pem)) for pem in _published(sp)],
         name_id_format=[
             md.NameIDFormat(text=NAMEID_FORMAT_EMAILADDRESS),
             md.NameIDFormat(text=NAMEID_FORMAT_PERSISTENT),
@@ -136,6 +136,15 @@ def sp_metadata_xml(sp: ServiceProvider) -> str:
     entity = md.EntityDescriptor(entity_id=sp.entity_id, spsso_descriptor=[descriptor])
     xml = entity.to_string(nspair={"md": md.NAMESPACE, "ds": ds.NAMESPACE, "alg": algsupport.NAMESPACE}).decode()
     return xml if xml.startswith("<?xml") else '<?xml version="1.0" encoding="UTF-8"?>\n' + xml
+
+
+def _published(sp: ServiceProvider) -> list[str]:
+    return [sp.certificate_pem, sp.next_certificate_pem] if sp.next_certificate_pem else [sp.certificate_pem]
+
+
+def _key_info(pem: str) -> ds.KeyInfo:
+    cert_b64 = "".join(line for line in pem.strip().splitlines() if "-----" not in line)
+    return ds.KeyInfo(x509_data=ds.X509Data(x509_certificate=ds.X509Certificate(text=cert_b64)))
 
 
 def _algorithm_support() -> md.Extensions:

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from connections import events_views, views
+from connections import events_views, sp_key_views, views
 from connections.oidc import views as oidc_views
 from connections.saml import views as saml_views
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("add/oidc/", oidc_views.add, name="add_oidc"),
     path("add/saml/", saml_views.add, name="add_saml"),
     path("sp-metadata.xml", views.sp_metadata_download, name="sp_metadata"),
+    path("sp-key/", sp_key_views.sp_key, name="sp_key"),
+    path("sp-key/start/", sp_key_views.sp_key_start, name="sp_key_start"),
+    path("sp-key/make-current/", sp_key_views.sp_key_finish, name="sp_key_finish"),
+    path("sp-key/cancel/", sp_key_views.sp_key_cancel, name="sp_key_cancel"),
+    re_path(r"^sp-key/(?P<which>current|next)\.pem$", sp_key_views.sp_certificate_download, name="sp_certificate"),
     path("sign-in-events/", events_views.event_list, name="events"),
     path("sign-in-events/<uuid:public_id>/", events_views.event_detail, name="event"),
     path("troubleshooting/", events_views.troubleshooting, name="troubleshooting"),

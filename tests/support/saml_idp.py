@@ -317,11 +317,22 @@ class SimpleSAMLphpIdP:
             }
         }
         _write_php(root / "metadata" / "saml20-idp-hosted.php", "metadata", idp_hosted, merge=True)
+        self._write_sp_remote(root)
 
+    def trust_sp_certificates(self, sp_certificate_pem: str) -> None:
+        """Replace the SP's certificates the IdP checks AuthnRequests with (one PEM block, or several: as an IdP
+        that read SP metadata listing two during a key rotation). SimpleSAMLphp reads it at each request."""
+        self.sp_certificate_pem = sp_certificate_pem
+        self._write_sp_remote(self.directory)
+
+    def _write_sp_remote(self, root: Path) -> None:
         sp_remote = {
             self.sp_entity_id: {
                 "AssertionConsumerService": [{"Binding": HTTP_POST, "Location": self.acs_url, "index": 0}],
-                "certData": _pem_body(self.sp_certificate_pem),
+                "keys": [
+                    {"encryption": False, "signing": True, "type": "X509Certificate", "X509Certificate": body}
+                    for body in _pem_bodies(self.sp_certificate_pem)
+                ],
                 "validate.authnrequest": True,
                 "NameIDFormat": NAMEID_EMAIL,
                 # NameID value from `mail`; without it SimpleSAMLphp issues a transient NameID
@@ -429,11 +440,11 @@ def _write_php(path: Path, variable: str, value: dict, merge: bool = False) -> N
     path.write_text("\n".join(lines) + "\n")
 
 
-def _pem_body(pem: str) -> str:
-    match = re.search(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", pem, re.S)
-    if not match:
+def _pem_bodies(pem: str) -> list[str]:
+    bodies = re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", pem, re.S)
+    if not bodies:
         raise ValueError("sp_certificate_pem holds no PEM certificate")
-    return "".join(match.group(1).split())
+    return ["".join(body.split()) for body in bodies]
 
 
 def _direct() -> requests.Session:

@@ -1,0 +1,111 @@
+"""Rotating the SP's own signing key without breaking IdPs.
+
+Start: a next key pair is made and published beside the current one in the SP metadata, so IdPs that fetch it
+trust both while AuthnRequests are still signed with the current key. Make current: after the overlap, the next key
+signs and the old one is dropped from the metadata. Each step locks the SP's row, so two clicks (or an owner and
+support at once) cannot make two next keys or promote one twice.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from connections.saml.certificates import load_certificate
+from connections.service_provider import ServiceProvider
+from connections.sp import generate_key_pair
+from kloudsso.crypto import encrypt_secret
+
+NEXT_KEY_COMMON_NAME = "KloudSSO service provider"
+
+
+class KeyRotationError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SPCertificate:
+    pem: str
+    subject: str
+    sha256_fingerprint: str
+    not_after: datetime
+    since: datetime
+
+
+def sp_certificates(sp: ServiceProvider) -> tuple[SPCertificate, SPCertificate | None]:
+    """The current certificate and, during a rotation, the next one, as an owner reads them."""
+    current = _describe(sp.certificate_pem, sp.key_current_since or sp.created_at)
+    upcoming = _describe(sp.next_certificate_pem, sp.next_key_created_at) if sp.rotating else None
+    return current, upcoming
+
+
+def sp_key_rotation_start(*, sp: ServiceProvider) -> ServiceProvider:
+    with transaction.atomic():
+        locked = _locked(sp)
+        if locked.rotating:
+            raise KeyRotationError(
+                "A next key is already published. Make it current once your IdPs trust it, or cancel the rotation."
+            )
+        certificate_pem, key_pem = generate_key_pair(common_name=NEXT_KEY_COMMON_NAME)
+        locked.next_certificate_pem = certificate_pem
+        locked.next_private_key_encrypted = encrypt_secret(key_pem)
+        locked.next_key_created_at = timezone.now()
+        locked.save(update_fields=["next_certificate_pem", "next_private_key_encrypted", "next_key_created_at"])
+    return locked
+
+
+def sp_key_rotation_finish(*, sp: ServiceProvider) -> ServiceProvider:
+    """The next key becomes the one that signs AuthnRequests; the old key is gone for good."""
+    with transaction.atomic():
+        locked = _locked(sp)
+        if not locked.rotating:
+            raise KeyRotationError("There is no next key to make current: start a rotation first.")
+        locked.certificate_pem = locked.next_certificate_pem
+        locked.private_key_encrypted = locked.next_private_key_encrypted
+        locked.key_current_since = timezone.now()
+        _clear_next(locked)
+        locked.save(
+            update_fields=[
+                "certificate_pem",
+                "private_key_encrypted",
+                "key_current_since",
+                "next_certificate_pem",
+                "next_private_key_encrypted",
+                "next_key_created_at",
+            ]
+        )
+    return locked
+
+
+def sp_key_rotation_cancel(*, sp: ServiceProvider) -> ServiceProvider:
+    with transaction.atomic():
+        locked = _locked(sp)
+        if not locked.rotating:
+            raise KeyRotationError("There is no key rotation to cancel.")
+        _clear_next(locked)
+        locked.save(update_fields=["next_certificate_pem", "next_private_key_encrypted", "next_key_created_at"])
+    return locked
+
+
+def _locked(sp: ServiceProvider) -> ServiceProvider:
+    locked = ServiceProvider.objects.select_for_update().get(pk=sp.pk)
+    locked.organization = sp.organization
+    return locked
+
+
+def _clear_next(sp: ServiceProvider) -> None:
+    sp.next_certificate_pem = ""
+    sp.next_private_key_encrypted = ""
+    sp.next_key_created_at = None
+
+
+def _describe(pem: str, since: datetime) -> SPCertificate:
+    info = load_certificate(pem)
+    return SPCertificate(
+        pem=info.pem,
+        subject=info.subject,
+        sha256_fingerprint=info.sha256_fingerprint,
+        not_after=info.not_after,
+        since=since,
+    )
