@@ -1,11 +1,15 @@
 """Reads of connections, always scoped to one organization in the query itself."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from connections.connection import Connection, Kind
 from connections.saml.idp_config import certificate_warnings, metadata_warnings
-from connections.saml.models import SAMLCertificate
+from connections.saml.models import SAMLCertificate, Source
+from connections.saml.refresh_state import MetadataRefresh
 
 
 def connection_list(*, org) -> QuerySet[Connection]:
@@ -44,3 +48,22 @@ def certificate_expiry(connection: Connection):
         return None
     dates = [cert.not_after for cert in connection.saml.certificates.all()]
     return max(dates) if dates else None
+
+
+def metadata_refresh_summary(*, connection: Connection) -> dict | None:
+    """What the connection page shows of the scheduled metadata refresh; None unless added by metadata URL."""
+    if connection.kind != Kind.SAML or connection.saml.source != Source.URL:
+        return None
+    saml = connection.saml
+    grace = timedelta(days=settings.SAML_METADATA_CERT_GRACE_DAYS)
+    return {
+        "state": MetadataRefresh.objects.filter(saml_settings=saml).first(),
+        "every_hours": settings.SAML_METADATA_REFRESH_HOURS,
+        "grace_days": settings.SAML_METADATA_CERT_GRACE_DAYS,
+        "certificates": [
+            {"cert": cert, "removed_after": cert.missing_from_metadata_since + grace}
+            if cert.missing_from_metadata_since
+            else {"cert": cert, "removed_after": None}
+            for cert in saml.certificates.order_by("not_after", "pk")
+        ],
+    }

@@ -215,6 +215,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # counted from midnight UTC, by whichever server's `manage.py run_scheduler` comes first.
 SCHEDULE_DOMAIN_RECHECK_HOURS = _positive_int("SCHEDULE_DOMAIN_RECHECK_HOURS", default=24)
 SCHEDULE_PRUNE_HOURS = _positive_int("SCHEDULE_PRUNE_HOURS", default=24)
+# SAML connections added by metadata URL are fetched again this often (connections/saml/refresh.py).
+SAML_METADATA_REFRESH_HOURS = _positive_int("SAML_METADATA_REFRESH_HOURS", default=12)
+# A signing certificate gone from the fetched metadata is kept this many days (0: removed at the next refresh),
+# for an IdP that still signs with it meanwhile; never the last unexpired one.
+SAML_METADATA_CERT_GRACE_DAYS = _int_at_least("SAML_METADATA_CERT_GRACE_DAYS", default=7, minimum=0)
 # Finished task results (successful or failed) and the scheduler's record of each period are kept this long.
 TASK_RESULT_RETENTION_DAYS = _positive_int("TASK_RESULT_RETENTION_DAYS", default=14)
 
