@@ -5,12 +5,16 @@ with responses signed by pysaml2's IdP classes."""
 import base64
 import zlib
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from connections.saml.metadata import parse_idp_metadata
 from connections.saml.models import SAMLCertificate
@@ -19,9 +23,14 @@ from connections.saml.services import saml_connection_save
 from connections.saml.tasks import refresh_saml_metadata
 from connections.sp import saml_acs_url, service_provider_get_or_create, sp_metadata_xml
 from domains.models import Domain
+from kloudsso.accounts.models import User
+from kloudsso.scheduler.jobs import scheduled_jobs
+from kloudsso.scheduler.runs import schedule_due
+from kloudsso.tenancy.models import Membership, Organization, Plan
 from signin.saml.clients import client_for
 from tests.support.metadata import idp_metadata
 from tests.support.saml_craft import CraftingIdP
+from tests.support.smtp_server import html_of, text_of
 
 ENTITY_ID = "https://idp.crafted.test/metadata"
 SSO_URL = "https://idp.crafted.test/sso"
@@ -356,3 +365,91 @@ def confirm_url(connection):
 
 def dismiss_url(connection):
     return reverse("connections:metadata_dismiss", args=["acme", connection.public_id])
+
+
+def test_after_three_failures_in_a_row_the_owners_get_one_mail_per_streak(connection, metadata, idp, smtp, alice, bob):
+    metadata.fail()
+    refresh(T0)
+    refresh(T0 + timedelta(hours=12))
+    assert smtp.messages == []
+    refresh(T0 + timedelta(hours=24))
+    [mail] = smtp.wait_for(1)
+    assert mail["To"] == "alice@acme.test"  # the owner; bob is a member
+    # Django folds a long non-ASCII subject after "Subject:", which parses back with a leading space.
+    assert mail["Subject"].strip() == "KloudSSO can no longer refresh the SAML metadata of “Crafted”"
+    text = text_of(mail)
+    assert f"3 attempts in a row have failed, the first on {T0:%Y-%m-%d %H:%M} UTC" in text
+    assert "The metadata URL answered HTTP 503 instead of the metadata." in text
+    assert f"http://testserver/orgs/acme/connections/{connection.public_id}/edit/" in text
+    assert "Open the connection" in html_of(mail)
+    refresh(T0 + timedelta(hours=36))
+    refresh(T0 + timedelta(hours=48))
+    assert len(smtp.messages) == 1  # one mail for the whole streak
+
+    metadata.publish(idp)
+    refresh(T0 + timedelta(hours=60))  # a success ends the streak...
+    metadata.fail(status=404)
+    for hours in (72, 84, 96):
+        refresh(T0 + timedelta(hours=hours))
+    assert len(smtp.wait_for(2)) == 2  # ...and the next streak gets its own mail
+    assert "answered HTTP 404" in text_of(smtp.messages[1])
+
+
+def test_a_disabled_connection_is_refreshed_but_mails_nobody(connection, metadata, smtp, alice):
+    connection.enabled = False
+    connection.save()
+    metadata.fail()
+    for hours in (0, 12, 24, 36):
+        refresh(T0 + timedelta(hours=hours))
+    assert state(connection).consecutive_failures == 4
+    assert smtp.messages == []
+
+
+def saml_refresh_job():
+    [job] = [j for j in scheduled_jobs() if j.name == "saml_metadata_refresh"]
+    return job
+
+
+def scheduler_and_worker_at(moment) -> list[str]:
+    """One pass of the scheduler at `moment`, then the worker (in process: `manage.py db_worker --batch`)."""
+    with time_machine.travel(moment, tick=True):
+        taken = [run.job for run in schedule_due(jobs=[saml_refresh_job()], now=timezone.now())]
+        call_command("db_worker", "--batch", "--no-startup-delay", stdout=StringIO())
+    return taken
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_refreshes_every_12_hours_and_the_worker_mails_a_failing_streak(
+    http_server, smtp, tmp_path, settings
+):
+    settings.SAML_METADATA_REFRESH_HOURS = 12
+    acme = Organization.objects.create(name="Acme", slug="acme", plan=Plan.PAID)
+    Membership.objects.create(user=User.objects.create_user("alice@acme.test", "x"), organization=acme, role="owner")
+    sp = service_provider_get_or_create(org=acme)
+    idp = CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(sp), entity_id=ENTITY_ID)
+    next_idp = CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(sp), entity_id=ENTITY_ID, stem="idp-next")
+    metadata = PublishedMetadata(http_server)
+    connection = saml_connection_save(
+        org=acme,
+        display_name="Crafted",
+        source="url",
+        metadata_url=metadata.url,
+        idp=parse_idp_metadata(metadata.publish(idp)),
+    )
+    start = saml_refresh_job().period_at(T0)[0]
+
+    assert scheduler_and_worker_at(start + timedelta(minutes=1)) == ["saml_metadata_refresh"]
+    assert state(connection).last_result == "ok"
+    metadata.publish(idp, next_idp)
+    assert scheduler_and_worker_at(start + timedelta(hours=6)) == []  # the same period: nothing runs
+    assert fingerprints(connection) == {"CN=idp"}
+    assert scheduler_and_worker_at(start + timedelta(hours=12, minutes=1)) == ["saml_metadata_refresh"]
+    assert fingerprints(connection) == {"CN=idp", "CN=idp-next"}
+
+    metadata.fail()
+    for period in (2, 3, 4):
+        scheduler_and_worker_at(start + timedelta(hours=12 * period, minutes=1))
+    [mail] = smtp.wait_for(1)
+    assert "Crafted" in mail["Subject"] and mail["To"] == "alice@acme.test"
+    results = DBTaskResult.objects.filter(task_path__endswith="refresh_saml_metadata")
+    assert set(results.values_list("status", flat=True)) == {"SUCCESSFUL"} and results.count() == 5

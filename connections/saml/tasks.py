@@ -8,9 +8,11 @@ from django_tasks import task
 from connections.saml.models import SAMLSettings, Source
 from connections.saml.refresh import Outcome, saml_metadata_refresh
 from connections.saml.refresh_state import MetadataRefresh
+from kloudsso.notify import Category, notify_organization
 
-# Three refreshes in a row (a day and a half at the default 12 hours) before the owners hear of it: an IdP that is
-# down for an hour, or a metadata URL behind a flaky proxy, is not worth a mail; what is on file keeps working.
+# Three refreshes in a row (a day after the first, at the default 12 hours) before the owners hear of it: an IdP that
+# is down for an hour, or a metadata URL behind a flaky proxy, is not worth a mail; what is on file keeps working.
+# A reminder, not a security alert: nothing is broken yet, and nothing was changed.
 FAILURES_BEFORE_MAIL = 3
 
 
@@ -39,12 +41,10 @@ def failing_refresh_notify(*, saml_settings_id: int) -> int:
     connection = state.saml_settings.connection
     if state.consecutive_failures < FAILURES_BEFORE_MAIL or not connection.enabled:
         return 0
-    from kloudsso.notify import Category, notify_organization
-
     org = connection.organization
     return notify_organization(
         org=org,
-        category=Category.ALERT,
+        category=Category.REMINDER,
         subject=f"KloudSSO can no longer refresh the SAML metadata of “{connection.display_name}”",
         template="saml_metadata_failing",
         context={
