@@ -453,3 +453,59 @@ def test_the_scheduler_refreshes_every_12_hours_and_the_worker_mails_a_failing_s
     assert "Crafted" in mail["Subject"] and mail["To"] == "alice@acme.test"
     results = DBTaskResult.objects.filter(task_path__endswith="refresh_saml_metadata")
     assert set(results.values_list("status", flat=True)) == {"SUCCESSFUL"} and results.count() == 5
+
+
+BUTTONS = ["connections:metadata_refresh", "connections:metadata_confirm", "connections:metadata_dismiss"]
+
+
+@pytest.fixture
+def waiting(connection, idp, metadata):
+    """Acme's connection with a change of SSO URL waiting."""
+    metadata.publish(idp, sso_url="https://idp.crafted.test/new-sso")
+    refresh(T0)
+    return connection
+
+
+def nothing_changed(connection, http_server, requests_before):
+    connection.saml.refresh_from_db()
+    assert connection.saml.sso_redirect_url == SSO_URL
+    assert state(connection).has_pending and not state(connection).dismissed_key
+    assert len(http_server.requests) == requests_before  # no fetch either
+
+
+@pytest.mark.parametrize("name", BUTTONS)
+def test_another_organizations_owner_gets_404_on_the_refresh_buttons(client, charlie, waiting, http_server, name):
+    client.force_login(charlie)
+    before = len(http_server.requests)
+    for slug in ("acme", "globex"):  # not a member of Acme; not Globex's connection
+        url = reverse(name, kwargs={"org_slug": slug, "public_id": waiting.public_id})
+        assert client.post(url, {"key": state(waiting).pending_key}).status_code == 404
+    nothing_changed(waiting, http_server, before)
+
+
+@pytest.mark.parametrize("persona", ["bob", "ada"])
+@pytest.mark.parametrize("name", BUTTONS)
+def test_members_and_admins_get_403_on_the_refresh_buttons(client, request, waiting, http_server, persona, name):
+    client.force_login(request.getfixturevalue(persona))
+    before = len(http_server.requests)
+    url = reverse(name, kwargs={"org_slug": "acme", "public_id": waiting.public_id})
+    assert client.post(url, {"key": state(waiting).pending_key}).status_code == 403
+    nothing_changed(waiting, http_server, before)
+
+
+@pytest.mark.parametrize("name", BUTTONS)
+def test_the_refresh_buttons_take_a_post_only(as_alice, waiting, http_server, name):
+    before = len(http_server.requests)
+    url = reverse(name, kwargs={"org_slug": "acme", "public_id": waiting.public_id})
+    assert as_alice.get(url).status_code == 405
+    nothing_changed(waiting, http_server, before)
+
+
+@pytest.mark.parametrize("name", BUTTONS)
+def test_the_refresh_buttons_are_404_for_a_connection_not_added_by_url(as_alice, acme, idp, name):
+    pasted = saml_connection_save(
+        org=acme, display_name="Pasted", source="xml", idp=parse_idp_metadata(idp.metadata_xml())
+    )
+    url = reverse(name, kwargs={"org_slug": "acme", "public_id": pasted.public_id})
+    assert as_alice.post(url).status_code == 404
+    assert not MetadataRefresh.objects.exists()
