@@ -16,7 +16,7 @@ def connection_list(*, org) -> QuerySet[Connection]:
     # 2 queries whatever the count: connections joined with their settings rows, then all SAML certificates.
     return (
         Connection.objects.filter(organization=org)
-        .select_related("oidc", "saml")
+        .select_related("oidc", "saml", "saml__refresh")
         .prefetch_related(Prefetch("saml__certificates", queryset=SAMLCertificate.objects.order_by("not_after")))
     )
 
@@ -39,6 +39,27 @@ def connection_warnings(connection: Connection) -> list[str]:
         )
     warnings += metadata_warnings(saml.metadata_valid_until)
     warnings += certificate_warnings(saml.certificates.all())
+    warnings += refresh_warnings(saml)
+    return warnings
+
+
+def refresh_warnings(saml) -> list[str]:
+    """A waiting change and a failing refresh of the metadata URL, for the list (the connection page has the rest)."""
+    state = getattr(saml, "refresh", None) if saml.source == Source.URL else None
+    if state is None:
+        return []
+    warnings = []
+    if state.has_pending:
+        warnings.append(
+            "The metadata URL now gives another entity ID or SSO URL: open the connection to confirm or dismiss the "
+            "change. Until then it keeps what is on file."
+        )
+    if state.last_result == "failed":
+        warnings.append(
+            f"The metadata URL could not be refreshed ({state.consecutive_failures} time"
+            f"{'s' if state.consecutive_failures != 1 else ''} in a row): {state.last_error} Sign-ins go on with what "
+            "is on file."
+        )
     return warnings
 
 

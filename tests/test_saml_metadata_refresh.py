@@ -248,7 +248,7 @@ def test_a_changed_sso_url_waits_for_the_owner_and_nothing_of_it_is_applied(conn
     found = state(connection)
     assert found.pending_sso_redirect_url == "https://idp.crafted.test/new-sso" and found.pending_since == T0
     assert (
-        "SSO URL changed from https://idp.crafted.test/sso to https://idp.crafted.test/new-sso"
+        "SSO URL in the metadata changed from https://idp.crafted.test/sso to https://idp.crafted.test/new-sso"
         in (found.last_changes[0])
     )
     assert refresh(T0 + timedelta(hours=12))["pending"] == 1
@@ -267,6 +267,7 @@ def test_the_owner_confirms_a_changed_sso_url(as_alice, connection, idp, next_id
     assert connection.saml.metadata_xml == metadata.publish(idp, next_idp, sso_url="https://idp.crafted.test/new-sso")
     assert fingerprints(connection) == {"CN=idp", "CN=idp-next"}
     assert not state(connection).has_pending
+    assert state(connection).last_changes[0].endswith("Confirmed by an owner.")
     assert refresh(T0 + timedelta(hours=12))["unchanged"] == 1
 
 
@@ -509,3 +510,14 @@ def test_the_refresh_buttons_are_404_for_a_connection_not_added_by_url(as_alice,
     url = reverse(name, kwargs={"org_slug": "acme", "public_id": pasted.public_id})
     assert as_alice.post(url).status_code == 404
     assert not MetadataRefresh.objects.exists()
+
+
+def test_the_connection_list_warns_of_a_waiting_change_and_a_failing_refresh(as_alice, connection, idp, metadata):
+    metadata.publish(idp, sso_url="https://idp.crafted.test/new-sso")
+    refresh(T0)
+    page = as_alice.get(reverse("connections:list", args=["acme"])).content.decode()
+    assert "open the connection to confirm or dismiss the change" in page
+    metadata.fail()
+    refresh(T0 + timedelta(hours=12))
+    page = as_alice.get(reverse("connections:list", args=["acme"])).content.decode()
+    assert "could not be refreshed (1 time in a row): The metadata URL answered HTTP 503" in page

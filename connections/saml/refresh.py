@@ -148,17 +148,14 @@ def identity_changes(saml: SAMLSettings, config: IdPConfig) -> list[str]:
     if config.entity_id != saml.idp_entity_id:
         changes.append(
             f"The metadata now names another identity provider: entity ID {config.entity_id} instead of "
-            f"{saml.idp_entity_id}. Waiting for your confirmation."
+            f"{saml.idp_entity_id}."
         )
     for label, old, new in (
         ("HTTP-Redirect", saml.sso_redirect_url, config.sso_redirect_url),
         ("HTTP-POST", saml.sso_post_url, config.sso_post_url),
     ):
         if old != new:
-            changes.append(
-                f"The {label} SSO URL changed from {old or '(none)'} to {new or '(none)'}. Waiting for your "
-                "confirmation."
-            )
+            changes.append(f"The {label} SSO URL in the metadata changed from {old or '(none)'} to {new or '(none)'}.")
     return changes
 
 
@@ -231,8 +228,7 @@ def saml_pending_confirm(*, saml: SAMLSettings, key: str, now: datetime | None =
         config = parse_idp_metadata(state.pending_metadata_xml, entity_id=state.pending_entity_id, now=now)
     except MetadataError as exc:
         raise RefreshFailed(f"The waiting metadata can no longer be applied: {exc.message} Refresh it now.") from None
-    changes = identity_changes(saml, config)
-    changes = [c.replace(" Waiting for your confirmation.", " Confirmed.") for c in changes]
+    changes = [f"{change} Confirmed by an owner." for change in identity_changes(saml, config)]
     if config.entity_id != saml.idp_entity_id:
         saml.certificates.all().delete()
     saml.idp_entity_id = config.entity_id
