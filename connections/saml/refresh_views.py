@@ -1,9 +1,8 @@
 """The owner's buttons on a metadata URL connection's page: Refresh now, and Confirm or Dismiss a waiting change."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
 
 from connections.connection import Kind
 from connections.saml.models import Source
@@ -32,7 +31,8 @@ OUTCOME_MESSAGES = {
 
 
 def _url_connection(request, public_id):
-    """The organization's SAML connection added by metadata URL, or 404."""
+    """The organization's SAML connection added by metadata URL, or 404 (before the method is looked at: an
+    outsider learns nothing from a GET either)."""
     connection = connection_get(org=request.org, public_id=public_id)
     if connection.kind != Kind.SAML or connection.saml.source != Source.URL:
         raise Http404("Not a connection added by metadata URL.")
@@ -44,9 +44,10 @@ def _back(request, connection):
 
 
 @sso_manager_required
-@require_POST
 def refresh_now(request, public_id):
     connection = _url_connection(request, public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     outcome = saml_metadata_refresh(saml_settings_id=connection.saml.pk)
     if outcome == Outcome.FAILED:
         error = MetadataRefresh.objects.get(saml_settings=connection.saml).last_error
@@ -58,9 +59,10 @@ def refresh_now(request, public_id):
 
 
 @sso_manager_required
-@require_POST
 def pending_confirm(request, public_id):
     connection = _url_connection(request, public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         saml_pending_confirm(saml=connection.saml, key=request.POST.get("key", ""))
     except PendingChangeGone:
@@ -73,9 +75,10 @@ def pending_confirm(request, public_id):
 
 
 @sso_manager_required
-@require_POST
 def pending_dismiss(request, public_id):
     connection = _url_connection(request, public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         saml_pending_dismiss(saml=connection.saml, key=request.POST.get("key", ""))
     except PendingChangeGone:
