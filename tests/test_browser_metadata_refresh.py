@@ -9,8 +9,8 @@ from connections.saml.metadata import parse_idp_metadata
 from connections.saml.services import saml_connection_save
 from connections.sp import service_provider_get_or_create, sp_metadata_xml
 from tests.support.browser import allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
+from tests.support.metadata_url import ENTITY_ID, T0, PublishedMetadata, refresh
 from tests.support.saml_craft import CraftingIdP
-from tests.test_saml_metadata_refresh import ENTITY_ID, T0, PublishedMetadata, refresh
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

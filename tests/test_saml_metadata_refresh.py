@@ -3,14 +3,16 @@ mid-test, the task runs as the worker runs it, the clock is moved with time-mach
 with responses signed by pysaml2's IdP classes."""
 
 import base64
+import threading
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection as db_connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +20,9 @@ from django_tasks_db.models import DBTaskResult
 
 from connections.saml.metadata import parse_idp_metadata
 from connections.saml.models import SAMLCertificate
+from connections.saml.refresh import saml_metadata_refresh
 from connections.saml.refresh_state import MetadataRefresh
 from connections.saml.services import saml_connection_save
-from connections.saml.tasks import refresh_saml_metadata
 from connections.sp import saml_acs_url, service_provider_get_or_create, sp_metadata_xml
 from domains.models import Domain
 from kloudsso.accounts.models import User
@@ -28,15 +30,9 @@ from kloudsso.scheduler.jobs import scheduled_jobs
 from kloudsso.scheduler.runs import schedule_due
 from kloudsso.tenancy.models import Membership, Organization, Plan
 from signin.saml.clients import client_for
-from tests.support.metadata import idp_metadata
+from tests.support.metadata_url import ENTITY_ID, SSO_URL, T0, PublishedMetadata, refresh
 from tests.support.saml_craft import CraftingIdP
 from tests.support.smtp_server import html_of, text_of
-
-ENTITY_ID = "https://idp.crafted.test/metadata"
-SSO_URL = "https://idp.crafted.test/sso"
-# The refreshes run at moments from the next hour on, while the sign-ins (and the test keys' validity) use the real
-# clock: a grace period of days fits in the 30 days the keys are valid.
-T0 = datetime.now(UTC).replace(minute=30, second=0, microsecond=0) + timedelta(hours=1)
 
 
 @pytest.fixture
@@ -58,27 +54,6 @@ def next_idp(tmp_path, sp):
     return CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(sp), entity_id=ENTITY_ID, stem="idp-next")
 
 
-class PublishedMetadata:
-    """The IdP's metadata URL on a real HTTP server on 127.0.0.1; publish() changes what it serves."""
-
-    def __init__(self, server):
-        self.server = server
-        self.url = server.url("/federationmetadata.xml")
-
-    def publish(self, *idps, entity_id=ENTITY_ID, sso_url=SSO_URL, valid_until=""):
-        xml = idp_metadata(
-            entity_id=entity_id,
-            sso_url=sso_url,
-            certificates=[i.certificate_pem for i in idps],
-            valid_until=valid_until,
-        )
-        self.server.serve("/federationmetadata.xml", xml, content_type="application/samlmetadata+xml")
-        return xml
-
-    def fail(self, body=b"upstream down", status=503, **route):
-        self.server.serve("/federationmetadata.xml", body, status=status, content_type="text/plain", **route)
-
-
 @pytest.fixture
 def metadata(http_server):
     return PublishedMetadata(http_server)
@@ -94,12 +69,6 @@ def connection(acme, idp, metadata):
         metadata_url=metadata.url,
         idp=parse_idp_metadata(xml),
     )
-
-
-def refresh(moment):
-    """The scheduled task, as the worker calls it, at `moment`."""
-    with time_machine.travel(moment, tick=False):
-        return refresh_saml_metadata.call()
 
 
 def state(connection) -> MetadataRefresh:
@@ -521,3 +490,36 @@ def test_the_connection_list_warns_of_a_waiting_change_and_a_failing_refresh(as_
     refresh(T0 + timedelta(hours=12))
     page = as_alice.get(reverse("connections:list", args=["acme"])).content.decode()
     assert "could not be refreshed (1 time in a row): The metadata URL answered HTTP 503" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_servers_refreshing_at_once_add_the_new_certificate_once(http_server, tmp_path):
+    acme = Organization.objects.create(name="Acme", slug="acme", plan=Plan.PAID)
+    sp = service_provider_get_or_create(org=acme)
+    idp = CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(sp), entity_id=ENTITY_ID)
+    next_idp = CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(sp), entity_id=ENTITY_ID, stem="idp-next")
+    metadata = PublishedMetadata(http_server)
+    connection = saml_connection_save(
+        org=acme,
+        display_name="Crafted",
+        source="url",
+        metadata_url=metadata.url,
+        idp=parse_idp_metadata(metadata.publish(idp)),
+    )
+    metadata.publish(idp, next_idp)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def server():
+        try:
+            barrier.wait()
+            outcomes.append(saml_metadata_refresh(saml_settings_id=connection.saml.pk))
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=server) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["changed", "unchanged"]
+    assert SAMLCertificate.objects.filter(subject="CN=idp-next").count() == 1

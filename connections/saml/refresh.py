@@ -76,8 +76,8 @@ def _parsed(body: bytes) -> IdPConfig:
 def saml_metadata_refresh(*, saml_settings_id: int, now: datetime | None = None) -> Outcome:
     """Fetch one connection's metadata URL and apply what it says, or record why it could not be."""
     now = now or timezone.now()
-    saml = SAMLSettings.objects.get(pk=saml_settings_id)
-    if saml.source != Source.URL:
+    saml = SAMLSettings.objects.filter(pk=saml_settings_id).first()
+    if saml is None or saml.source != Source.URL:  # deleted or edited since the task listed it
         return Outcome.SKIPPED
     url, entity_id = saml.metadata_url, saml.idp_entity_id
     try:
