@@ -90,6 +90,28 @@ def test_a_scheduled_jobs_period_is_a_whole_number_of_hours_from_one():
     assert "SCHEDULE_DOMAIN_RECHECK_HOURS must be at least 1 (got 0)" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("SAML_METADATA_REFRESH_HOURS", "0", "SAML_METADATA_REFRESH_HOURS must be at least 1 (got 0)"),
+        ("SAML_METADATA_REFRESH_HOURS", "12h", "SAML_METADATA_REFRESH_HOURS must be a whole number (got '12h')"),
+        ("SAML_METADATA_CERT_GRACE_DAYS", "-1", "SAML_METADATA_CERT_GRACE_DAYS must be at least 0 (got -1)"),
+    ],
+)
+def test_the_metadata_refresh_settings_are_whole_numbers(name, value, error):
+    assert error in manage("check", **{**PRODUCTION, name: value}).stderr
+
+
+def test_a_grace_period_of_zero_days_is_allowed():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SAML_METADATA_CERT_GRACE_DAYS)",
+        **{**PRODUCTION, "SAML_METADATA_CERT_GRACE_DAYS": "0"},
+    )
+    assert result.stdout.strip().splitlines()[-1] == "0", result.stderr
+
+
 DATABASE_SETTINGS = (
     "from django.conf import settings; d = settings.DATABASES['default']; "
     "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS'].get('transaction_mode'))"
