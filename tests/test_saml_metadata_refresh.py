@@ -523,3 +523,15 @@ def test_two_servers_refreshing_at_once_add_the_new_certificate_once(http_server
         thread.join()
     assert sorted(outcomes) == ["changed", "unchanged"]
     assert SAMLCertificate.objects.filter(subject="CN=idp-next").count() == 1
+
+
+def test_a_waiting_change_whose_metadata_expired_meanwhile_is_not_applied(as_alice, connection, idp, metadata):
+    metadata.publish(
+        idp, sso_url="https://idp.crafted.test/new-sso", valid_until=f"{T0 + timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}"
+    )
+    refresh(T0)
+    with time_machine.travel(T0 + timedelta(hours=2)):
+        page = as_alice.post(confirm_url(connection), {"key": state(connection).pending_key}, follow=True)
+    assert "The waiting metadata can no longer be applied: This metadata expired on" in page.content.decode()
+    connection.saml.refresh_from_db()
+    assert connection.saml.sso_redirect_url == SSO_URL and state(connection).has_pending
