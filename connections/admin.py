@@ -4,7 +4,14 @@ Secrets are never rendered."""
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
-from connections.models import Connection, SAMLCertificate, ServiceProvider, SignInEvent, SSOIdentity
+from connections.models import (
+    Connection,
+    MetadataRefresh,
+    SAMLCertificate,
+    ServiceProvider,
+    SignInEvent,
+    SSOIdentity,
+)
 from connections.selectors import certificate_expiry
 from connections.sp_keys import KeyRotationError, sp_key_rotation_finish, sp_key_rotation_start
 from kloudsso.admin_search import BoundedSearchMixin
@@ -110,10 +117,21 @@ def _details(connection):
     rows += [
         (
             "Signing certificate",
-            f"{c.subject} · expires {c.not_after:%Y-%m-%d} · SHA-256 {c.sha256_fingerprint}",
+            f"{c.subject} · expires {c.not_after:%Y-%m-%d} · SHA-256 {c.sha256_fingerprint}"
+            + (
+                f" · gone from the metadata since {c.missing_from_metadata_since:%Y-%m-%d %H:%M} UTC"
+                if c.missing_from_metadata_since
+                else ""
+            ),
         )
         for c in saml.certificates.all()
     ]
+    state = MetadataRefresh.objects.filter(saml_settings=saml).first()
+    if state is not None and state.last_attempt_at:
+        result = state.get_last_result_display()
+        if state.consecutive_failures:
+            result += f" ({state.consecutive_failures} in a row): {state.last_error}"
+        rows.append(("Last metadata refresh", f"{state.last_attempt_at:%Y-%m-%d %H:%M} UTC · {result}"))
     return rows
 
 

@@ -5,11 +5,13 @@ from connections.events import SignInEvent
 from connections.identity import SSOIdentity
 from connections.oidc.models import OIDCSettings
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source, UsedAssertion
+from connections.saml.refresh_state import MetadataRefresh
 from connections.service_provider import ServiceProvider
 
 __all__ = [
     "Connection",
     "Kind",
+    "MetadataRefresh",
     "OIDCSettings",
     "SAMLCertificate",
     "SAMLSettings",

@@ -1,18 +1,22 @@
 """Reads of connections, always scoped to one organization in the query itself."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from connections.connection import Connection, Kind
 from connections.saml.idp_config import certificate_warnings, metadata_warnings
-from connections.saml.models import SAMLCertificate
+from connections.saml.models import SAMLCertificate, Source
+from connections.saml.refresh_state import MetadataRefresh
 
 
 def connection_list(*, org) -> QuerySet[Connection]:
     # 2 queries whatever the count: connections joined with their settings rows, then all SAML certificates.
     return (
         Connection.objects.filter(organization=org)
-        .select_related("oidc", "saml")
+        .select_related("oidc", "saml", "saml__refresh")
         .prefetch_related(Prefetch("saml__certificates", queryset=SAMLCertificate.objects.order_by("not_after")))
     )
 
@@ -35,6 +39,27 @@ def connection_warnings(connection: Connection) -> list[str]:
         )
     warnings += metadata_warnings(saml.metadata_valid_until)
     warnings += certificate_warnings(saml.certificates.all())
+    warnings += refresh_warnings(saml)
+    return warnings
+
+
+def refresh_warnings(saml) -> list[str]:
+    """A waiting change and a failing refresh of the metadata URL, for the list (the connection page has the rest)."""
+    state = getattr(saml, "refresh", None) if saml.source == Source.URL else None
+    if state is None:
+        return []
+    warnings = []
+    if state.has_pending:
+        warnings.append(
+            "The metadata URL now gives another entity ID or SSO URL: open the connection to confirm or dismiss the "
+            "change. Until then it keeps what is on file."
+        )
+    if state.last_result == "failed":
+        warnings.append(
+            f"The metadata URL could not be refreshed ({state.consecutive_failures} time"
+            f"{'s' if state.consecutive_failures != 1 else ''} in a row): {state.last_error} Sign-ins go on with what "
+            "is on file."
+        )
     return warnings
 
 
@@ -44,3 +69,22 @@ def certificate_expiry(connection: Connection):
         return None
     dates = [cert.not_after for cert in connection.saml.certificates.all()]
     return max(dates) if dates else None
+
+
+def metadata_refresh_summary(*, connection: Connection) -> dict | None:
+    """What the connection page shows of the scheduled metadata refresh; None unless added by metadata URL."""
+    if connection.kind != Kind.SAML or connection.saml.source != Source.URL:
+        return None
+    saml = connection.saml
+    grace = timedelta(days=settings.SAML_METADATA_CERT_GRACE_DAYS)
+    return {
+        "state": MetadataRefresh.objects.filter(saml_settings=saml).first(),
+        "every_hours": settings.SAML_METADATA_REFRESH_HOURS,
+        "grace_days": settings.SAML_METADATA_CERT_GRACE_DAYS,
+        "certificates": [
+            {"cert": cert, "removed_after": cert.missing_from_metadata_since + grace}
+            if cert.missing_from_metadata_since
+            else {"cert": cert, "removed_after": None}
+            for cert in saml.certificates.order_by("not_after", "pk")
+        ],
+    }

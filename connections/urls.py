@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from connections import events_views, sp_key_views, views
 from connections.oidc import views as oidc_views
+from connections.saml import refresh_views
 from connections.saml import views as saml_views
 
 app_name = "connections"
@@ -23,4 +24,7 @@ urlpatterns = [
     path("<uuid:public_id>/toggle/", views.toggle, name="toggle"),
     path("<uuid:public_id>/test/", views.test_connection, name="test"),
     path("<uuid:public_id>/delete/", views.delete, name="delete"),
+    path("<uuid:public_id>/metadata/refresh/", refresh_views.refresh_now, name="metadata_refresh"),
+    path("<uuid:public_id>/metadata/confirm/", refresh_views.pending_confirm, name="metadata_confirm"),
+    path("<uuid:public_id>/metadata/dismiss/", refresh_views.pending_dismiss, name="metadata_dismiss"),
 ]

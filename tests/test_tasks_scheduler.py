@@ -17,7 +17,13 @@ from kloudsso.scheduler.jobs import Job, scheduled_jobs
 from kloudsso.scheduler.models import ScheduledRun
 from kloudsso.scheduler.runs import schedule_due, scheduled_run_claim
 
-JOBS = {"domain_recheck", "signin_event_prune", "password_throttle_event_prune", "task_result_prune"}
+JOBS = {
+    "domain_recheck",
+    "saml_metadata_refresh",
+    "signin_event_prune",
+    "password_throttle_event_prune",
+    "task_result_prune",
+}
 NOW = datetime(2026, 3, 5, 0, 30, tzinfo=UTC)
 DAY = timedelta(days=1)
 
@@ -41,7 +47,7 @@ def worker_takes_every_waiting_task():
 
 def test_each_job_is_enqueued_once_in_its_period_and_again_in_the_next(db):
     assert enqueued_jobs(NOW) == sorted(JOBS)
-    assert enqueued_jobs(NOW + timedelta(hours=23)) == []
+    assert enqueued_jobs(NOW + timedelta(hours=11)) == []  # the shortest period is the metadata refresh's 12 hours
     worker_takes_every_waiting_task()
     assert enqueued_jobs(NOW + DAY) == sorted(JOBS)
     assert DBTaskResult.objects.filter(status="READY").count() == len(JOBS)
@@ -74,9 +80,14 @@ def test_each_run_names_the_task_result_it_enqueued_and_its_task_takes_no_argume
 def test_the_periods_are_settings(db, settings):
     settings.SCHEDULE_DOMAIN_RECHECK_HOURS = 12
     settings.SCHEDULE_PRUNE_HOURS = 48
+    settings.SAML_METADATA_REFRESH_HOURS = 6
     assert enqueued_jobs(NOW) == sorted(JOBS)
-    assert enqueued_jobs(NOW + timedelta(hours=12)) == ["domain_recheck"]
-    assert enqueued_jobs(NOW + DAY) == ["domain_recheck"]  # 6 March 00:00 to 7 March 00:00 is a 48-hour period's
+    assert enqueued_jobs(NOW + timedelta(hours=6)) == ["saml_metadata_refresh"]
+    assert enqueued_jobs(NOW + timedelta(hours=12)) == ["domain_recheck", "saml_metadata_refresh"]
+    assert enqueued_jobs(NOW + DAY) == [
+        "domain_recheck",
+        "saml_metadata_refresh",
+    ]  # 6 March 00:00 to 7 March 00:00 is a 48-hour period's
     assert enqueued_jobs(NOW + 2 * DAY) == sorted(JOBS)
 
 

@@ -50,6 +50,12 @@ class SAMLCertificate(models.Model):
     sha256_fingerprint = models.CharField(max_length=95)
     not_before = models.DateTimeField()
     not_after = models.DateTimeField()
+    missing_from_metadata_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a refresh of the metadata URL first found this certificate gone; it is removed "
+        "SAML_METADATA_CERT_GRACE_DAYS later (connections/saml/refresh.py)",
+    )
 
     class Meta:
         ordering = ["not_after"]

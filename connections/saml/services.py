@@ -3,6 +3,7 @@ from django.db import transaction
 from connections.connection import Connection, Kind
 from connections.saml.idp_config import IdPConfig
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source
+from connections.saml.refresh_state import MetadataRefresh
 from connections.services import connection_upsert
 
 
@@ -33,6 +34,8 @@ def saml_connection_save(
     saml.email_attribute = email_attribute.strip()
     saml.nameid_format = nameid_format
     saml.save()
+    # What the owner saves supersedes a waiting change, a dismissed one and a failure streak: the refresh starts over.
+    MetadataRefresh.objects.filter(saml_settings=saml).delete()
     saml.certificates.all().delete()
     SAMLCertificate.objects.bulk_create(
         SAMLCertificate(

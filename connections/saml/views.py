@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 
 from connections.saml.forms import SAMLConnectionForm
 from connections.saml.services import saml_connection_save
+from connections.selectors import metadata_refresh_summary
 from kloudsso.tenancy.access import sso_manager_required
 
 
@@ -37,7 +38,8 @@ def connection_form(request, connection=None):
             return redirect("connections:list", org_slug=request.org.slug)
     else:
         form = SAMLConnectionForm(initial=_initial(connection) if connection else None)
-    return render(request, "connections/saml_form.html", {"form": form, "connection": connection})
+    refresh = metadata_refresh_summary(connection=connection) if connection else None
+    return render(request, "connections/saml_form.html", {"form": form, "connection": connection, "refresh": refresh})
 
 
 def _initial(connection) -> dict:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django_tasks.base import Task
 
+from connections.saml.tasks import refresh_saml_metadata
 from connections.tasks import prune_signin_events
 from domains.tasks import recheck_verified_domains
 from kloudsso.accounts.tasks import prune_password_throttle_events
@@ -34,6 +35,7 @@ def scheduled_jobs() -> list[Job]:
     prune = timedelta(hours=settings.SCHEDULE_PRUNE_HOURS)
     return [
         Job("domain_recheck", recheck_verified_domains, timedelta(hours=settings.SCHEDULE_DOMAIN_RECHECK_HOURS)),
+        Job("saml_metadata_refresh", refresh_saml_metadata, timedelta(hours=settings.SAML_METADATA_REFRESH_HOURS)),
         Job("signin_event_prune", prune_signin_events, prune),
         Job("password_throttle_event_prune", prune_password_throttle_events, prune),
         Job("task_result_prune", prune_task_results, prune),

@@ -24,6 +24,7 @@ from connections.events import SignInEvent
 from connections.identity import SSOIdentity
 from connections.oidc.models import OIDCSettings
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source, UsedAssertion
+from connections.saml.refresh_state import MetadataRefresh
 from connections.service_provider import ServiceProvider
 from domains.models import Domain, Status
 from kloudsso.accounts.models import User
@@ -41,12 +42,19 @@ TRACKED = (
     OIDCSettings,
     SAMLSettings,
     SAMLCertificate,
+    MetadataRefresh,
     SSOIdentity,
     SignInEvent,
     UsedAssertion,
 )
 CONNECTION_TABLES = frozenset(
-    {"connections.Connection", "connections.OIDCSettings", "connections.SAMLSettings", "connections.SAMLCertificate"}
+    {
+        "connections.Connection",
+        "connections.OIDCSettings",
+        "connections.SAMLSettings",
+        "connections.SAMLCertificate",
+        "connections.MetadataRefresh",
+    }
 )
 SIGNIN_TABLES = frozenset(
     {

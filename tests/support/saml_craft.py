@@ -61,6 +61,7 @@ class CraftingIdP:
     ):
         key_file, cert_file = _key_pair(folder, stem)
         self.entity_id = entity_id
+        self.certificate_pem = cert_file.read_text()
         self.config = IdPConfig()
         self.config.load(
             {
