@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0006_used_assertion_key_covers_the_organization'),
+        ('connections', '0007_saml_metadata_refresh'),
     ]
 
     operations = [
