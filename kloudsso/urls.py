@@ -31,6 +31,7 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/domains/", include("domains.urls")),
     path("orgs/<slug:org_slug>/members/", include("kloudsso.tenancy.members_urls")),
     path("orgs/<slug:org_slug>/sso-settings/", sso_settings.sso_settings, name="sso_settings"),
+    path("orgs/<slug:org_slug>/audit-log/", include("kloudsso.audit.urls")),
     path("sso/login", home_realm.sso_login, name="sso_login"),
     path("sso/start/<uuid:public_id>", home_realm.sso_start, name="sso_start"),
     path("sso/oidc", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),

@@ -17,7 +17,13 @@ from kloudsso.scheduler.jobs import Job, scheduled_jobs
 from kloudsso.scheduler.models import ScheduledRun
 from kloudsso.scheduler.runs import schedule_due, scheduled_run_claim
 
-JOBS = {"domain_recheck", "signin_event_prune", "password_throttle_event_prune", "task_result_prune"}
+JOBS = {
+    "domain_recheck",
+    "signin_event_prune",
+    "password_throttle_event_prune",
+    "task_result_prune",
+    "audit_event_prune",
+}
 NOW = datetime(2026, 3, 5, 0, 30, tzinfo=UTC)
 DAY = timedelta(days=1)
 
