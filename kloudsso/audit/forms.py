@@ -22,12 +22,6 @@ class AuditFilter(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["what"].choices = what_choices()
 
-    def clean_who(self):
-        who = self.cleaned_data["who"].strip()
-        if "\x00" in who:
-            raise forms.ValidationError("Who cannot contain a NUL character.")
-        return who
-
     def clean(self):
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from kloudsso.admin_search import BoundedSearchMixin
 from kloudsso.audit.admin_mixin import AuditedAdminMixin
-from kloudsso.audit.record import Target
+from kloudsso.tenancy.members import invitation_target, member_target
 
 from .models import Invitation, Membership, Organization
 
@@ -39,13 +39,17 @@ class MembershipAdmin(AuditedAdminMixin, BoundedSearchMixin, admin.ModelAdmin):
     list_select_related = ["user", "organization"]
 
     def audit_target(self, obj):
-        return Target("member", str(obj.public_id), obj.user.email)
+        return member_target(obj)
 
 
 @admin.register(Invitation)
 class InvitationAdmin(AuditedAdminMixin, BoundedSearchMixin, admin.ModelAdmin):
     audit_kind = "invitation"
     audit_verbs = {"added": "created", "changed": "changed", "deleted": "revoked"}
+
+    def audit_target(self, obj):
+        return invitation_target(obj)
+
     list_display = ["email", "organization", "role", "invited_by", "created_at", "accepted_at"]
     list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "organization__name", "organization__slug"]
