@@ -53,7 +53,7 @@ def connection_saved(*, org, connection, before: dict, by: Actor, is_new: bool) 
 
 
 def certificate_target(certificate, connection) -> Target:
-    label = f"{certificate.subject or 'certificate'} · {connection.display_name}"
+    label = f"{connection.display_name}'s, expiring {certificate.not_after:%Y-%m-%d}"  # the subject is in the changes
     return Target("certificate", certificate.sha256_fingerprint, label)
 
 

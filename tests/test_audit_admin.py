@@ -187,3 +187,11 @@ def test_the_audit_log_is_read_only_and_searchable(staff, alice, acme):
     assert staff.get(reverse("admin:audit_auditevent_add")).status_code == 403
     assert staff.post(reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_an_organization_deleted_by_support_leaves_its_record(staff, acme):
+    oidc_connection(acme)
+    staff.post(reverse("admin:tenancy_organization_delete", args=[acme.pk]), {"post": "yes"}, REMOTE_ADDR=IP)
+    deleted = only("organization.deleted")
+    assert deleted.organization is None and deleted.target_label == "Acme"
+    assert AuditEvent.objects.get(action="connection.added").organization is None  # kept, no longer anyone's page

@@ -25,18 +25,16 @@ def event(org, user, action="connection.disabled", *, at=None, label="Entra ID",
 
 
 def rows(html: str) -> list[str]:
-    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
-    return [
-        " ".join(re.sub(r"<[^>]+>", " ", r).split())
-        for r in re.findall(r'<tr>\s*<td class="nowrap">.*?</table>', body, re.S)
-    ]
+    """Each event's text: its line, then its changes."""
+    events = re.findall(r'<tbody class="event">(.*?)</tbody>', html, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", e).split()) for e in events]
 
 
 def test_a_row_shows_who_when_where_what_and_before_after(as_alice, alice, acme):
     event(acme, alice, changes={"enabled": [True, False], "client_secret": "changed"})
     html = as_alice.get(LIST).content.decode()
     assert rows(html) == [
-        "2026-11-02 09:30:00 alice@acme.test Owner 203.0.113.7 Connection disabled Entra ID "
+        "2026-11-02 09:30:00 alice@acme.test Owner 203.0.113.7 Connection disabled · Entra ID "
         "enabled yes → no client secret not shown → changed"
     ]
 

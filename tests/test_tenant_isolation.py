@@ -14,6 +14,7 @@ ORG_URLS = [
     "connections:add_oidc",
     "connections:add_saml",
     "connections:sp_metadata",
+    "audit:log",
 ]
 
 

@@ -66,16 +66,20 @@ def audit_record(*, org, actor: Actor, action: str, target: Target | None = None
 
 def audit_diff(before: dict, after: dict, *, secret_fields: Iterable[str] = ()) -> dict:
     """{field: [before, after]} for each field whose value differs between two snapshots (a field missing from one
-    side is None there: an empty `before` describes a creation, an empty `after` a deletion). A secret field that
-    differs is recorded as "changed", never with its value."""
+    side is None there: an empty `before` describes a creation, an empty `after` a deletion; None and a blank value
+    count as the same). A secret field that differs is recorded as "changed", never with its value."""
     secret_fields = set(secret_fields)
     changes = {}
     for field in dict.fromkeys([*before, *after]):
         old, new = before.get(field), after.get(field)
-        if old == new:
+        if old == new or (_empty(old) and _empty(new)):  # a blank field added or removed says nothing
             continue
         changes[field] = SECRET_CHANGED if field in secret_fields else [old, new]
     return changes
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 def snapshot(obj, fields: Iterable[str]) -> dict:
