@@ -4,6 +4,7 @@ Secrets are never rendered."""
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
+from connections.audit import certificate_target, connection_target
 from connections.models import (
     Connection,
     MetadataRefresh,
@@ -13,14 +14,19 @@ from connections.models import (
     SSOIdentity,
 )
 from connections.selectors import certificate_expiry
+from connections.services import connection_set_enabled
 from connections.sp_keys import KeyRotationError, sp_key_rotation_finish, sp_key_rotation_start
 from kloudsso.admin_search import BoundedSearchMixin
+from kloudsso.audit.admin_mixin import AuditedAdminMixin, support_actor
+from kloudsso.audit.record import Target
 
 SECRET_MASK = "•••••••• (stored encrypted; never shown)"
 
 
 @admin.register(Connection)
-class ConnectionAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class ConnectionAdmin(AuditedAdminMixin, BoundedSearchMixin, admin.ModelAdmin):
+    audit_kind = "connection"
+
     list_display = ["display_name", "organization", "kind", "enabled", "idp", "cert_expiry", "updated_at"]
     list_filter = ["kind", "enabled", "organization__plan"]
     search_fields = [
@@ -58,6 +64,9 @@ class ConnectionAdmin(BoundedSearchMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # owners add connections in the console, where discovery and metadata are validated
 
+    def audit_target(self, obj):
+        return connection_target(obj)
+
     @admin.display(description="Identity provider")
     def idp(self, obj):
         return obj.idp_label
@@ -73,13 +82,20 @@ class ConnectionAdmin(BoundedSearchMixin, admin.ModelAdmin):
 
     @admin.action(description="Enable selected connections")
     def enable(self, request, queryset):
-        updated = queryset.update(enabled=True)
-        self.message_user(request, f"{updated} connection(s) enabled.")
+        self.message_user(request, f"{_set_enabled(request, queryset, True)} connection(s) enabled.")
 
     @admin.action(description="Disable selected connections")
     def disable(self, request, queryset):
-        updated = queryset.update(enabled=False)
-        self.message_user(request, f"{updated} connection(s) disabled.")
+        self.message_user(request, f"{_set_enabled(request, queryset, False)} connection(s) disabled.")
+
+
+def _set_enabled(request, queryset, enabled: bool) -> int:
+    """One by one, so the audit log has an event for each connection that changed."""
+    changing = list(queryset.filter(enabled=not enabled).select_related("organization"))
+    by = support_actor(request)
+    for connection in changing:
+        connection_set_enabled(org=connection.organization, connection=connection, enabled=enabled, by=by)
+    return len(changing)
 
 
 def _details(connection):
@@ -182,9 +198,11 @@ class ServiceProviderAdmin(BoundedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(SAMLCertificate)
-class SAMLCertificateAdmin(admin.ModelAdmin):
+class SAMLCertificateAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_kind = "certificate"
+    audit_verbs = {"added": "added", "changed": "changed", "deleted": "retired"}
     list_display = ["subject", "not_after", "sha256_fingerprint"]
-    list_select_related = ["saml_settings__connection"]
+    list_select_related = ["saml_settings__connection__organization"]
     readonly_fields = [
         "saml_settings",
         "certificate_pem",
@@ -197,9 +215,16 @@ class SAMLCertificateAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def audit_organization(self, obj):
+        return obj.saml_settings.connection.organization
+
+    def audit_target(self, obj):
+        return certificate_target(obj, obj.saml_settings.connection)
+
 
 @admin.register(SSOIdentity)
-class SSOIdentityAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class SSOIdentityAdmin(AuditedAdminMixin, BoundedSearchMixin, admin.ModelAdmin):
+    audit_kind = "identity"
     list_display = ["email", "user", "connection", "created_at", "last_login_at"]
     search_fields = ["email", "user__email", "subject", "connection__organization__name"]
     list_select_related = ["user", "connection__organization"]
@@ -207,6 +232,12 @@ class SSOIdentityAdmin(BoundedSearchMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # identities are created by sign-ins
+
+    def audit_organization(self, obj):
+        return obj.connection.organization
+
+    def audit_target(self, obj):
+        return Target("identity", str(obj.pk), f"{obj.email or obj.subject} · {obj.connection.display_name}")
 
 
 @admin.register(SignInEvent)

@@ -9,7 +9,9 @@ from connections.oidc import views as oidc_views
 from connections.saml import views as saml_views
 from connections.selectors import certificate_expiry, connection_get, connection_list, connection_warnings
 from connections.service_provider import ServiceProvider
+from connections.services import connection_delete, connection_set_enabled
 from connections.sp import service_provider_get_or_create, sp_details, sp_metadata_xml
+from kloudsso.audit.record import actor_from_request
 from kloudsso.csp_exceptions import forms_lead_to_an_idp
 from kloudsso.tenancy.access import sso_manager_required
 from signin.oidc import views as oidc_flow
@@ -46,8 +48,9 @@ def toggle(request, public_id):
     connection = connection_get(org=request.org, public_id=public_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    connection.enabled = not connection.enabled
-    connection.save(update_fields=["enabled", "updated_at"])
+    connection_set_enabled(
+        org=request.org, connection=connection, enabled=not connection.enabled, by=actor_from_request(request)
+    )
     state = "enabled" if connection.enabled else "disabled"
     messages.success(request, f"Connection {connection.display_name!r} {state}.")
     return redirect("connections:list", org_slug=request.org.slug)
@@ -69,7 +72,7 @@ def test_connection(request, public_id):
 def delete(request, public_id):
     connection = connection_get(org=request.org, public_id=public_id)
     if request.method == "POST":
-        connection.delete()
+        connection_delete(org=request.org, connection=connection, by=actor_from_request(request))
         messages.success(request, f"Connection {connection.display_name!r} deleted.")
         return redirect("connections:list", org_slug=request.org.slug)
     return render(request, "connections/delete.html", {"connection": connection})

@@ -11,7 +11,7 @@ def domain_list(*, org) -> QuerySet[Domain]:
 
 
 def domain_get(*, org, public_id) -> Domain:
-    return get_object_or_404(Domain, organization=org, public_id=public_id)
+    return get_object_or_404(Domain.objects.select_related("organization"), organization=org, public_id=public_id)
 
 
 def verified_domains_covering(email: str) -> QuerySet[Domain]:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from domains.dns_check import CheckResult, check_record
 from domains.models import Domain, Status
 from domains.names import normalize_domain
+from kloudsso.audit.record import SYSTEM, Actor, Target, audit_record
 
 TAKEN_MESSAGE = (
     "Another organization has already verified {name}. If your company owns it, contact support with proof of "
@@ -19,7 +20,11 @@ class DomainError(ValueError):
     pass
 
 
-def domain_add(*, org, raw_name: str) -> Domain:
+def domain_target(domain: Domain) -> Target:
+    return Target("domain", str(domain.public_id), domain.name)
+
+
+def domain_add(*, org, raw_name: str, by: Actor = SYSTEM) -> Domain:
     name = normalize_domain(raw_name)
     if Domain.objects.filter(organization=org, name=name).exists():
         raise DomainError(f"{name} is already on this page.")
@@ -27,7 +32,9 @@ def domain_add(*, org, raw_name: str) -> Domain:
         raise DomainError(TAKEN_MESSAGE.format(name=name))
     try:
         with transaction.atomic():
-            return Domain.objects.create(organization=org, name=name)
+            domain = Domain.objects.create(organization=org, name=name)
+            audit_record(org=org, actor=by, action="domain.added", target=domain_target(domain))
+            return domain
     except IntegrityError:  # added twice at once
         raise DomainError(f"{name} is already on this page.") from None
 
@@ -39,8 +46,9 @@ class VerifyOutcome:
     temporary: bool = False
 
 
-def domain_verify(*, domain: Domain) -> VerifyOutcome:
-    """The owner's Verify click: look the record up now and record what was found."""
+def domain_verify(*, domain: Domain, by: Actor = SYSTEM) -> VerifyOutcome:
+    """The owner's Verify click: look the record up now and record what was found (and, in the audit log, that the
+    domain became verified; a domain already verified is only re-checked)."""
     result = _lookup(domain)
     now = timezone.now()
     if not result.found:
@@ -57,6 +65,14 @@ def domain_verify(*, domain: Domain) -> VerifyOutcome:
                 last_check_ok=True,
                 last_check_result=result.message,
             )
+            if not domain.is_verified:
+                audit_record(
+                    org=domain.organization,
+                    actor=by,
+                    action="domain.verified",
+                    target=domain_target(domain),
+                    changes={"status": [domain.status, Status.VERIFIED]},
+                )
     except IntegrityError:  # the partial unique index: another organization verified it first
         message = TAKEN_MESSAGE.format(name=domain.name)
         _record_check(domain, CheckResult("taken", message), now)
@@ -67,7 +83,7 @@ def domain_verify(*, domain: Domain) -> VerifyOutcome:
     )
 
 
-def domain_recheck(*, domain: Domain, now: datetime | None = None) -> str:
+def domain_recheck(*, domain: Domain, now: datetime | None = None, by: Actor = SYSTEM) -> str:
     """The cron re-check of a verified domain; returns 'ok', 'failing', 'unverified' or 'temporary'."""
     now = now or timezone.now()
     result = _lookup(domain)
@@ -90,19 +106,39 @@ def domain_recheck(*, domain: Domain, now: datetime | None = None) -> str:
         f"The verification record has been missing since {failing_since:%Y-%m-%d} (more than "
         f"{settings.DOMAIN_REVERIFY_GRACE_DAYS} days). Last check: {result.message}"
     )
-    Domain.objects.filter(pk=domain.pk).update(
-        status=Status.UNVERIFIED,
-        unverified_reason=reason,
-        failing_since=failing_since,
-        last_checked_at=now,
-        last_check_ok=False,
-        last_check_result=result.message,
-    )
+    with transaction.atomic():
+        Domain.objects.filter(pk=domain.pk).update(
+            status=Status.UNVERIFIED,
+            unverified_reason=reason,
+            failing_since=failing_since,
+            last_checked_at=now,
+            last_check_ok=False,
+            last_check_result=result.message,
+        )
+        _record_unverified(domain, reason, by)
     return "unverified"
 
 
-def domain_mark_unverified(*, domain: Domain, reason: str) -> None:
+@transaction.atomic
+def domain_mark_unverified(*, domain: Domain, reason: str, by: Actor = SYSTEM) -> None:
     Domain.objects.filter(pk=domain.pk).update(status=Status.UNVERIFIED, unverified_reason=reason)
+    if domain.status != Status.UNVERIFIED:
+        _record_unverified(domain, reason, by)
+
+
+@transaction.atomic
+def domain_delete(*, org, domain: Domain, by: Actor = SYSTEM) -> None:
+    target = domain_target(domain)
+    status = domain.status
+    domain.delete()
+    audit_record(org=org, actor=by, action="domain.deleted", target=target, changes={"status": [status, None]})
+
+
+def _record_unverified(domain: Domain, reason: str, by: Actor) -> None:
+    changes = {"status": [domain.status, Status.UNVERIFIED], "unverified_reason": [domain.unverified_reason, reason]}
+    audit_record(
+        org=domain.organization, actor=by, action="domain.unverified", target=domain_target(domain), changes=changes
+    )
 
 
 def _lookup(domain: Domain) -> CheckResult:

@@ -36,6 +36,7 @@ urlpatterns = [
         notification_settings.notification_settings,
         name="notification_settings",
     ),
+    path("orgs/<slug:org_slug>/audit-log/", include("kloudsso.audit.urls")),
     path("sso/login", home_realm.sso_login, name="sso_login"),
     path("sso/start/<uuid:public_id>", home_realm.sso_start, name="sso_start"),
     path("sso/oidc", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),

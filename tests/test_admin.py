@@ -102,6 +102,7 @@ def test_every_admin_page_renders(staff, alice, acme):
         "admin:domains_domain_changelist",
         "admin:tenancy_invitation_changelist",
         "admin:connections_ssoidentity_changelist",
+        "admin:audit_auditevent_changelist",
     ]:
         assert staff.get(reverse(name)).status_code == 200, name
     assert ServiceProvider.objects.count() == 1
@@ -146,6 +147,7 @@ def test_support_can_recheck_now_and_mark_unverified(staff, acme, dns):
         "admin:connections_serviceprovider_changelist",
         "admin:connections_ssoidentity_changelist",
         "admin:connections_signinevent_changelist",
+        "admin:audit_auditevent_changelist",
     ],
 )
 def test_a_search_term_too_long_for_a_like_pattern_finds_nothing_and_says_why(staff, alice, acme, changelist):

@@ -13,6 +13,7 @@ from tests.support.fuzzing import check, client_for, example_scope, fuzz, rows, 
 
 TESTS = Path(__file__).parent
 FUZZED = {
+    "audit:log": "test_fuzz_audit_log.py",
     "connections:add": "test_fuzz_routes.py",
     "connections:add_oidc": "test_fuzz_oidc_form.py",
     "connections:add_saml": "test_fuzz_saml_form.py",

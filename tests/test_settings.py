@@ -112,6 +112,14 @@ def test_a_grace_period_of_zero_days_is_allowed():
     assert result.stdout.strip().splitlines()[-1] == "0", result.stderr
 
 
+@pytest.mark.parametrize(
+    "value, message",
+    [("-1", "AUDIT_LOG_RETENTION_DAYS must be at least 0 (got -1)"), ("a year", "must be a whole number")],
+)
+def test_the_audit_log_retention_is_a_whole_number_of_days_or_zero_for_ever(value, message):
+    assert message in manage("check", **{**PRODUCTION, "AUDIT_LOG_RETENTION_DAYS": value}).stderr
+
+
 DATABASE_SETTINGS = (
     "from django.conf import settings; d = settings.DATABASES['default']; "
     "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS'].get('transaction_mode'))"

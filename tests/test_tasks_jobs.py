@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -12,6 +13,9 @@ from domains.models import Domain
 from domains.tasks import recheck_verified_domains
 from kloudsso.accounts.models import PasswordThrottleEvent
 from kloudsso.accounts.tasks import prune_password_throttle_events
+from kloudsso.audit.models import AuditEvent
+from kloudsso.audit.record import SYSTEM, audit_record
+from kloudsso.audit.tasks import prune_audit_events
 from kloudsso.scheduler.models import ScheduledRun
 from kloudsso.scheduler.tasks import WorkerLost, prune_task_results
 
@@ -55,6 +59,25 @@ def test_the_password_lock_prune_keeps_the_retention_period(db, settings):
         )
     assert prune_password_throttle_events.call() == 1
     assert list(PasswordThrottleEvent.objects.values_list("email", flat=True)) == ["recent@acme.test"]
+
+
+def test_the_audit_log_is_kept_for_ever_by_default(acme, settings):
+    assert settings.AUDIT_LOG_RETENTION_DAYS == 0
+    with time_machine.travel("2020-01-01 12:00Z", tick=False):
+        audit_record(org=acme, actor=SYSTEM, action="connection.added")
+    with time_machine.travel("2026-11-02 12:00Z", tick=False):
+        assert prune_audit_events.call() == 0
+    assert AuditEvent.objects.count() == 1
+
+
+def test_the_audit_log_prune_keeps_the_retention_period(acme, settings):
+    settings.AUDIT_LOG_RETENTION_DAYS = 365
+    for moment in ["2025-11-01 11:59Z", "2025-11-02 12:01Z"]:
+        with time_machine.travel(moment, tick=False):
+            audit_record(org=acme, actor=SYSTEM, action="connection.added", changes={"at": [None, moment]})
+    with time_machine.travel("2026-11-02 12:00Z", tick=False):
+        assert prune_audit_events.call() == 1
+    assert [e.changes["at"][1] for e in AuditEvent.objects.all()] == ["2025-11-02 12:01Z"]
 
 
 def result(status, *, finished_days_ago=None, enqueued_days_ago=0):

@@ -23,6 +23,7 @@ JOBS = {
     "signin_event_prune",
     "password_throttle_event_prune",
     "task_result_prune",
+    "audit_event_prune",
 }
 NOW = datetime(2026, 3, 5, 0, 30, tzinfo=UTC)
 DAY = timedelta(days=1)

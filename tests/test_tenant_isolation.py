@@ -15,6 +15,7 @@ ORG_URLS = [
     "connections:add_saml",
     "connections:sp_metadata",
     "connections:sp_key",
+    "audit:log",
 ]
 
 

@@ -2,11 +2,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from connections.audit import connection_saved, connection_snapshot
 from connections.connection import Connection, Kind
 from connections.oidc import client_auth, entra
 from connections.oidc.discovery import Discovery
 from connections.oidc.models import OIDCSettings
 from connections.services import connection_upsert
+from kloudsso.audit.record import SYSTEM, Actor
 
 
 # A `with` block rather than @transaction.atomic: the decorator's frame would hold the secret in its kwargs.
@@ -21,12 +23,15 @@ def oidc_connection_save(
     client_secret: str,
     scopes: str,
     token_endpoint_auth_method: str = "",
+    by: Actor = SYSTEM,
 ) -> Connection:
     """Create or update an OIDC connection in one transaction; a blank client_secret keeps the stored one, a blank
-    token_endpoint_auth_method takes what the discovery document allows (ConfigurationError if it allows none)."""
+    token_endpoint_auth_method takes what the discovery document allows (ConfigurationError if it allows none).
+    The audit log records the add or the edit in the same transaction, the secret as "changed"."""
     method = token_endpoint_auth_method or client_auth.choose(discovery.document)
     with transaction.atomic():
         is_new = connection is None
+        before = connection_snapshot(connection)
         connection = connection_upsert(org=org, connection=connection, kind=Kind.OIDC, display_name=display_name)
         oidc = OIDCSettings(connection=connection) if is_new else connection.oidc
 
@@ -47,4 +52,5 @@ def oidc_connection_save(
         elif not oidc.client_secret_encrypted:
             raise ValueError("A new OIDC connection needs a client secret.")
         oidc.save()
+        connection_saved(org=org, connection=connection, before=before, by=by, is_new=is_new)
         return connection

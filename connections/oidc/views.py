@@ -5,6 +5,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from connections.oidc.forms import OIDCConnectionForm
 from connections.oidc.services import oidc_connection_save
 from connections.sp import oidc_redirect_uri
+from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 
 
@@ -31,6 +32,7 @@ def connection_form(request, connection=None):
                 client_secret=data["client_secret"],
                 scopes=data["scopes"],
                 token_endpoint_auth_method=data["token_endpoint_auth_method"],
+                by=actor_from_request(request),
             )
             verb = "updated" if connection else "added"
             messages.success(

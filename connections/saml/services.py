@@ -1,10 +1,12 @@
 from django.db import transaction
 
+from connections.audit import certificate_added, certificate_retired, connection_saved, connection_snapshot
 from connections.connection import Connection, Kind
 from connections.saml.idp_config import IdPConfig
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source
 from connections.saml.refresh_state import MetadataRefresh
 from connections.services import connection_upsert
+from kloudsso.audit.record import SYSTEM, Actor
 
 
 @transaction.atomic
@@ -18,9 +20,13 @@ def saml_connection_save(
     metadata_url: str = "",
     email_attribute: str = "",
     nameid_format: str = "",
+    by: Actor = SYSTEM,
 ) -> Connection:
-    """Create or update a SAML connection and its certificates in one transaction."""
+    """Create or update a SAML connection and its certificates in one transaction, with the audit log's events:
+    the add or the edit, and each signing certificate added or retired (told apart by their fingerprints)."""
     is_new = connection is None
+    before = connection_snapshot(connection)
+    old_certificates = {} if is_new else {c.sha256_fingerprint: c for c in connection.saml.certificates.all()}
     connection = connection_upsert(org=org, connection=connection, kind=Kind.SAML, display_name=display_name)
     saml = SAMLSettings(connection=connection) if is_new else connection.saml
 
@@ -48,4 +54,12 @@ def saml_connection_save(
         )
         for cert in idp.certificates
     )
+    connection_saved(org=org, connection=connection, before=before, by=by, is_new=is_new)
+    new_certificates = {cert.sha256_fingerprint: cert for cert in idp.certificates}
+    for fingerprint, cert in new_certificates.items():
+        if fingerprint not in old_certificates:
+            certificate_added(org=org, connection=connection, certificate=cert, by=by)
+    for fingerprint, cert in old_certificates.items():
+        if fingerprint not in new_certificates:
+            certificate_retired(org=org, connection=connection, certificate=cert, by=by)
     return connection

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from connections.saml.forms import SAMLConnectionForm
 from connections.saml.services import saml_connection_save
 from connections.selectors import metadata_refresh_summary
+from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 
 
@@ -27,6 +28,7 @@ def connection_form(request, connection=None):
                 metadata_url=data["metadata_url"],
                 email_attribute=data["email_attribute"],
                 nameid_format=data["nameid_format"],
+                by=actor_from_request(request),
             )
             verb = "updated" if connection else "added"
             messages.success(

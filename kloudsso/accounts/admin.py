@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from kloudsso.admin_search import BoundedSearchMixin
+from kloudsso.audit.admin_mixin import AuditedAdminMixin, support_actor
+from kloudsso.audit.record import SECRET_CHANGED, Target, audit_record
 
 from . import password_throttle
 from .models import PasswordThrottleEvent, User
@@ -21,7 +23,10 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BoundedSearchMixin, BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BoundedSearchMixin, BaseUserAdmin):
+    """An account is no organization's: support's changes to it are recorded with no organization."""
+
+    audit_kind = "user"
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("email",)
@@ -36,6 +41,25 @@ class UserAdmin(BoundedSearchMixin, BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+
+    def audit_organization(self, obj):
+        return None
+
+    def audit_target(self, obj):
+        return Target("user", str(obj.public_id), obj.email)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # saved; a form error renders the page again
+            user = User.objects.get(pk=id)
+            audit_record(
+                org=None,
+                actor=support_actor(request),
+                action="user.password_changed",
+                target=self.audit_target(user),
+                changes={"password": SECRET_CHANGED},
+            )
+        return response
 
 
 @admin.register(PasswordThrottleEvent)
@@ -55,6 +79,12 @@ class PasswordThrottleEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
         for event in events:
             password_throttle.lift(event, by=request.user.get_username())
             self.log_change(request, event, "Lifted the lock.")
+            audit_record(
+                org=None,
+                actor=support_actor(request),
+                action="password_lock.lifted",
+                target=Target("password_lock", str(event.pk), event.email or event.ip),
+            )
         self.message_user(
             request,
             f"Lifted {len(events)} lock(s): those accounts and addresses may try their passwords again now.",

@@ -14,6 +14,7 @@ from connections.saml.tasks import refresh_saml_metadata
 from connections.tasks import prune_signin_events
 from domains.tasks import recheck_verified_domains
 from kloudsso.accounts.tasks import prune_password_throttle_events
+from kloudsso.audit.tasks import prune_audit_events
 from kloudsso.scheduler.tasks import prune_task_results
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -39,4 +40,5 @@ def scheduled_jobs() -> list[Job]:
         Job("signin_event_prune", prune_signin_events, prune),
         Job("password_throttle_event_prune", prune_password_throttle_events, prune),
         Job("task_result_prune", prune_task_results, prune),
+        Job("audit_event_prune", prune_audit_events, prune),
     ]

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from kloudsso.admin_search import BoundedSearchMixin
+from kloudsso.audit.admin_mixin import AuditedAdminMixin
+from kloudsso.tenancy.members import invitation_target, member_target
 
 from .models import Invitation, Membership, Organization
 
@@ -14,7 +16,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdminMixin, BoundedSearchMixin, admin.ModelAdmin):
+    audit_kind = "organization"
     list_display = ["name", "slug", "plan", "provisioning_mode", "enforce_sso", "created_at"]
     list_filter = ["plan", "provisioning_mode", "enforce_sso"]
     list_editable = ["plan"]
@@ -26,16 +29,27 @@ class OrganizationAdmin(BoundedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, BoundedSearchMixin, admin.ModelAdmin):
+    audit_kind = "member"
+    audit_verbs = {"added": "added", "changed": "changed", "deleted": "removed"}
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "organization__name", "organization__slug"]
     autocomplete_fields = ["user", "organization"]
     list_select_related = ["user", "organization"]
 
+    def audit_target(self, obj):
+        return member_target(obj)
+
 
 @admin.register(Invitation)
-class InvitationAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class InvitationAdmin(AuditedAdminMixin, BoundedSearchMixin, admin.ModelAdmin):
+    audit_kind = "invitation"
+    audit_verbs = {"added": "created", "changed": "changed", "deleted": "revoked"}
+
+    def audit_target(self, obj):
+        return invitation_target(obj)
+
     list_display = ["email", "organization", "role", "invited_by", "created_at", "accepted_at"]
     list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "organization__name", "organization__slug"]

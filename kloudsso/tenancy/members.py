@@ -7,6 +7,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from connections.identity import SSOIdentity
+from kloudsso.audit.record import SYSTEM, Actor, Target, audit_record
 from kloudsso.tenancy.models import Invitation, Membership, Role
 
 
@@ -51,7 +52,15 @@ def can_grant_role(actor_role: str, role: str) -> bool:
     return actor_role == Role.OWNER or role != Role.OWNER
 
 
-def invitation_create(*, org, actor: Membership, email: str, role: str) -> Invitation:
+def member_target(membership: Membership) -> Target:
+    return Target("member", str(membership.public_id), membership.user.email)
+
+
+def invitation_target(invitation: Invitation) -> Target:
+    return Target("invitation", str(invitation.public_id), invitation.email)
+
+
+def invitation_create(*, org, actor: Membership, email: str, role: str, by: Actor = SYSTEM) -> Invitation:
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -66,12 +75,34 @@ def invitation_create(*, org, actor: Membership, email: str, role: str) -> Invit
         raise already
     try:
         with transaction.atomic():
-            return Invitation.objects.create(organization=org, email=email, role=role, invited_by=actor.user)
+            invitation = Invitation.objects.create(organization=org, email=email, role=role, invited_by=actor.user)
+            audit_record(
+                org=org,
+                actor=by,
+                action="invitation.created",
+                target=invitation_target(invitation),
+                changes={"email": [None, email], "role": [None, role]},
+            )
+            return invitation
     except IntegrityError:  # the same invitation sent twice at once
         raise already from None
 
 
-def membership_set_role(*, org, actor: Membership, membership: Membership, role: str) -> None:
+def invitation_revoke(*, org, actor: Membership, invitation: Invitation, by: Actor = SYSTEM) -> None:
+    if not can_grant(actor, invitation.role):
+        raise MembershipError("Only owners can revoke an invitation to become an owner.")
+    with transaction.atomic():
+        Invitation.objects.filter(pk=invitation.pk, organization=org).delete()
+        audit_record(
+            org=org,
+            actor=by,
+            action="invitation.revoked",
+            target=invitation_target(invitation),
+            changes={"email": [invitation.email, None], "role": [invitation.role, None]},
+        )
+
+
+def membership_set_role(*, org, actor: Membership, membership: Membership, role: str, by: Actor = SYSTEM) -> None:
     with transaction.atomic():
         owners, actor_role = _lock(org, actor)
         if not (can_grant_role(actor_role, role) and can_grant_role(actor_role, membership.role)):
@@ -79,9 +110,17 @@ def membership_set_role(*, org, actor: Membership, membership: Membership, role:
         if membership.role == Role.OWNER and role != Role.OWNER and owners <= 1:
             raise MembershipError(LAST_OWNER.format(verb="demote"))
         Membership.objects.filter(pk=membership.pk, organization=org).update(role=role)
+        if role != membership.role:
+            audit_record(
+                org=org,
+                actor=by,
+                action="member.role_changed",
+                target=member_target(membership),
+                changes={"role": [membership.role, role]},
+            )
 
 
-def membership_remove(*, org, actor: Membership, membership: Membership) -> None:
+def membership_remove(*, org, actor: Membership, membership: Membership, by: Actor = SYSTEM) -> None:
     with transaction.atomic():
         owners, actor_role = _lock(org, actor)
         if not can_grant_role(actor_role, membership.role):
@@ -89,6 +128,13 @@ def membership_remove(*, org, actor: Membership, membership: Membership) -> None
         if membership.role == Role.OWNER and owners <= 1:
             raise MembershipError(LAST_OWNER.format(verb="remove"))
         Membership.objects.filter(pk=membership.pk, organization=org).delete()
+        audit_record(
+            org=org,
+            actor=by,
+            action="member.removed",
+            target=member_target(membership),
+            changes={"role": [membership.role, None]},
+        )
 
 
 LAST_OWNER = "You cannot {verb} the last owner. Make another member an owner first."

@@ -3,6 +3,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from domains.selectors import org_covers_email
+from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy import members
 from kloudsso.tenancy.access import members_manager_required
 from kloudsso.tenancy.forms import InviteForm, RoleForm
@@ -15,7 +16,9 @@ def index(request):
     if request.method == "POST" and form.is_valid():
         email, role = form.cleaned_data["email"], form.cleaned_data["role"]
         try:
-            invitation = members.invitation_create(org=request.org, actor=request.membership, email=email, role=role)
+            invitation = members.invitation_create(
+                org=request.org, actor=request.membership, email=email, role=role, by=actor_from_request(request)
+            )
         except members.MembershipError as exc:
             form.add_error("email", str(exc))
         else:
@@ -47,7 +50,11 @@ def change_role(request, public_id):
     else:
         try:
             members.membership_set_role(
-                org=request.org, actor=request.membership, membership=membership, role=form.cleaned_data["role"]
+                org=request.org,
+                actor=request.membership,
+                membership=membership,
+                role=form.cleaned_data["role"],
+                by=actor_from_request(request),
             )
         except members.MembershipError as exc:
             messages.error(request, str(exc))
@@ -61,7 +68,9 @@ def remove(request, public_id):
     membership = members.membership_get(org=request.org, public_id=public_id)
     if request.method == "POST":
         try:
-            members.membership_remove(org=request.org, actor=request.membership, membership=membership)
+            members.membership_remove(
+                org=request.org, actor=request.membership, membership=membership, by=actor_from_request(request)
+            )
         except members.MembershipError as exc:
             messages.error(request, str(exc))
         else:
@@ -75,9 +84,12 @@ def revoke_invitation(request, public_id):
     invitation = members.invitation_get(org=request.org, public_id=public_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if not members.can_grant(request.membership, invitation.role):
-        messages.error(request, "Only owners can revoke an invitation to become an owner.")
+    try:
+        members.invitation_revoke(
+            org=request.org, actor=request.membership, invitation=invitation, by=actor_from_request(request)
+        )
+    except members.MembershipError as exc:
+        messages.error(request, str(exc))
     else:
-        invitation.delete()
         messages.success(request, f"Invitation for {invitation.email} revoked.")
     return redirect("members:list", org_slug=request.org.slug)

@@ -7,7 +7,23 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 
+from kloudsso.audit.record import SYSTEM, Actor, Target, audit_diff, audit_record, snapshot
+
 from .models import Membership, Organization, Plan, Role
+
+SSO_SETTINGS_FIELDS = ["provisioning_mode", "enforce_sso"]
+
+
+@transaction.atomic
+def sso_settings_save(*, org: Organization, provisioning_mode: str, enforce_sso: bool, by: Actor = SYSTEM) -> None:
+    """Save the SSO settings page's values, recording what moved in the audit log."""
+    before = snapshot(org, SSO_SETTINGS_FIELDS)
+    org.provisioning_mode, org.enforce_sso = provisioning_mode, enforce_sso
+    changes = audit_diff(before, snapshot(org, SSO_SETTINGS_FIELDS))
+    org.save(update_fields=SSO_SETTINGS_FIELDS)
+    if changes:
+        target = Target("organization", str(org.public_id), org.name)
+        audit_record(org=org, actor=by, action="sso_settings.changed", target=target, changes=changes)
 
 
 @dataclass

@@ -6,9 +6,11 @@ from django.shortcuts import redirect, render
 from connections.connection import Connection
 from domains.models import Domain
 from domains.names import covering_domains
+from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 from kloudsso.tenancy.forms import SSOSettingsForm
 from kloudsso.tenancy.models import Membership, Role
+from kloudsso.tenancy.services import sso_settings_save
 
 
 def members_affected_by_enforcement(org) -> list[Membership]:
@@ -37,9 +39,12 @@ def sso_settings(request):
                 "connection, so nobody is locked out by a connection that does not work yet.",
             )
         else:
-            org.provisioning_mode = form.cleaned_data["provisioning_mode"]
-            org.enforce_sso = form.cleaned_data["enforce_sso"]
-            org.save(update_fields=["provisioning_mode", "enforce_sso"])
+            sso_settings_save(
+                org=org,
+                provisioning_mode=form.cleaned_data["provisioning_mode"],
+                enforce_sso=form.cleaned_data["enforce_sso"],
+                by=actor_from_request(request),
+            )
             messages.success(request, "SSO settings saved.")
             return redirect("sso_settings", org_slug=org.slug)
     context = {"form": form, "affected": members_affected_by_enforcement(org), "ready": ready}

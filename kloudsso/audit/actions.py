@@ -1,0 +1,57 @@
+"""The audit log's vocabulary: each action code with the words the owners' page shows for it.
+
+A code is "<what>.<verb>"; the part before the dot is the family the page's "What" filter offers. A code missing
+here is still recorded and shown as it is.
+"""
+
+FAMILIES = {
+    "connection": "Connections",
+    "certificate": "Signing certificates",
+    "domain": "Domains",
+    "sso_settings": "SSO settings",
+    "member": "Members",
+    "invitation": "Invitations",
+    "organization": "Organization",
+    "identity": "SSO identities",
+}
+
+ACTIONS = {
+    "connection.added": "Connection added",
+    "connection.edited": "Connection edited",
+    "connection.enabled": "Connection enabled",
+    "connection.disabled": "Connection disabled",
+    "connection.deleted": "Connection deleted",
+    "connection.changed": "Connection changed in the admin",
+    "certificate.added": "Signing certificate added",
+    "certificate.retired": "Signing certificate retired",
+    "domain.added": "Domain added",
+    "domain.verified": "Domain verified",
+    "domain.unverified": "Domain marked unverified",
+    "domain.deleted": "Domain removed",
+    "identity.deleted": "SSO identity deleted in the admin",
+    "sso_settings.changed": "SSO settings changed",
+    "member.added": "Member added",
+    "member.role_changed": "Member's role changed",
+    "member.changed": "Membership changed in the admin",
+    "member.removed": "Member removed",
+    "invitation.created": "Invitation sent",
+    "invitation.revoked": "Invitation revoked",
+    "invitation.changed": "Invitation changed",
+    "organization.added": "Organization created",
+    "organization.changed": "Organization changed",
+    "organization.deleted": "Organization deleted",
+}
+
+
+def action_title(code: str) -> str:
+    return ACTIONS.get(code, code)
+
+
+def what_choices() -> list[tuple[str, list[tuple[str, str]]] | tuple[str, str]]:
+    """The "What" filter: every family, then each action under its family."""
+    families = [(family, f"{title} (any)") for family, title in FAMILIES.items()]
+    grouped = [
+        (title, [(code, words) for code, words in ACTIONS.items() if code.split(".")[0] == family])
+        for family, title in FAMILIES.items()
+    ]
+    return [("", "Anything"), ("Families", families), *grouped]
