@@ -190,7 +190,7 @@ class ServiceProviderAdmin(BoundedSearchMixin, admin.ModelAdmin):
     def _each(self, request, queryset, service, done):
         for sp in queryset.select_related("organization"):
             try:
-                service(sp=sp)
+                service(sp=sp, by=support_actor(request))
             except KeyRotationError as error:
                 self.message_user(request, f"{sp.organization}: {error}", messages.WARNING)
             else:

@@ -13,6 +13,7 @@ from connections.sp_keys import (
     sp_key_rotation_finish,
     sp_key_rotation_start,
 )
+from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 
 
@@ -59,7 +60,7 @@ def sp_key_cancel(request):
 
 def _step(request, service, done: str):
     try:
-        service(sp=service_provider_get_or_create(org=request.org))
+        service(sp=service_provider_get_or_create(org=request.org), by=actor_from_request(request))
     except KeyRotationError as error:
         messages.error(request, str(error))
     else:

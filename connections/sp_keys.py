@@ -15,6 +15,7 @@ from django.utils import timezone
 from connections.saml.certificates import load_certificate
 from connections.service_provider import ServiceProvider
 from connections.sp import generate_key_pair
+from kloudsso.audit.record import SYSTEM, Actor, Target, audit_record
 from kloudsso.crypto import encrypt_secret
 
 NEXT_KEY_COMMON_NAME = "KloudSSO service provider"
@@ -40,7 +41,7 @@ def sp_certificates(sp: ServiceProvider) -> tuple[SPCertificate, SPCertificate |
     return current, upcoming
 
 
-def sp_key_rotation_start(*, sp: ServiceProvider) -> ServiceProvider:
+def sp_key_rotation_start(*, sp: ServiceProvider, by: Actor = SYSTEM) -> ServiceProvider:
     with transaction.atomic():
         locked = _locked(sp)
         if locked.rotating:
@@ -52,15 +53,17 @@ def sp_key_rotation_start(*, sp: ServiceProvider) -> ServiceProvider:
         locked.next_private_key_encrypted = encrypt_secret(key_pem)
         locked.next_key_created_at = timezone.now()
         locked.save(update_fields=["next_certificate_pem", "next_private_key_encrypted", "next_key_created_at"])
+        _audit(locked, by, "sp_key.rotation_started", {"next_certificate": [None, _fingerprint(certificate_pem)]})
     return locked
 
 
-def sp_key_rotation_finish(*, sp: ServiceProvider) -> ServiceProvider:
+def sp_key_rotation_finish(*, sp: ServiceProvider, by: Actor = SYSTEM) -> ServiceProvider:
     """The next key becomes the one that signs AuthnRequests; the old key is gone for good."""
     with transaction.atomic():
         locked = _locked(sp)
         if not locked.rotating:
             raise KeyRotationError("There is no next key to make current: start a rotation first.")
+        change = {"certificate": [_fingerprint(locked.certificate_pem), _fingerprint(locked.next_certificate_pem)]}
         locked.certificate_pem = locked.next_certificate_pem
         locked.private_key_encrypted = locked.next_private_key_encrypted
         locked.key_current_since = timezone.now()
@@ -75,17 +78,29 @@ def sp_key_rotation_finish(*, sp: ServiceProvider) -> ServiceProvider:
                 "next_key_created_at",
             ]
         )
+        _audit(locked, by, "sp_key.made_current", change)
     return locked
 
 
-def sp_key_rotation_cancel(*, sp: ServiceProvider) -> ServiceProvider:
+def sp_key_rotation_cancel(*, sp: ServiceProvider, by: Actor = SYSTEM) -> ServiceProvider:
     with transaction.atomic():
         locked = _locked(sp)
         if not locked.rotating:
             raise KeyRotationError("There is no key rotation to cancel.")
+        change = {"next_certificate": [_fingerprint(locked.next_certificate_pem), None]}
         _clear_next(locked)
         locked.save(update_fields=["next_certificate_pem", "next_private_key_encrypted", "next_key_created_at"])
+        _audit(locked, by, "sp_key.rotation_cancelled", change)
     return locked
+
+
+def _audit(sp: ServiceProvider, by: Actor, action: str, changes: dict) -> None:
+    target = Target("sp_key", sp.entity_id, "SP signing key")
+    audit_record(org=sp.organization, actor=by, action=action, target=target, changes=changes)
+
+
+def _fingerprint(pem: str) -> str:
+    return load_certificate(pem).sha256_fingerprint
 
 
 def _locked(sp: ServiceProvider) -> ServiceProvider:

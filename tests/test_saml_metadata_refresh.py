@@ -26,6 +26,7 @@ from connections.saml.services import saml_connection_save
 from connections.sp import saml_acs_url, service_provider_get_or_create, sp_metadata_xml
 from domains.models import Domain
 from kloudsso.accounts.models import User
+from kloudsso.audit.models import AuditEvent
 from kloudsso.scheduler.jobs import scheduled_jobs
 from kloudsso.scheduler.runs import schedule_due
 from kloudsso.tenancy.models import Membership, Organization, Plan
@@ -92,6 +93,10 @@ def sign_in(connection, signer, sp) -> bool:
     return landed.status_code == 302 and "_auth_user_id" in client.session
 
 
+def audit_mark() -> int:
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
 def test_a_refresh_with_nothing_new_records_its_success(connection):
     assert refresh(T0) == {"unchanged": 1, "changed": 0, "pending": 0, "held": 0, "failed": 0, "skipped": 0}
     found = state(connection)
@@ -103,6 +108,7 @@ def test_the_idps_next_key_is_added_and_the_old_one_dropped_after_the_grace_peri
     connection, idp, next_idp, metadata, sp, settings
 ):
     settings.SAML_METADATA_CERT_GRACE_DAYS = 7
+    logged_before = audit_mark()
     assert sign_in(connection, idp, sp)  # a warm pysaml2 client with the old key only
 
     metadata.publish(idp, next_idp)  # the IdP publishes its next key before signing with it
@@ -126,6 +132,11 @@ def test_the_idps_next_key_is_added_and_the_old_one_dropped_after_the_grace_peri
     assert "Removed the signing certificate CN=idp" in state(connection).last_changes[0]
     assert not sign_in(connection, idp, sp)  # the dropped key no longer verifies, on any warm client
     assert sign_in(connection, next_idp, sp)
+    logged = AuditEvent.objects.filter(organization=connection.organization, pk__gt=logged_before).order_by("pk")
+    assert [(e.action, e.actor_kind, e.target_label.split("'")[0]) for e in logged] == [
+        ("certificate.added", "system", connection.display_name),
+        ("certificate.retired", "system", connection.display_name),
+    ]
 
 
 def test_a_certificate_back_in_the_metadata_is_no_longer_due_for_removal(connection, idp, next_idp, metadata):
@@ -245,6 +256,7 @@ def test_a_new_entity_id_is_shown_as_a_different_idp_and_replaces_the_certificat
 ):
     other = CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(sp), entity_id="https://other.test/idp", stem="other")
     metadata.publish(other, entity_id="https://other.test/idp")
+    logged_before = audit_mark()
     assert refresh(T0)["pending"] == 1
     assert fingerprints(connection) == {"CN=idp"}
     assert not sign_in(connection, other, sp)  # never applied silently
@@ -257,6 +269,13 @@ def test_a_new_entity_id_is_shown_as_a_different_idp_and_replaces_the_certificat
     assert connection.saml.idp_entity_id == "https://other.test/idp"
     assert fingerprints(connection) == {"CN=other"}  # the old IdP's keys do not sign for the new one
     assert sign_in(connection, other, sp)
+    logged = AuditEvent.objects.filter(organization=connection.organization, pk__gt=logged_before).order_by("pk")
+    assert sorted((e.action, e.actor_kind) for e in logged) == [
+        ("certificate.added", "owner"),
+        ("certificate.retired", "owner"),
+        ("connection.edited", "owner"),
+    ]
+    assert logged.get(action="connection.edited").changes["idp_entity_id"][1] == "https://other.test/idp"
 
 
 def test_a_dismissed_change_is_not_offered_again_but_a_newer_one_is(as_alice, connection, idp, metadata):

@@ -8,6 +8,7 @@ from defusedxml.ElementTree import fromstring
 from django.urls import reverse
 
 from connections.models import ServiceProvider
+from connections.saml.certificates import load_certificate
 from connections.saml.metadata import parse_idp_metadata
 from connections.saml.services import saml_connection_save
 from connections.sp import service_provider_get_or_create, sp_metadata_xml
@@ -197,3 +198,28 @@ def test_an_idp_that_read_the_metadata_during_the_overlap_never_refuses_a_sign_i
         assert not signs_in(), "an IdP that never learned the next certificate refuses: the key really changed"
         idp.trust_sp_certificates(new)
         assert signs_in()
+
+
+def test_each_step_is_in_the_audit_log_with_who_and_the_fingerprints(client, alice, admin_client):
+    from kloudsso.audit.models import AuditEvent
+
+    client.force_login(alice)
+    for name in ("connections:sp_key_start", "connections:sp_key_cancel", "connections:sp_key_start"):
+        client.post(reverse(name, kwargs={"org_slug": "acme"}))
+    sp = ServiceProvider.objects.get(organization__slug="acme")
+    old, upcoming = sp.certificate_pem, sp.next_certificate_pem
+    admin_client.post(
+        reverse("admin:connections_serviceprovider_changelist"),
+        {"action": "make_next_key_current", "_selected_action": [sp.pk]},
+    )
+    events = list(AuditEvent.objects.filter(organization=sp.organization).order_by("created_at", "pk"))
+    assert [(e.action, e.actor_kind) for e in events] == [
+        ("sp_key.rotation_started", "owner"),
+        ("sp_key.rotation_cancelled", "owner"),
+        ("sp_key.rotation_started", "owner"),
+        ("sp_key.made_current", "support"),
+    ]
+    fingerprint = {pem: load_certificate(pem).sha256_fingerprint for pem in (old, upcoming)}
+    assert events[2].changes == {"next_certificate": [None, fingerprint[upcoming]]}
+    assert events[3].changes == {"certificate": [fingerprint[old], fingerprint[upcoming]]}
+    assert all("PRIVATE" not in str(e.changes) for e in events)

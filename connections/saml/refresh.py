@@ -13,10 +13,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from connections.audit import certificate_added, certificate_retired, connection_saved, connection_snapshot
 from connections.saml.idp_config import IdPConfig
 from connections.saml.metadata import MetadataError, parse_idp_metadata
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source
 from connections.saml.refresh_state import MetadataRefresh, Result, identity_key
+from kloudsso.audit.record import SYSTEM, Actor
 from kloudsso.guarded_http import FetchError, check_url, fetch
 
 ACCEPT = "application/samlmetadata+xml, application/xml, text/xml"
@@ -159,18 +161,21 @@ def identity_changes(saml: SAMLSettings, config: IdPConfig) -> list[str]:
     return changes
 
 
-def _apply_document(saml: SAMLSettings, config: IdPConfig, now: datetime) -> list[str]:
-    changes = certificates_follow(saml, config.certificates, now=now)
+def _apply_document(saml: SAMLSettings, config: IdPConfig, now: datetime, by: Actor = SYSTEM) -> list[str]:
+    changes = certificates_follow(saml, config.certificates, now=now, by=by)
     saml.metadata_xml = config.metadata_xml
     saml.metadata_valid_until = config.valid_until
     saml.save(update_fields=["metadata_xml", "metadata_valid_until"])
     return changes
 
 
-def certificates_follow(saml: SAMLSettings, certificates, *, now: datetime) -> list[str]:
+def certificates_follow(saml: SAMLSettings, certificates, *, now: datetime, by: Actor = SYSTEM) -> list[str]:
     """Add the metadata's new certificates (an IdP publishes its next key before it signs with it); mark the ones
-    it no longer lists and remove them SAML_METADATA_CERT_GRACE_DAYS later, never the last unexpired one."""
+    it no longer lists and remove them SAML_METADATA_CERT_GRACE_DAYS later, never the last unexpired one. Each
+    certificate added or removed is in the audit log."""
     changes = []
+    connection = saml.connection
+    audited = {"org": connection.organization, "connection": connection, "by": by}
     on_file = {c.sha256_fingerprint: c for c in saml.certificates.all()}
     listed = {c.sha256_fingerprint for c in certificates}
     for cert in certificates:
@@ -184,6 +189,7 @@ def certificates_follow(saml: SAMLSettings, certificates, *, now: datetime) -> l
                 not_before=cert.not_before,
                 not_after=cert.not_after,
             )
+            certificate_added(certificate=cert, **audited)
             changes.append(f"Added the signing certificate {_name(cert)}, valid until {cert.not_after:%Y-%m-%d}.")
         elif kept.missing_from_metadata_since:
             kept.missing_from_metadata_since = None
@@ -202,6 +208,7 @@ def certificates_follow(saml: SAMLSettings, certificates, *, now: datetime) -> l
             )
         elif cert.missing_from_metadata_since + grace <= now and _another_unexpired(saml, cert, now):
             cert.delete()
+            certificate_retired(certificate=cert, **audited)
             changes.append(
                 f"Removed the signing certificate {_name(cert)}, gone from the metadata since "
                 f"{cert.missing_from_metadata_since:%Y-%m-%d %H:%M} UTC."
@@ -218,9 +225,10 @@ def _name(cert) -> str:
 
 
 @transaction.atomic
-def saml_pending_confirm(*, saml: SAMLSettings, key: str, now: datetime | None = None) -> list[str]:
+def saml_pending_confirm(*, saml: SAMLSettings, key: str, now: datetime | None = None, by: Actor = SYSTEM) -> list[str]:
     """Apply the waiting document in full: its entity ID, SSO URLs and certificates. A new entity ID is another
-    IdP: its certificates replace the old IdP's instead of joining them. Returns what changed."""
+    IdP: its certificates replace the old IdP's instead of joining them. Returns what changed; the audit log has
+    the edit and each certificate added or retired, by `by`."""
     now = now or timezone.now()
     saml = SAMLSettings.objects.select_for_update().get(pk=saml.pk)
     state = _pending_state(saml, key)
@@ -229,13 +237,18 @@ def saml_pending_confirm(*, saml: SAMLSettings, key: str, now: datetime | None =
     except MetadataError as exc:
         raise RefreshFailed(f"The waiting metadata can no longer be applied: {exc.message} Refresh it now.") from None
     changes = [f"{change} Confirmed by an owner." for change in identity_changes(saml, config)]
+    connection = saml.connection
+    before = connection_snapshot(connection)
     if config.entity_id != saml.idp_entity_id:
-        saml.certificates.all().delete()
+        for cert in saml.certificates.all():
+            cert.delete()
+            certificate_retired(org=connection.organization, connection=connection, certificate=cert, by=by)
     saml.idp_entity_id = config.entity_id
     saml.sso_redirect_url = config.sso_redirect_url
     saml.sso_post_url = config.sso_post_url
     saml.save(update_fields=["idp_entity_id", "sso_redirect_url", "sso_post_url"])
-    changes += _apply_document(saml, config, now)
+    changes += _apply_document(saml, config, now, by)
+    connection_saved(org=connection.organization, connection=connection, before=before, by=by, is_new=False)
     state.pending_clear()
     state.dismissed_key = ""
     state.last_result = Result.OK

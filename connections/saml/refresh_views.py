@@ -16,6 +16,7 @@ from connections.saml.refresh import (
 )
 from connections.saml.refresh_state import MetadataRefresh
 from connections.selectors import connection_get
+from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 
 OUTCOME_MESSAGES = {
@@ -64,7 +65,7 @@ def pending_confirm(request, public_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        saml_pending_confirm(saml=connection.saml, key=request.POST.get("key", ""))
+        saml_pending_confirm(saml=connection.saml, key=request.POST.get("key", ""), by=actor_from_request(request))
     except PendingChangeGone:
         messages.error(request, "That change is no longer the one waiting: review the one shown now.")
     except RefreshFailed as failure:

@@ -7,6 +7,7 @@ here is still recorded and shown as it is.
 FAMILIES = {
     "connection": "Connections",
     "certificate": "Signing certificates",
+    "sp_key": "SP signing key",
     "domain": "Domains",
     "sso_settings": "SSO settings",
     "member": "Members",
@@ -24,6 +25,9 @@ ACTIONS = {
     "connection.changed": "Connection changed in the admin",
     "certificate.added": "Signing certificate added",
     "certificate.retired": "Signing certificate retired",
+    "sp_key.rotation_started": "SP key rotation started",
+    "sp_key.made_current": "SP next key made current",
+    "sp_key.rotation_cancelled": "SP key rotation cancelled",
     "domain.added": "Domain added",
     "domain.verified": "Domain verified",
     "domain.unverified": "Domain marked unverified",
