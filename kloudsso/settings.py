@@ -73,6 +73,8 @@ PUBLIC_BASE_IS_HTTPS = _public.scheme == "https"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_public.hostname, "127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+# A form from before a sign-in or sign-out in another tab (its token rotated): a page with one button that works.
+CSRF_FAILURE_VIEW = "kloudsso.error_views.csrf_failure"
 
 # Fernet keys (comma-separated). The first encrypts; all of them decrypt, so a key can be rotated.
 SECRETS_ENCRYPTION_KEYS = env.list("SECRETS_ENCRYPTION_KEYS", default=[])

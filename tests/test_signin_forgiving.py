@@ -279,3 +279,24 @@ def test_a_reopened_finish_url_signed_out_is_a_failure_with_try_again(client, sa
     again = client.get(finish)
     assert again.status_code == 400 and "<code>saml_stash_expired</code>" in again.content.decode()
     assert the_one_button(client, again) == "/sso/login"
+
+
+@needs_xmlsec
+def test_an_idps_portal_tile_or_back_button_while_signed_in_says_already_signed_in(client, saml, ada):
+    _, idp, sp = saml
+    signed_in_with_saml(client, saml)
+    unsolicited = idp.response(in_response_to=None, destination=saml_acs_url(), audience=sp.entity_id)
+    again = client.get(acs(client, unsolicited))  # IdP-initiated sign-in is off for this connection
+    assert ALREADY.format("ada@acme.test") in again.content.decode()
+    assert signed_in_as(client) == "ada@acme.test"
+
+
+def test_a_form_from_before_signing_in_elsewhere_reloads_instead_of_a_bare_403(client, alice):
+    careful = Client(enforce_csrf_checks=True)
+    careful.get("/sso/login")
+    careful.force_login(alice)  # in another tab: the token rotates
+    refused = careful.post("/sso/login", {"email": "ada@acme.test"}, HTTP_REFERER="http://testserver/sso/login")
+    assert refused.status_code == 403 and "This page was out of date" in refused.content.decode()
+    assert PRIMARY.findall(refused.content.decode()) == ["http://testserver/sso/login"]
+    elsewhere = careful.post("/sso/login", {"email": "x"}, HTTP_REFERER="https://evil.test/")
+    assert PRIMARY.findall(elsewhere.content.decode()) == ["/"]

@@ -78,6 +78,7 @@ ENTRIES = [
         "connection does not allow IdP-initiated sign-in.",
         "Ask people to start from Sign in with SSO; support can allow IdP-initiated sign-in for the connection.",
         "saml",
+        stale=True,  # the back button to the IdP's page, or its portal's tile, while signed in
     ),
     Entry(
         "saml_request_unknown",
