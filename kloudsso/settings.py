@@ -75,6 +75,8 @@ PUBLIC_BASE_IS_HTTPS = _public.scheme == "https"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_public.hostname, "127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+# A form from before a sign-in or sign-out in another tab (its token rotated): a page with one button that works.
+CSRF_FAILURE_VIEW = "kloudsso.error_views.csrf_failure"
 
 # Mail (kloudsso/notify): EMAIL_URL in django-environ's form: smtp+tls://user:password@mail.example.com:587 for
 # STARTTLS, smtp+ssl://...:465 for implicit TLS, consolemail:// to print messages instead of sending them. Unset,

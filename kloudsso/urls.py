@@ -9,6 +9,7 @@ from kloudsso.tenancy import views as tenancy_views
 from signin import home_realm
 from signin.oidc import views as oidc_flow
 from signin.saml import views as saml_flow
+from signin.signed_in import sign_in_as_someone_else
 
 admin.site.site_header = "KloudSSO support"
 admin.site.login_form = AdminEmailAuthenticationForm
@@ -38,6 +39,7 @@ urlpatterns = [
     ),
     path("orgs/<slug:org_slug>/audit-log/", include("kloudsso.audit.urls")),
     path("sso/login", home_realm.sso_login, name="sso_login"),
+    path("sso/login/someone-else", sign_in_as_someone_else, name="sso_someone_else"),
     path("sso/start/<uuid:public_id>", home_realm.sso_start, name="sso_start"),
     path("sso/oidc", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("sso/saml", saml_flow.acs, name="saml_acs"),

@@ -13,6 +13,7 @@ from signin.errors import SignInError
 from signin.oidc.views import StartView
 from signin.pages import LOGIN_EMAIL_SESSION_KEY, signin_failed
 from signin.saml import views as saml_flow
+from signin.signed_in import remember_next, signed_in_page
 
 NOT_FOUND = CATALOGUE["unknown_domain"].person  # a form error, not a failure page: a stranger's typo
 
@@ -26,6 +27,11 @@ class EmailForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 @forms_lead_to_an_idp  # the prompt, and the choice between connections
 def sso_login(request):
+    if request.method == "GET":
+        remember_next(request)
+        if request.user.is_authenticated:
+            # Continue, or sign in as someone else; an older tab's prompt may still POST an email (below).
+            return signed_in_page(request, stale=False)
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()

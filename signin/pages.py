@@ -11,6 +11,7 @@ from kloudsso.outages import without_cache
 from signin import event_log
 from signin.errors import SignInError
 from signin.outcome import signin_ended
+from signin.signed_in import NEXT_SESSION_KEY, continue_url, signed_in_page
 
 LOGIN_EMAIL_SESSION_KEY = "kloudsso_login_email"
 
@@ -24,12 +25,16 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
     Nothing is recorded for a failure that belongs to no organization (nobody could read it), nor beyond a few
     dozen failures per IP address and ten minutes, nor while that count cannot be kept (the shared cache does not
     answer): the page is shown all the same, without a reference.
+
+    Someone signed in who reaches a used-up answer (the catalogue's `stale` entries) is told they are signed in
+    and taken on; the owners' event is recorded as for anyone else. A real failure says what went wrong, and
+    that they are still signed in.
     """
     connection = getattr(request, "kloudsso_connection", None)
     record = record and (org is not None or connection is not None) and _within_recording_limit(request)
     if not record:
         signin_ended(request, code=error.code, connection=connection, org=org)
-        return render(request, "sso/failed.html", {"error": error, "reference": ""}, status=400)
+        return _failure_page(request, error, org=org or (connection.organization if connection else None))
     event = event_log.record_failure(
         request,
         error,
@@ -40,8 +45,20 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
     )
     org = org or (connection.organization if connection else None)
     signin_ended(request, code=error.code, connection=connection, org=org, reference=event.reference)
-    troubleshooting = _troubleshooting_url(request, org, error) if org else ""
-    context = {"error": error, "reference": event.reference, "troubleshooting_url": troubleshooting}
+    return _failure_page(request, error, org=org, reference=event.reference)
+
+
+def _failure_page(request, error: SignInError, *, org, reference: str = ""):
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    if signed_in and error.entry.stale:
+        return signed_in_page(request, stale=True, org=org)
+    context = {
+        "error": error,
+        "reference": reference,
+        "troubleshooting_url": _troubleshooting_url(request, org, error) if org and reference else "",
+        "continue_url": continue_url(request, org=org) if signed_in else "",
+    }
     return render(request, "sso/failed.html", context, status=400)
 
 
@@ -65,6 +82,7 @@ def signin_succeeded(request, connection) -> None:
         detail=f"The email came from {source}." if source else "",
     )
     request.session.pop(LOGIN_EMAIL_SESSION_KEY, None)
+    request.session.pop(NEXT_SESSION_KEY, None)  # sign-ins land on the organization's page
     signin_ended(request, connection=connection, reference=event.reference)
 
 

@@ -2,6 +2,8 @@
 and the start of a sign-in (/sso/start/<uuid>). No 500, and nothing written but a failure event for a known
 organization (and last_login on a successful password sign-in)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from hypothesis import given
@@ -103,3 +105,26 @@ def test_starting_a_sign_in_never_answers_500(doors, data):
         assert len(after["connections.SignInEvent"]) - len(before["connections.SignInEvent"]) <= 1
         if public_id not in doors:
             assert response.status_code in (404, 405)
+
+
+@fuzz()
+@given(data=st.data())
+def test_the_prompt_while_signed_in_and_sign_in_as_someone_else_never_answer_500(doors, alice, data):
+    route = data.draw(st.sampled_from(["sso_login", "sso_someone_else"]), "route")
+    method = data.draw(st.sampled_from(["GET", "POST", "PUT"]), "method")
+    signed_in = data.draw(st.booleans(), "signed in")
+    if method == "GET":
+        body = data.draw(strategies.query_strings(("next", "email")), "query")
+    else:
+        body = data.draw(strategies.form_bodies(("next", "email", "csrfmiddlewaretoken")), "body")
+    with example_scope():
+        client = client_for(alice if signed_in else None)
+        before = rows()
+        if method == "PUT":
+            response = client.generic("PUT", reverse(route), data=b"x")
+        else:
+            response = send(client, method, reverse(route), body)
+        check(response, before, may_change={"connections.SignInEvent"})
+        if signed_in and route == "sso_login" and method == "GET":
+            continues = re.search(r'<a class="btn primary" id="continue" href="([^"]+)"', response.content.decode())
+            assert continues and continues.group(1).startswith("/") and not continues.group(1).startswith("//")

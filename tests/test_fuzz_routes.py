@@ -46,6 +46,7 @@ FUZZED = {
     "sp_metadata_public": "test_fuzz_routes.py",
     "sso_login": "test_fuzz_login.py",
     "sso_settings": "test_fuzz_org_pages.py",
+    "sso_someone_else": "test_fuzz_login.py",
     "sso_start": "test_fuzz_login.py",
     "switch_org": "test_fuzz_org_pages.py",
 }

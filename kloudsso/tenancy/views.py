@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from kloudsso.tenancy.access import org_member_required
+from kloudsso.tenancy.overview import setup_steps
 
 # What Organization.slug can hold: anything else (a NUL, which PostgreSQL refuses in a query, or 50,000 characters)
 # names no organization, so it is not looked up.
@@ -21,8 +22,9 @@ def home(request):
 
 @org_member_required
 def org_home(request):
-    enabled = request.org.connections.filter(enabled=True).count() if request.membership.manages_sso else 0
-    return render(request, "tenancy/org_home.html", {"enabled_connection_count": enabled})
+    # The guide's steps only for those who can take them: members and admins see no connection or domain.
+    manages = request.membership.manages_sso and request.org.has_sso
+    return render(request, "tenancy/org_home.html", {"steps": setup_steps(org=request.org) if manages else []})
 
 
 def switch(request):

@@ -11,6 +11,9 @@ class Entry:
     cause: str
     fix: str
     protocol: str = "any"  # "oidc", "saml", "email" or "any": how the troubleshooting page groups them
+    # An answer already used, or one this browser no longer waits for (a second tab, the back button, a double
+    # click, a bookmark): a person who is signed in is told so and taken on, since nothing about them changed.
+    stale: bool = False
 
     def fix_with(self, values: dict) -> str:
         return self.fix.format_map(_Blank(values))

@@ -194,6 +194,7 @@ ENTRIES = [
         "another browser or tab, it expired, or someone sent the person a callback link (login CSRF).",
         "Ask the person to allow cookies for this site and to start again from Sign in with SSO.",
         "oidc",
+        stale=True,
     ),
     Entry(
         "token_error",

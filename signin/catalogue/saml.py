@@ -68,6 +68,7 @@ ENTRIES = [
         "This assertion ID was already used: a browser's back button, a double submit, or a replay.",
         "Ask the person to start again from Sign in with SSO.",
         "saml",
+        stale=True,
     ),
     Entry(
         "unsolicited_response",
@@ -77,6 +78,7 @@ ENTRIES = [
         "connection does not allow IdP-initiated sign-in.",
         "Ask people to start from Sign in with SSO; support can allow IdP-initiated sign-in for the connection.",
         "saml",
+        stale=True,  # the back button to the IdP's page, or its portal's tile, while signed in
     ),
     Entry(
         "saml_request_unknown",
@@ -89,6 +91,7 @@ ENTRIES = [
         "Ask the person to allow cookies for this site and start again in one browser window. Allowing "
         "IdP-initiated sign-in would not help: the response answers a request.",
         "saml",
+        stale=True,
     ),
     Entry(
         "saml_request_never_sent",
@@ -101,6 +104,7 @@ ENTRIES = [
         "Check that the IdP application's Reply URL (ACS) {acs_url} belongs to this connection alone; ask the "
         "person to start again from Sign in with SSO rather than from a bookmark of the IdP's page.",
         "saml",
+        stale=True,
     ),
     Entry(
         "saml_in_response_to_mismatch",
@@ -206,5 +210,6 @@ ENTRIES = [
         "More than five minutes passed between the IdP's answer and the finish step, or it was used twice.",
         "Ask the person to start again.",
         "saml",
+        stale=True,
     ),
 ]

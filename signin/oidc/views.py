@@ -86,7 +86,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
                     email_source="",
                     error=self._idp_error(),
                 )
-            return super().get(request)
+            # The library would sign out whoever is signed in (for its session-refresh middleware, unused here): a
+            # refused sign-in changes nobody's session. It ends here, the state used up.
+            request.session["oidc_states"].pop(returned_state, None)
+            request.session.modified = True
+            return self.login_failure()
         return self._exchange(request, returned_state)
 
     def _exchange(self, request, returned_state):
