@@ -13,20 +13,29 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.urls import reverse
 
+from domains.dns_check import NO_TXT, NXDOMAIN, WRONG_VALUE
 from domains.models import Domain
 from kloudsso.notify import Category, notify_organization
 
 logger = logging.getLogger(__name__)
 
 
-def notice_record_missing(*, domain: Domain, failing_since: datetime, found: str) -> None:
+# What the last look-up found, in a mail's words (the check's own messages speak to the owner on the Domains page).
+WHAT_DNS_SAYS = {
+    NXDOMAIN: "the name does not exist in DNS",
+    NO_TXT: "the name exists but holds no TXT record",
+    WRONG_VALUE: "the name's TXT records hold other values",
+}
+
+
+def notice_record_missing(*, domain: Domain, failing_since: datetime, outcome: str) -> None:
     stops_counting = failing_since + timedelta(days=settings.DOMAIN_REVERIFY_GRACE_DAYS)
     _send(
         domain,
         "record-missing",
         failing_since,
         subject=f"Action needed: the DNS record that verifies {domain.name} is missing",
-        context={"stops_counting": stops_counting, "found": found},
+        context={"stops_counting": stops_counting, "found": WHAT_DNS_SAYS.get(outcome, "the record was not found")},
     )
 
 

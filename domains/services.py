@@ -92,7 +92,7 @@ def domain_recheck(*, domain: Domain, now: datetime | None = None) -> str:
         Domain.objects.filter(pk=domain.pk).update(
             failing_since=failing_since, last_checked_at=now, last_check_ok=False, last_check_result=result.message
         )
-        notice_record_missing(domain=domain, failing_since=failing_since, found=result.message)
+        notice_record_missing(domain=domain, failing_since=failing_since, outcome=result.outcome)
         return "failing"
     reason = (
         f"The verification record has been missing since {failing_since:%Y-%m-%d} (more than "

@@ -72,7 +72,7 @@ def test_a_missing_record_is_mailed_at_once_with_the_record_and_the_date_then_ag
         assert "_kloudsso-challenge.acme.com" in part and domain.record_value in part  # the record to restore
         assert "Restore it before 10 March 2026, 00:30 UTC." in part.replace("<strong>", "").replace("</strong>", "")
         assert "http://testserver/orgs/acme/domains/" in part
-    assert "Since 3 March 2026, 00:30 UTC" in text
+    assert "Since 3 March 2026, 00:30 UTC" in text and "At the last check, the name does not exist in DNS." in text
     assert "Security alert" in html and "cannot be turned off" in text
 
     for day in range(2, 8):  # the grace period: re-checked daily, mailed once
@@ -103,8 +103,10 @@ def test_the_record_coming_back_is_mailed_and_a_later_loss_is_a_new_alert(domain
     recheck_on(4)
     assert len(smtp.messages) == 6  # still there: nothing new
     dns.clear(domain.record_name)
+    dns.add_txt(domain.record_name, "kloudsso-domain-verification=someone-elses-token")
     recheck_on(5)
     assert subjects(smtp)[6:] == everyone(MISSING)
+    assert "At the last check, the name's TXT records hold other values." in text_of(smtp.messages[6])
     assert "Restore it before 14 March 2026, 00:30 UTC." in text_of(smtp.messages[6])
     domain.refresh_from_db()
     assert domain.failing_since == DAY0 + 5 * DAY
