@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from connections.connection import Connection, Kind
 from connections.saml.idp_config import certificate_warnings, metadata_warnings
 from connections.saml.models import SAMLCertificate
+from connections.saml.rollover import last_signer, rollover_in_progress
 
 
 def connection_list(*, org) -> QuerySet[Connection]:
@@ -44,3 +45,11 @@ def certificate_expiry(connection: Connection):
         return None
     dates = [cert.not_after for cert in connection.saml.certificates.all()]
     return max(dates) if dates else None
+
+
+def certificate_rollover(connection: Connection) -> dict | None:
+    """Whether a rollover is under way and which certificate signed the last sign-in; uses prefetched certificates."""
+    if connection.kind != Kind.SAML:
+        return None
+    certificates = list(connection.saml.certificates.all())
+    return {"in_progress": rollover_in_progress(certificates), "last_signer": last_signer(certificates)}

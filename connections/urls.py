@@ -18,4 +18,10 @@ urlpatterns = [
     path("<uuid:public_id>/toggle/", views.toggle, name="toggle"),
     path("<uuid:public_id>/test/", views.test_connection, name="test"),
     path("<uuid:public_id>/delete/", views.delete, name="delete"),
+    path("<uuid:public_id>/certificates/add/", saml_views.certificate_add, name="certificate_add"),
+    path(
+        "<uuid:public_id>/certificates/<uuid:certificate_id>/retire/",
+        saml_views.certificate_retire,
+        name="certificate_retire",
+    ),
 ]

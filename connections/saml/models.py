@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.utils import timezone
 
@@ -50,6 +52,11 @@ class SAMLCertificate(models.Model):
     sha256_fingerprint = models.CharField(max_length=95)
     not_before = models.DateTimeField()
     not_after = models.DateTimeField()
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    added_at = models.DateTimeField(default=timezone.now, help_text="When the owner put it on file.")
+    # Written by the SAML sign-in when this certificate's key verified the response: to the minute, so a busy
+    # connection's rows are not written at every sign-in.
+    last_signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["not_after"]
@@ -61,6 +68,10 @@ class SAMLCertificate(models.Model):
     @property
     def expired(self) -> bool:
         return self.not_after <= timezone.now()
+
+    @property
+    def not_yet_valid(self) -> bool:
+        return self.not_before > timezone.now()
 
 
 class UsedAssertion(models.Model):
