@@ -35,3 +35,25 @@ def proxy_client_address(app_configs, **kwargs):
             )
         ]
     return []
+
+
+# Backends with which no mail leaves this server.
+_NOT_SENDING = ("console.EmailBackend", "locmem.EmailBackend", "dummy.EmailBackend", "filebased.EmailBackend")
+
+
+@register(Tags.security, deploy=True)
+def mail_is_delivered(app_configs, **kwargs):
+    """Owners learn of a domain about to stop counting, and other security alerts, by mail only."""
+    if not settings.EMAIL_URL_IS_SET:
+        problem = "EMAIL_URL is not set: mail goes to an SMTP server on localhost:25, which may not exist."
+    elif settings.EMAIL_BACKEND.endswith(_NOT_SENDING):
+        problem = "EMAIL_URL does not send mail: notifications and security alerts reach nobody."
+    else:
+        return []
+    return [
+        Warning(
+            problem,
+            hint="Set EMAIL_URL to your mail relay, e.g. smtp+tls://user:password@mail.example.com:587.",
+            id="kloudsso.W003",
+        )
+    ]

@@ -6,11 +6,13 @@ DEBUG=ture fails loudly instead of silently meaning False.
 
 import logging
 import re
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 from domains.nameservers import parse_nameserver
 from kloudsso.logging import logging_config
@@ -73,6 +75,50 @@ PUBLIC_BASE_IS_HTTPS = _public.scheme == "https"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_public.hostname, "127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+
+# Mail (kloudsso/notify): EMAIL_URL in django-environ's form: smtp+tls://user:password@mail.example.com:587 for
+# STARTTLS, smtp+ssl://...:465 for implicit TLS, consolemail:// to print messages instead of sending them. Unset,
+# development prints them and production hands them to an SMTP server on localhost:25 (a local relay), which
+# `check --deploy` points out (kloudsso.W003): a security alert that nobody receives must not pass unseen.
+EMAIL_URL_IS_SET = bool(env.str("EMAIL_URL", default="").strip())
+try:
+    _email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+except (ImproperlyConfigured, KeyError, ValueError):
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be a mail URL such as smtp+tls://user:password@mail.example.com:587 (schemes: smtp, "
+        "smtp+tls, smtp+ssl, consolemail); its value is not shown as it may hold a password."
+    ) from None
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10  # seconds: a relay that does not answer fails the task (retried next run) instead of holding it
+del _email
+
+
+def _mail_address(name: str, default: str) -> str:
+    value = env.str(name, default=default).strip()
+    try:
+        validate_email(parseaddr(value)[1])
+    except ValidationError:
+        raise ImproperlyConfigured(
+            f"{name} must be an address such as KloudSSO <no-reply@example.com> (got {value!r})."
+        ) from None
+    return value
+
+
+# By default an address at the site's own host name; one that is no mail domain (an IP address, "testserver")
+# gives no-reply@localhost, for development.
+try:
+    validate_email(f"no-reply@{_public.hostname}")
+    _mail_domain = _public.hostname
+except ValidationError:
+    _mail_domain = "localhost"
+DEFAULT_FROM_EMAIL = _mail_address("DEFAULT_FROM_EMAIL", default=f"KloudSSO <no-reply@{_mail_domain}>")
+SERVER_EMAIL = _mail_address("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # Fernet keys (comma-separated). The first encrypts; all of them decrypt, so a key can be rotated.
 SECRETS_ENCRYPTION_KEYS = env.list("SECRETS_ENCRYPTION_KEYS", default=[])
@@ -137,6 +183,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "kloudsso.scheduler",
+    "kloudsso.notify",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 
 from connections import views as connection_views
 from kloudsso.accounts.forms import AdminEmailAuthenticationForm, EmailAuthenticationForm
-from kloudsso.tenancy import sso_settings
+from kloudsso.tenancy import notification_settings, sso_settings
 from kloudsso.tenancy import views as tenancy_views
 from signin import home_realm
 from signin.oidc import views as oidc_flow
@@ -31,6 +31,11 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/domains/", include("domains.urls")),
     path("orgs/<slug:org_slug>/members/", include("kloudsso.tenancy.members_urls")),
     path("orgs/<slug:org_slug>/sso-settings/", sso_settings.sso_settings, name="sso_settings"),
+    path(
+        "orgs/<slug:org_slug>/notifications/",
+        notification_settings.notification_settings,
+        name="notification_settings",
+    ),
     path("sso/login", home_realm.sso_login, name="sso_login"),
     path("sso/start/<uuid:public_id>", home_realm.sso_start, name="sso_start"),
     path("sso/oidc", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),

@@ -145,6 +145,20 @@ def silent_dns(settings):
     port.close()
 
 
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1 that Django sends through (pytest-django's locmem outbox otherwise)."""
+    from tests.support.smtp_server import LocalSMTP
+
+    server = LocalSMTP()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield server
+    server.close()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and other cached state must not leak from one test into the next."""

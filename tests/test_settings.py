@@ -18,6 +18,7 @@ PRODUCTION = {
     "PUBLIC_BASE_URL": "https://sso.example.com",
     "DATABASE_URL": "sqlite:////tmp/kloudsso-deploy-check.sqlite3",
     "CACHE_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_URL": "smtp+tls://kloudsso:relay-password@mail.example.com:587",
 }
 
 
@@ -155,3 +156,56 @@ def test_a_cache_url_cannot_make_redis_errors_pass_silently():
     result = manage("check", **{**PRODUCTION, "CACHE_URL": "redis://127.0.0.1:6379/0?ignore_exceptions=false"})
     assert result.returncode != 0
     assert "CACHE_URL must not carry ignore_exceptions" in result.stderr
+
+
+MAIL_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.EMAIL_BACKEND.rsplit('.', 2)[-2], s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL)"
+)
+
+
+def test_mail_goes_through_the_relay_in_email_url_from_the_sites_own_domain():
+    result = manage("shell", "-c", MAIL_SETTINGS, **PRODUCTION)
+    assert result.stdout.strip().endswith("smtp mail.example.com 587 True KloudSSO <no-reply@sso.example.com>")
+    given = {"DEFAULT_FROM_EMAIL": "Acme SSO <sso@acme.example>"}
+    assert manage("shell", "-c", MAIL_SETTINGS, **{**PRODUCTION, **given}).stdout.strip().endswith("<sso@acme.example>")
+
+
+def test_development_prints_mail_when_email_url_is_unset():
+    development = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    result = manage("shell", "-c", MAIL_SETTINGS, **{**development, "DEBUG": "true"})
+    expected = "console localhost 25 False KloudSSO <no-reply@sso.example.com>"
+    assert result.stdout.strip().endswith(expected), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("email_url", "problem"),
+    [
+        (None, "EMAIL_URL is not set: mail goes to an SMTP server on localhost:25"),
+        ("consolemail://", "EMAIL_URL does not send mail: notifications and security alerts reach nobody"),
+    ],
+)
+def test_check_deploy_warns_when_mail_would_reach_nobody(email_url, problem):
+    variables = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    if email_url:
+        variables["EMAIL_URL"] = email_url
+    result = manage("check", "--deploy", **variables)
+    assert "kloudsso.W003" in result.stderr + result.stdout and problem in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"EMAIL_URL": "smtpx://user:hunter2@mail.example.com"}, "EMAIL_URL must be a mail URL such as smtp+tls://"),
+        (
+            {"EMAIL_URL": "smtp://user:hunter2@mail.example.com:port"},
+            "EMAIL_URL must be a mail URL such as smtp+tls://",
+        ),
+        ({"DEFAULT_FROM_EMAIL": "KloudSSO"}, "DEFAULT_FROM_EMAIL must be an address such as KloudSSO <no-reply@"),
+        ({"SERVER_EMAIL": "errors@"}, "SERVER_EMAIL must be an address such as KloudSSO <no-reply@example.com>"),
+    ],
+)
+def test_mail_settings_must_make_sense(variables, message):
+    result = manage("check", **{**PRODUCTION, **variables})
+    assert result.returncode != 0 and message in result.stderr
+    assert "hunter2" not in result.stderr  # the relay's password is not echoed

@@ -120,7 +120,7 @@ MEMBER_OBJECT_URLS = [
     ("members:remove", "membership"),
     ("members:revoke", "invitation"),
 ]
-SSO_ORG_URLS = ["domains:list", "sso_settings"]
+SSO_ORG_URLS = ["domains:list", "sso_settings", "notification_settings"]
 
 
 def object_url(name, obj, org_slug="acme"):

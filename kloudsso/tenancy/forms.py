@@ -19,3 +19,18 @@ class SSOSettingsForm(forms.Form):
         label="Provisioning mode", choices=ProvisioningMode.choices, widget=forms.RadioSelect
     )
     enforce_sso = forms.BooleanField(label="Enforce SSO", required=False)
+
+
+class NotificationSettingsForm(forms.Form):
+    notification_email = forms.EmailField(
+        label="Notification address",
+        required=False,
+        max_length=254,
+        error_messages={"invalid": "Enter a whole email address, such as it-team@acme.com."},
+        widget=forms.EmailInput(attrs={"placeholder": "it-team@acme.com"}),
+        help_text="Optional. Gets every notification the owners get, reminders and security alerts alike.",
+    )
+    receives_reminders = forms.BooleanField(label="Email me reminders", required=False)
+
+    def clean_notification_email(self):
+        return self.cleaned_data["notification_email"].strip().lower()

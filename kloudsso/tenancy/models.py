@@ -33,6 +33,10 @@ class Organization(models.Model):
         default=False,
         help_text="People on verified domains cannot sign in with a password (owners can).",
     )
+    notification_email = models.EmailField(
+        blank=True,
+        help_text="Also receives every notification the owners get (reminders and security alerts), e.g. the IT team.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -51,6 +55,9 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    receives_reminders = models.BooleanField(
+        default=True, help_text="An owner's reminder emails; security alerts are sent whatever this says."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -58,3 +58,10 @@ def organization_setup(
             org.save(update_fields=["plan", "name"])
         Membership.objects.update_or_create(user=owner, organization=org, defaults={"role": Role.OWNER})
     return OrganizationSetup(org, owner, created_org, created_owner, plan_changed)
+
+
+def notification_settings_update(*, membership: Membership, notification_email: str, receives_reminders: bool) -> None:
+    """The organization's notification address (any owner decides) and this owner's own reminder choice."""
+    with transaction.atomic():
+        Organization.objects.filter(pk=membership.organization_id).update(notification_email=notification_email)
+        Membership.objects.filter(pk=membership.pk).update(receives_reminders=receives_reminders)
