@@ -17,7 +17,13 @@ from kloudsso.scheduler.jobs import Job, scheduled_jobs
 from kloudsso.scheduler.models import ScheduledRun
 from kloudsso.scheduler.runs import schedule_due, scheduled_run_claim
 
-JOBS = {"domain_recheck", "signin_event_prune", "password_throttle_event_prune", "task_result_prune"}
+JOBS = {
+    "domain_recheck",
+    "signin_event_prune",
+    "password_throttle_event_prune",
+    "task_result_prune",
+    "expiry_reminders",
+}
 NOW = datetime(2026, 3, 5, 0, 30, tzinfo=UTC)
 DAY = timedelta(days=1)
 
@@ -76,7 +82,8 @@ def test_the_periods_are_settings(db, settings):
     settings.SCHEDULE_PRUNE_HOURS = 48
     assert enqueued_jobs(NOW) == sorted(JOBS)
     assert enqueued_jobs(NOW + timedelta(hours=12)) == ["domain_recheck"]
-    assert enqueued_jobs(NOW + DAY) == ["domain_recheck"]  # 6 March 00:00 to 7 March 00:00 is a 48-hour period's
+    # 6 March 00:00 to 7 March 00:00 is a 48-hour period's; the expiry reminders run daily whatever the settings
+    assert enqueued_jobs(NOW + DAY) == ["domain_recheck", "expiry_reminders"]
     assert enqueued_jobs(NOW + 2 * DAY) == sorted(JOBS)
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django_tasks.base import Task
 
-from connections.tasks import prune_signin_events
+from connections.tasks import prune_signin_events, send_expiry_reminders
 from domains.tasks import recheck_verified_domains
 from kloudsso.accounts.tasks import prune_password_throttle_events
 from kloudsso.scheduler.tasks import prune_task_results
@@ -37,4 +37,6 @@ def scheduled_jobs() -> list[Job]:
         Job("signin_event_prune", prune_signin_events, prune),
         Job("password_throttle_event_prune", prune_password_throttle_events, prune),
         Job("task_result_prune", prune_task_results, prune),
+        # Daily: each reminder is due on a day (30, 14, 7, 1 days before), and once_key keeps a rerun quiet.
+        Job("expiry_reminders", send_expiry_reminders, timedelta(days=1)),
     ]
