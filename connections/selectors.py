@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from connections.connection import Connection, Kind
 from connections.saml.idp_config import certificate_warnings, metadata_warnings
 from connections.saml.models import SAMLCertificate
-from connections.saml.rollover import last_signer, rollover_in_progress
+from connections.saml.rollover import last_signer, last_valid_certificate, rollover_in_progress
 
 
 def connection_list(*, org) -> QuerySet[Connection]:
@@ -35,7 +35,11 @@ def connection_warnings(connection: Connection) -> list[str]:
             "Edit the connection with fresh metadata from the IdP."
         )
     warnings += metadata_warnings(saml.metadata_valid_until)
-    warnings += certificate_warnings(saml.certificates.all())
+    # During a rollover the certificate sign-ins depend on is the one that expires last: an older one expiring
+    # soon is no cause for alarm (an expired one still is: the owner should retire it).
+    certificates = list(saml.certificates.all())
+    last = last_valid_certificate(certificates)
+    warnings += certificate_warnings([c for c in certificates if c.expired or c == last])
     return warnings
 
 

@@ -255,3 +255,11 @@ def test_an_oidc_connection_has_no_certificates_to_add(as_alice, acme):
 
 def test_adding_is_a_post(as_alice, okta):
     assert as_alice.get(add_url(okta)).status_code == 405
+
+
+def test_during_a_rollover_the_list_warns_only_of_the_certificate_sign_ins_depend_on(as_alice, okta):
+    SAMLCertificate.objects.filter(saml_settings__connection=okta).update(not_after=NOW + timedelta(days=10))
+    add(as_alice, okta, next_pem(not_after=NOW + timedelta(days=20)))
+    listed = as_alice.get(reverse("connections:list", kwargs={"org_slug": "acme"})).content.decode()
+    assert listed.count("Add the IdP&#x27;s new certificate before then") == 1
+    assert f"CN=Okta next expires on {NOW + timedelta(days=20):%Y-%m-%d}" in listed
