@@ -8,6 +8,7 @@ from django.utils import timezone
 from domains.dns_check import CheckResult, check_record
 from domains.models import Domain, Status
 from domains.names import normalize_domain
+from domains.notices import notice_record_missing, notice_record_restored, notice_unverified
 
 TAKEN_MESSAGE = (
     "Another organization has already verified {name}. If your company owns it, contact support with proof of "
@@ -68,7 +69,11 @@ def domain_verify(*, domain: Domain) -> VerifyOutcome:
 
 
 def domain_recheck(*, domain: Domain, now: datetime | None = None) -> str:
-    """The cron re-check of a verified domain; returns 'ok', 'failing', 'unverified' or 'temporary'."""
+    """The cron re-check of a verified domain; returns 'ok', 'failing', 'unverified' or 'temporary'.
+
+    The owners are mailed (domains/notices.py) when the record is found missing, when the domain stops counting,
+    and when the record comes back after it was missed; a DNS server that did not answer mails nothing.
+    """
     now = now or timezone.now()
     result = _lookup(domain)
     if result.temporary:
@@ -78,13 +83,16 @@ def domain_recheck(*, domain: Domain, now: datetime | None = None) -> str:
         Domain.objects.filter(pk=domain.pk).update(
             failing_since=None, last_checked_at=now, last_check_ok=True, last_check_result=result.message
         )
+        if domain.failing_since:
+            notice_record_restored(domain=domain, failing_since=domain.failing_since)
         return "ok"
-    failing_since = domain.failing_since or now
+    failing_since = domain.failing_since or _start_failing(domain, now)
     grace = timedelta(days=settings.DOMAIN_REVERIFY_GRACE_DAYS)
     if now - failing_since < grace:
         Domain.objects.filter(pk=domain.pk).update(
             failing_since=failing_since, last_checked_at=now, last_check_ok=False, last_check_result=result.message
         )
+        notice_record_missing(domain=domain, failing_since=failing_since, outcome=result.outcome)
         return "failing"
     reason = (
         f"The verification record has been missing since {failing_since:%Y-%m-%d} (more than "
@@ -98,7 +106,14 @@ def domain_recheck(*, domain: Domain, now: datetime | None = None) -> str:
         last_check_ok=False,
         last_check_result=result.message,
     )
+    notice_unverified(domain=domain, failing_since=failing_since)
     return "unverified"
+
+
+def _start_failing(domain: Domain, now: datetime) -> datetime:
+    """The first miss: two servers re-checking at once must agree on one date, which names the notices' once_key."""
+    Domain.objects.filter(pk=domain.pk, failing_since__isnull=True).update(failing_since=now)
+    return Domain.objects.values_list("failing_since", flat=True).get(pk=domain.pk)
 
 
 def domain_mark_unverified(*, domain: Domain, reason: str) -> None:

@@ -16,5 +16,7 @@ def recheck_verified_domains() -> dict[str, int]:
 
     Safe to run twice: a re-check only records what DNS says now.
     """
-    counts = Counter(domain_recheck(domain=domain) for domain in Domain.objects.verified().iterator())
+    counts = Counter(
+        domain_recheck(domain=domain) for domain in Domain.objects.verified().select_related("organization").iterator()
+    )
     return {outcome: counts[outcome] for outcome in RECHECK_OUTCOMES}

@@ -11,6 +11,9 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("SECRETS_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=")
 os.environ.setdefault("SSO_ALLOW_INSECURE_IDP", "true")
 os.environ.setdefault("PUBLIC_BASE_URL", "http://testserver")
+# Servers and workers the tests start in their own processes send no mail unless a test points them at its SMTP
+# server (pytest-django's own outbox covers this process; the smtp fixture a real server).
+os.environ.setdefault("EMAIL_URL", "dummymail://")
 
 from kloudsso.settings import *  # noqa: F403
 

@@ -1,6 +1,6 @@
 """Fuzz the organization's pages: domains (add, verify, delete), members (invite, change role, remove, revoke an
-invitation), SSO settings and the organization switcher. Acting as the owner, an admin or a member, with any body
-and any UUID (random ones and Globex's real ones)."""
+invitation), SSO settings, notifications and the organization switcher. Acting as the owner, an admin or a member,
+with any body and any UUID (random ones and Globex's real ones)."""
 
 import pytest
 from django.urls import reverse
@@ -103,6 +103,26 @@ def test_the_sso_settings_page_never_answers_500(org, data):
         before = rows()
         response = send(client, "POST", reverse("sso_settings", kwargs={"org_slug": "acme"}), body)
         check(response, before, may_change={"tenancy.Organization"} if redirected(response) else ())
+
+
+@fuzz()
+@given(data=st.data())
+def test_the_notifications_page_never_answers_500(org, data):
+    who = data.draw(person(org), "as")
+    addresses = ["it@acme.test", "IT@Acme.test ", "it@", "it team@acme.test", "x" * 250 + "@acme.test", ""]
+    body = data.draw(
+        strategies.form_bodies(
+            ("notification_email", "receives_reminders"),
+            valid={"notification_email": "it@acme.test"},
+            values={"notification_email": addresses, "receives_reminders": ["on", "true", "1", "off", ""]},
+        )
+    )
+    with example_scope():
+        client = client_for(org["people"][who])
+        before = rows()
+        response = send(client, "POST", reverse("notification_settings", kwargs={"org_slug": "acme"}), body)
+        changed = {"tenancy.Organization", "tenancy.Membership"} if redirected(response) else ()
+        check(response, before, may_change=changed)
 
 
 @fuzz(share=0.5)

@@ -37,6 +37,7 @@ FUZZED = {
     "members:remove": "test_fuzz_org_pages.py",
     "members:revoke": "test_fuzz_org_pages.py",
     "members:role": "test_fuzz_org_pages.py",
+    "notification_settings": "test_fuzz_org_pages.py",
     "oidc_authentication_callback": "test_fuzz_oidc_callback.py",
     "org_home": "test_fuzz_routes.py",
     "saml_acs": "test_fuzz_saml_acs.py",

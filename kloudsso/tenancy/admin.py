@@ -9,7 +9,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
-    fields = ["user", "role", "created_at"]
+    fields = ["user", "role", "receives_reminders", "created_at"]
     readonly_fields = ["created_at"]
 
 
@@ -20,7 +20,16 @@ class OrganizationAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_editable = ["plan"]
     search_fields = ["name", "slug", "memberships__user__email"]
     readonly_fields = ["public_id", "created_at"]
-    fields = ["name", "slug", "plan", "provisioning_mode", "enforce_sso", "public_id", "created_at"]
+    fields = [
+        "name",
+        "slug",
+        "plan",
+        "provisioning_mode",
+        "enforce_sso",
+        "notification_email",
+        "public_id",
+        "created_at",
+    ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
