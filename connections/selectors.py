@@ -10,6 +10,7 @@ from connections.connection import Connection, Kind
 from connections.saml.idp_config import certificate_warnings, metadata_warnings
 from connections.saml.models import SAMLCertificate, Source
 from connections.saml.refresh_state import MetadataRefresh
+from connections.saml.rollover import last_signer, last_valid_certificate, rollover_in_progress
 
 
 def connection_list(*, org) -> QuerySet[Connection]:
@@ -38,7 +39,11 @@ def connection_warnings(connection: Connection) -> list[str]:
             "Edit the connection with fresh metadata from the IdP."
         )
     warnings += metadata_warnings(saml.metadata_valid_until)
-    warnings += certificate_warnings(saml.certificates.all())
+    # During a rollover the certificate sign-ins depend on is the one that expires last: an older one expiring
+    # soon is no cause for alarm (an expired one still is: the owner should retire it).
+    certificates = list(saml.certificates.all())
+    last = last_valid_certificate(certificates)
+    warnings += certificate_warnings([c for c in certificates if c.expired or c == last])
     warnings += refresh_warnings(saml)
     return warnings
 
@@ -88,3 +93,11 @@ def metadata_refresh_summary(*, connection: Connection) -> dict | None:
             for cert in saml.certificates.order_by("not_after", "pk")
         ],
     }
+
+
+def certificate_rollover(connection: Connection) -> dict | None:
+    """Whether a rollover is under way and which certificate signed the last sign-in; uses prefetched certificates."""
+    if connection.kind != Kind.SAML:
+        return None
+    certificates = list(connection.saml.certificates.all())
+    return {"in_progress": rollover_in_progress(certificates), "last_signer": last_signer(certificates)}

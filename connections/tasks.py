@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from connections.events import SignInEvent
+from connections.expiry_reminders import expiry_reminders_send
 
 
 @task
@@ -15,3 +16,10 @@ def prune_signin_events() -> int:
     cutoff = timezone.now() - timedelta(days=settings.SIGNIN_EVENT_RETENTION_DAYS)
     deleted, _ = SignInEvent.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@task
+def send_expiry_reminders() -> dict[str, int]:
+    """Mail the owners of connections whose signing certificate or client secret expires within 30, 14, 7 or 1
+    days (connections/expiry_reminders); returns how many messages went out per kind."""
+    return expiry_reminders_send()

@@ -7,7 +7,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from connections.connection import Kind
 from connections.oidc import views as oidc_views
 from connections.saml import views as saml_views
-from connections.selectors import certificate_expiry, connection_get, connection_list, connection_warnings
+from connections.selectors import (
+    certificate_expiry,
+    certificate_rollover,
+    connection_get,
+    connection_list,
+    connection_warnings,
+)
 from connections.service_provider import ServiceProvider
 from connections.services import connection_delete, connection_set_enabled
 from connections.sp import service_provider_get_or_create, sp_details, sp_metadata_xml
@@ -25,7 +31,12 @@ FORM_VIEWS = {Kind.OIDC: oidc_views.connection_form, Kind.SAML: saml_views.conne
 def connection_index(request):
     sp = service_provider_get_or_create(org=request.org)
     rows = [
-        {"connection": c, "warnings": connection_warnings(c), "certificate_expiry": certificate_expiry(c)}
+        {
+            "connection": c,
+            "warnings": connection_warnings(c),
+            "certificate_expiry": certificate_expiry(c),
+            "rollover": certificate_rollover(c),
+        }
         for c in connection_list(org=request.org)
     ]
     return render(request, "connections/index.html", {"sp": sp_details(sp), "rows": rows, "now": timezone.now()})

@@ -52,6 +52,7 @@ def organization_form(acme, alice, **overrides):
         "memberships-0-organization": acme.pk,
         "memberships-0-user": alice.pk,
         "memberships-0-role": "owner",
+        "memberships-0-receives_reminders": "on",
         **overrides,
     }
 
@@ -78,6 +79,7 @@ def test_an_inline_membership_change_is_an_event_of_its_own(staff, alice, bob, a
             "memberships-1-organization": acme.pk,
             "memberships-1-user": bob.pk,
             "memberships-1-role": "admin",
+            "memberships-1-receives_reminders": "on",
         },
     )
     staff.post(reverse("admin:tenancy_organization_change", args=[acme.pk]), form, REMOTE_ADDR=IP)

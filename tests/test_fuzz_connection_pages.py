@@ -87,3 +87,36 @@ def test_other_owner_pages_take_any_query(alice, targets, public_id, query):
             reverse("connections:list", kwargs={"org_slug": "acme"}),
         ):
             check(send(owner, "GET", path, query), before)
+
+
+@fuzz()
+@given(data=st.data())
+def test_adding_and_retiring_certificates_never_answer_500(alice, targets, data):
+    """Any text as the next certificate (real metadata and certificates, edited), any certificate ID, any method."""
+    from connections.models import SAMLCertificate
+
+    own_saml, foreign_saml = targets["own"][1], targets["foreign"][1]
+    certificate_ids = [str(c.public_id) for c in SAMLCertificate.objects.all()]
+    public_id = data.draw(st.sampled_from([own_saml, foreign_saml, targets["own"][0]]), "connection")
+    method = data.draw(st.sampled_from(["POST", "GET"]), "method")
+    with example_scope():
+        owner = client_for(alice)
+        before = rows()
+        if data.draw(st.booleans(), "retire"):
+            certificate_id = data.draw(st.one_of(st.sampled_from(certificate_ids), strategies.uuids()), "cert")
+            path = reverse(
+                "connections:certificate_retire",
+                kwargs={"org_slug": "acme", "public_id": public_id, "certificate_id": certificate_id},
+            )
+            body = data.draw(strategies.form_bodies(("confirm",)) if method == "POST" else st.just(""))
+        else:
+            path = reverse("connections:certificate_add", kwargs={"org_slug": "acme", "public_id": public_id})
+            body = data.draw(
+                strategies.form_bodies(("certificate",), values={"certificate": strategies.metadata_documents()})
+                if method == "POST"
+                else st.just("")
+            )
+        response = send(owner, method, path, body)
+        if public_id != own_saml:
+            assert response.status_code == 404
+        check(response, before, may_change={"connections.SAMLCertificate"} if public_id == own_saml else ())

@@ -17,6 +17,8 @@ FUZZED = {
     "connections:add": "test_fuzz_routes.py",
     "connections:add_oidc": "test_fuzz_oidc_form.py",
     "connections:add_saml": "test_fuzz_saml_form.py",
+    "connections:certificate_add": "test_fuzz_connection_pages.py",
+    "connections:certificate_retire": "test_fuzz_connection_pages.py",
     "connections:delete": "test_fuzz_connection_pages.py",
     "connections:edit": "test_fuzz_connection_pages.py",  # and the OIDC and SAML form modules, POSTing to it
     "connections:event": "test_fuzz_connection_pages.py",

@@ -5,7 +5,9 @@ from django.db import connection as db
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("connections", "0003_signin_events")]
+# The organization as it was then too: a column added later (its notification address) has no default in the
+# database, so rows made with the older model need the older table.
+BEFORE = [("connections", "0003_signin_events"), ("tenancy", "0001_initial")]
 AFTER = [("connections", "0005_fill_oidc_entra_tenant_and_client_auth")]
 TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 

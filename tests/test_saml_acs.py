@@ -249,9 +249,10 @@ def test_the_acs_and_finish_step_run_a_fixed_number_of_queries(client, connectio
         stashed = client.post("/sso/saml", {"SAMLResponse": response})
     # session, the connection with its service provider, its certificates (what its warm client is keyed on), this
     # assertion into the replay table, the domain check, identity and user lookups, the invitation, the new user
-    # (last_login included), membership and identity, the connection's last sign-in, the sign-in event, the
-    # session's save (its row moved to a new key). No IdP metadata is fetched.
-    with assert_queries(14):
+    # (last_login included), membership and identity, the connection's last sign-in, the certificate's last
+    # signature (which certificate signed the last sign-in; both written at most once a minute), the sign-in event,
+    # the session's save (its row moved to a new key). No IdP metadata is fetched.
+    with assert_queries(15):
         landed = client.get(stashed["Location"])
     assert landed["Location"] == "/orgs/acme/"
 

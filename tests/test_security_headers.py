@@ -105,6 +105,18 @@ def test_the_saml_post_binding_page_needs_no_inline_script(client, post_binding_
 INLINE = re.compile(r"<style|<script(?![^>]*\bsrc=)|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE)
 
 
-@pytest.mark.parametrize("template", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES)))
+PAGES = sorted(p for p in TEMPLATES.rglob("*.html") if p.relative_to(TEMPLATES).parts[0] != "mail")
+MAILS = sorted((TEMPLATES / "mail").rglob("*.html"))
+SCRIPT = re.compile(r"<script|\son[a-z]+=|javascript:", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("template", PAGES, ids=lambda p: str(p.relative_to(TEMPLATES)))
 def test_no_template_has_inline_script_or_style(template):
     assert not INLINE.search(template.read_text()), "move it into static/kloudsso/"
+
+
+@pytest.mark.parametrize("template", MAILS, ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_mail_templates_have_no_script(template):
+    """Mail clients read only inline styles (the site's CSP never applies to a mail), but a script or an event
+    handler has no place in one."""
+    assert not SCRIPT.search(template.read_text())

@@ -131,32 +131,35 @@ def saml_finish(browser, finish_url):
 
 
 def test_a_saml_finish_for_a_new_person(client, saml):
-    """14 statements (and one more in SWEEP_ONE_IN: expired assertions deleted from the replay table):
+    """15 statements (and one more in SWEEP_ONE_IN: expired assertions deleted from the replay table):
 
     1. the session, read (the requests this browser started, and for which connection);
     2. the connection, with its SAML settings, organization and the organization's service provider;
-    3. the connection's IdP certificates (what its warm pysaml2 client is keyed on, signin/saml/clients);
+    3. the connection's IdP certificates still valid (what its warm pysaml2 client is keyed on, signin/saml/clients,
+       with when each last signed a sign-in);
     4. this assertion, inserted in the replay table (a replay fails on its key, on any app server);
-    5. the verified domain routing the email, with its organization;
-    6. the identity (connection, subject), with its user and whether they are a member: none;
-    7. an account with this email, and whether it is a member: none;
-    8. an open invitation for the email (locked): none, just-in-time;
-    9. the new account, its last_login included;
-    10. its membership;
-    11. its identity;
-    12. the connection's last successful sign-in;
-    13. the sign-in event;
-    14. the session's row, moved to a new key with the signed-in data, with the response.
+    5. the certificate that verified the response, its last_signed_at (the connection page shows which certificate
+       signed the last sign-in during a rollover; like 13, written at most once a minute);
+    6. the verified domain routing the email, with its organization;
+    7. the identity (connection, subject), with its user and whether they are a member: none;
+    8. an account with this email, and whether it is a member: none;
+    9. an open invitation for the email (locked): none, just-in-time;
+    10. the new account, its last_login included;
+    11. its membership;
+    12. its identity;
+    13. the connection's last successful sign-in;
+    14. the sign-in event;
+    15. the session's row, moved to a new key with the signed-in data, with the response.
     """
     finish_url = saml_stashed(client, saml)
-    with assert_queries(14):
+    with assert_queries(15):
         saml_finish(client, finish_url)
     assert User.objects.get(email="ada@acme.test").last_login is not None
 
 
 def test_a_saml_finish_for_a_returning_person(client, saml):
     """10 statements, in a browser that has not signed in before, less than a minute after the connection's last
-    successful sign-in (which is then not written again):
+    successful sign-in and its certificate's last signature (which are then not written again):
 
     1. the session, read;
     2. the connection, with its SAML settings, organization and service provider;

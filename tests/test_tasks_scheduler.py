@@ -24,6 +24,7 @@ JOBS = {
     "password_throttle_event_prune",
     "task_result_prune",
     "audit_event_prune",
+    "expiry_reminders",
 }
 NOW = datetime(2026, 3, 5, 0, 30, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -85,10 +86,8 @@ def test_the_periods_are_settings(db, settings):
     assert enqueued_jobs(NOW) == sorted(JOBS)
     assert enqueued_jobs(NOW + timedelta(hours=6)) == ["saml_metadata_refresh"]
     assert enqueued_jobs(NOW + timedelta(hours=12)) == ["domain_recheck", "saml_metadata_refresh"]
-    assert enqueued_jobs(NOW + DAY) == [
-        "domain_recheck",
-        "saml_metadata_refresh",
-    ]  # 6 March 00:00 to 7 March 00:00 is a 48-hour period's
+    # 6 March 00:00 to 7 March 00:00 is a 48-hour period's; the expiry reminders run daily whatever the settings
+    assert enqueued_jobs(NOW + DAY) == ["domain_recheck", "expiry_reminders", "saml_metadata_refresh"]
     assert enqueued_jobs(NOW + 2 * DAY) == sorted(JOBS)
 
 

@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_variables
 
@@ -38,6 +39,15 @@ class OIDCConnectionForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Entra ID: the secret's Value (not its Secret ID).",
     )
+    client_secret_expires_on = forms.DateField(
+        label="Client secret expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        help_text="Optional. Entra ID shows it beside the secret (Expires). The owners are mailed 30, 14, 7 and 1 "
+        "days before, with the steps to create and paste a new secret.",
+        error_messages={"invalid": "Enter the date as YYYY-MM-DD, e.g. 2027-06-30."},
+    )
     scopes = forms.CharField(label="Scopes", max_length=300, initial=DEFAULT_SCOPES)
     token_endpoint_auth_method = forms.ChoiceField(
         label="Client authentication",
@@ -46,9 +56,12 @@ class OIDCConnectionForm(forms.Form):
         help_text=f"How the client secret is sent to the token endpoint. {AUTOMATIC}",
     )
 
-    def __init__(self, *args, has_secret: bool = False, stored_document: dict | None = None, **kwargs):
+    def __init__(
+        self, *args, has_secret: bool = False, stored_document: dict | None = None, stored_expiry=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.discovery = None
+        self.stored_expiry = stored_expiry
         if stored_document is not None:
             self.fields["token_endpoint_auth_method"].help_text = f"{client_auth.describe(stored_document)} {AUTOMATIC}"
         if has_secret:
@@ -61,6 +74,16 @@ class OIDCConnectionForm(forms.Form):
         value = self.cleaned_data["client_id"].strip()
         if any(ch.isspace() for ch in value):
             raise forms.ValidationError("The Client ID contains spaces; copy it again from the IdP.")
+        return value
+
+    def clean_client_secret_expires_on(self):
+        value = self.cleaned_data["client_secret_expires_on"]
+        # A date already past is refused when it is typed, not when an edit keeps the stored one.
+        if value is not None and value != self.stored_expiry and value <= timezone.now().date():
+            raise forms.ValidationError(
+                f"{value:%Y-%m-%d} is not in the future: a secret that has expired no longer works. Create a new "
+                "secret at the IdP, paste it above, and give its expiry date."
+            )
         return value
 
     def clean_scopes(self):

@@ -37,6 +37,11 @@ class OIDCSettings(models.Model):
         help_text="The Directory (tenant) ID of an Entra ID issuer, taken from the issuer at save time; blank for "
         "any other IdP. Only then are tid and oid checked and used as the identity.",
     )
+    client_secret_expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Given by the owner (Entra shows it beside the secret): the owners are reminded before then.",
+    )
 
     class Meta:
         verbose_name = "OIDC settings"

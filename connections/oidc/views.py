@@ -20,7 +20,9 @@ def connection_form(request, connection=None):
     """Add and edit: the caller has already checked access and scoped `connection` to request.org."""
     oidc = connection.oidc if connection else None
     if request.method == "POST":
-        form = OIDCConnectionForm(request.POST, has_secret=oidc is not None, stored_document=_document(oidc))
+        form = OIDCConnectionForm(
+            request.POST, has_secret=oidc is not None, stored_document=_document(oidc), stored_expiry=_expiry(oidc)
+        )
         if form.is_valid():
             data = form.cleaned_data
             saved = oidc_connection_save(
@@ -33,6 +35,7 @@ def connection_form(request, connection=None):
                 scopes=data["scopes"],
                 token_endpoint_auth_method=data["token_endpoint_auth_method"],
                 by=actor_from_request(request),
+                client_secret_expires_on=data["client_secret_expires_on"],
             )
             verb = "updated" if connection else "added"
             messages.success(
@@ -50,6 +53,7 @@ def connection_form(request, connection=None):
                 "client_id": oidc.client_id,
                 "scopes": oidc.scopes,
                 "token_endpoint_auth_method": oidc.token_endpoint_auth_method,
+                "client_secret_expires_on": oidc.client_secret_expires_on,
             }
         form = OIDCConnectionForm(initial=initial, has_secret=oidc is not None, stored_document=_document(oidc))
     context = {"form": form, "connection": connection, "redirect_uri": oidc_redirect_uri()}
@@ -58,3 +62,7 @@ def connection_form(request, connection=None):
 
 def _document(oidc) -> dict | None:
     return oidc.discovery_document if oidc is not None else None
+
+
+def _expiry(oidc):
+    return oidc.client_secret_expires_on if oidc is not None else None

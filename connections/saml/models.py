@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.utils import timezone
 
@@ -56,6 +58,14 @@ class SAMLCertificate(models.Model):
         help_text="When a refresh of the metadata URL first found this certificate gone; it is removed "
         "SAML_METADATA_CERT_GRACE_DAYS later (connections/saml/refresh.py)",
     )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    added_at = models.DateTimeField(default=timezone.now, help_text="When the owner put it on file.")
+    # Written by the SAML sign-in when this certificate's key verified the response: to the minute, so a busy
+    # connection's rows are not written at every sign-in.
+    last_signed_at = models.DateTimeField(null=True, blank=True)
+    # Added by an owner as the IdP's next certificate: the metadata URL's refresh does not drop it for being absent
+    # from the metadata (the IdP may publish it later, or never); the owner retires it.
+    pasted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["not_after"]
@@ -67,6 +77,10 @@ class SAMLCertificate(models.Model):
     @property
     def expired(self) -> bool:
         return self.not_after <= timezone.now()
+
+    @property
+    def not_yet_valid(self) -> bool:
+        return self.not_before > timezone.now()
 
 
 class UsedAssertion(models.Model):

@@ -171,8 +171,9 @@ def _apply_document(saml: SAMLSettings, config: IdPConfig, now: datetime, by: Ac
 
 def certificates_follow(saml: SAMLSettings, certificates, *, now: datetime, by: Actor = SYSTEM) -> list[str]:
     """Add the metadata's new certificates (an IdP publishes its next key before it signs with it); mark the ones
-    it no longer lists and remove them SAML_METADATA_CERT_GRACE_DAYS later, never the last unexpired one. Each
-    certificate added or removed is in the audit log."""
+    it no longer lists and remove them SAML_METADATA_CERT_GRACE_DAYS later, never the last unexpired one, nor one
+    an owner added by hand that the metadata does not list yet. Each certificate added or removed is in the audit
+    log."""
     changes = []
     connection = saml.connection
     audited = {"org": connection.organization, "connection": connection, "by": by}
@@ -195,9 +196,12 @@ def certificates_follow(saml: SAMLSettings, certificates, *, now: datetime, by: 
             kept.missing_from_metadata_since = None
             kept.save(update_fields=["missing_from_metadata_since"])
             changes.append(f"The signing certificate {_name(kept)} is back in the metadata and stays.")
+        elif kept.pasted:  # the IdP now publishes the certificate an owner added: it follows the metadata from now
+            kept.pasted = False
+            kept.save(update_fields=["pasted"])
     grace = timedelta(days=settings.SAML_METADATA_CERT_GRACE_DAYS)
     for fingerprint, cert in on_file.items():
-        if fingerprint in listed:
+        if fingerprint in listed or cert.pasted:
             continue
         if cert.missing_from_metadata_since is None:
             cert.missing_from_metadata_since = now

@@ -30,6 +30,9 @@ def saml_connection_save(
     connection = connection_upsert(org=org, connection=connection, kind=Kind.SAML, display_name=display_name)
     saml = SAMLSettings(connection=connection) if is_new else connection.saml
 
+    # The certificates follow the owner's new metadata or certificates. The same metadata XML saved again leaves
+    # them as they are: the connection page's "Add the next certificate" may have added one it does not hold.
+    same_metadata = not is_new and source == Source.XML == saml.source and idp.metadata_xml == saml.metadata_xml
     saml.source = source
     saml.metadata_url = metadata_url if source == Source.URL else ""
     saml.metadata_xml = idp.metadata_xml
@@ -42,7 +45,29 @@ def saml_connection_save(
     saml.save()
     # What the owner saves supersedes a waiting change, a dismissed one and a failure streak: the refresh starts over.
     MetadataRefresh.objects.filter(saml_settings=saml).delete()
-    saml.certificates.all().delete()
+    if not same_metadata:
+        _replace_certificates(saml, idp.certificates)
+    connection_saved(org=org, connection=connection, before=before, by=by, is_new=is_new)
+    if not same_metadata:
+        _audit_certificates(org, connection, old_certificates, idp.certificates, by)
+    return connection
+
+
+def _audit_certificates(org, connection, old_certificates: dict, certificates, by: Actor) -> None:
+    new_certificates = {cert.sha256_fingerprint: cert for cert in certificates}
+    for fingerprint, cert in new_certificates.items():
+        if fingerprint not in old_certificates:
+            certificate_added(org=org, connection=connection, certificate=cert, by=by)
+    for fingerprint, cert in old_certificates.items():
+        if fingerprint not in new_certificates:
+            certificate_retired(org=org, connection=connection, certificate=cert, by=by)
+
+
+def _replace_certificates(saml: SAMLSettings, certificates) -> None:
+    """Those on file and still given keep their row (when they were added, when one last signed a sign-in)."""
+    given = {cert.sha256_fingerprint: cert for cert in certificates}
+    saml.certificates.exclude(sha256_fingerprint__in=given).delete()
+    on_file = set(saml.certificates.values_list("sha256_fingerprint", flat=True))
     SAMLCertificate.objects.bulk_create(
         SAMLCertificate(
             saml_settings=saml,
@@ -52,14 +77,6 @@ def saml_connection_save(
             not_before=cert.not_before,
             not_after=cert.not_after,
         )
-        for cert in idp.certificates
+        for fingerprint, cert in given.items()
+        if fingerprint not in on_file
     )
-    connection_saved(org=org, connection=connection, before=before, by=by, is_new=is_new)
-    new_certificates = {cert.sha256_fingerprint: cert for cert in idp.certificates}
-    for fingerprint, cert in new_certificates.items():
-        if fingerprint not in old_certificates:
-            certificate_added(org=org, connection=connection, certificate=cert, by=by)
-    for fingerprint, cert in old_certificates.items():
-        if fingerprint not in new_certificates:
-            certificate_retired(org=org, connection=connection, certificate=cert, by=by)
-    return connection

@@ -1,9 +1,22 @@
 from django.contrib import messages
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
+from connections.connection import Kind
+from connections.errors import ConfigurationError
 from connections.saml.forms import SAMLConnectionForm
+from connections.saml.models import SAMLCertificate
+from connections.saml.rollover import (
+    last_signer,
+    rollover_in_progress,
+    saml_certificate_retire,
+    saml_certificates_add,
+)
+from connections.saml.rollover_forms import NextCertificateForm, short_fingerprint
 from connections.saml.services import saml_connection_save
-from connections.selectors import metadata_refresh_summary
+from connections.selectors import connection_get, metadata_refresh_summary
 from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 
@@ -13,9 +26,9 @@ def add(request):
     return connection_form(request, connection=None)
 
 
-def connection_form(request, connection=None):
+def connection_form(request, connection=None, *, next_certificate_form=None):
     """Add and edit: the caller has already checked access and scoped `connection` to request.org."""
-    if request.method == "POST":
+    if request.method == "POST" and next_certificate_form is None:
         form = SAMLConnectionForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
@@ -41,7 +54,92 @@ def connection_form(request, connection=None):
     else:
         form = SAMLConnectionForm(initial=_initial(connection) if connection else None)
     refresh = metadata_refresh_summary(connection=connection) if connection else None
-    return render(request, "connections/saml_form.html", {"form": form, "connection": connection, "refresh": refresh})
+    context = {"form": form, "connection": connection, "refresh": refresh}
+    if connection is not None:
+        context.update(_certificates_context(connection, next_certificate_form))
+    return render(request, "connections/saml_form.html", context)
+
+
+def _certificates_context(connection, next_certificate_form) -> dict:
+    certificates = list(connection.saml.certificates.order_by("not_after", "pk"))
+    if next_certificate_form is None:
+        next_certificate_form = NextCertificateForm(saml=connection.saml, on_file=certificates)
+    return {
+        "certificates": certificates,
+        "rollover": rollover_in_progress(certificates),
+        "last_signer": last_signer(certificates),
+        "next_certificate_form": next_certificate_form,
+        "now": timezone.now(),
+    }
+
+
+@sso_manager_required
+def certificate_add(request, public_id):
+    connection = _saml_connection(request, public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    saml = connection.saml
+    form = NextCertificateForm(request.POST, saml=saml, on_file=list(saml.certificates.all()))
+    if not form.is_valid():
+        return connection_form(request, connection, next_certificate_form=form)
+    added = saml_certificates_add(
+        org=request.org, connection=connection, certificates=form.new_certificates, by=actor_from_request(request)
+    )
+    now = timezone.now()
+    for cert in added:
+        starts = (
+            f" It becomes valid on {cert.not_before:%Y-%m-%d %H:%M} UTC; until then the IdP cannot sign with it."
+            if cert.not_before > now
+            else ""
+        )
+        messages.success(
+            request,
+            f"Certificate {cert.subject or 'without a subject'} (SHA-256 {short_fingerprint(cert.sha256_fingerprint)}, "
+            f"expires {cert.not_after:%Y-%m-%d}) added. Sign-ins signed by it or by the current certificate are "
+            f"accepted until you retire the old one.{starts}",
+        )
+    return redirect(reverse("connections:edit", args=[request.org.slug, connection.public_id]) + "#certificates")
+
+
+@sso_manager_required
+def certificate_retire(request, public_id, certificate_id):
+    connection = _saml_connection(request, public_id)
+    try:
+        certificate = connection.saml.certificates.get(public_id=certificate_id)
+    except SAMLCertificate.DoesNotExist:
+        raise Http404("No such certificate on this connection.") from None
+    page = reverse("connections:edit", args=[request.org.slug, connection.public_id]) + "#certificates"
+    if request.method != "POST":
+        return render(
+            request,
+            "connections/certificate_retire.html",
+            {"connection": connection, "certificate": certificate, "back": page},
+        )
+    try:
+        saml_certificate_retire(
+            org=request.org,
+            connection=connection,
+            certificate_public_id=certificate.public_id,
+            by=actor_from_request(request),
+        )
+    except ConfigurationError as exc:
+        messages.error(request, exc.message)
+    except SAMLCertificate.DoesNotExist:
+        messages.info(request, "That certificate was already retired.")
+    else:
+        messages.success(
+            request,
+            f"Certificate {certificate.subject or ''} (SHA-256 {short_fingerprint(certificate.sha256_fingerprint)}) "
+            "retired: sign-ins signed by it are no longer accepted.",
+        )
+    return redirect(page)
+
+
+def _saml_connection(request, public_id):
+    connection = connection_get(org=request.org, public_id=public_id)
+    if connection.kind != Kind.SAML:
+        raise Http404("Not a SAML connection.")
+    return connection
 
 
 def _initial(connection) -> dict:

@@ -4,6 +4,7 @@ pysaml2 raises them before it has verified anything, or while verifying: whateve
 text, so it is labelled NOT_VERIFIED and bounded.
 """
 
+from django.utils import timezone
 from saml2 import SAMLError
 from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
 from saml2.sigver import MissingKey, SignatureError, SigverError
@@ -55,14 +56,21 @@ def _not_schema_valid(error: XMLSchemaError) -> SignInError:
 
 
 def _bad_signature(connection) -> SignInError:
+    now = timezone.now()
     on_file = "; ".join(
-        f"{c.subject} (SHA-256 {c.sha256_fingerprint[:23]}…, expires {c.not_after:%Y-%m-%d})"
+        f"{c.subject} (SHA-256 {c.sha256_fingerprint[:23]}…, {_validity(c, now)})"
         for c in connection.saml.certificates.all()
     )
     return SignInError(
         "saml_bad_signature",
         detail=f"The response is unsigned or not signed by a certificate of this connection. On file: {on_file}.",
     )
+
+
+def _validity(certificate, now) -> str:
+    if certificate.not_after <= now:
+        return f"expired {certificate.not_after:%Y-%m-%d}: no longer accepted"
+    return f"expires {certificate.not_after:%Y-%m-%d}"
 
 
 def quote_error(exc: Exception) -> str:

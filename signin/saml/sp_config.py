@@ -21,6 +21,7 @@ from saml2 import xmldsig as ds
 from saml2.saml import NAMEID_FORMAT_TRANSIENT
 
 from connections.sp import saml_acs_url
+from signin.saml.signer import OnFile, certificates_on_file
 
 CLOCK_SKEW_SECONDS = 120
 _key_dir: Path | None = None
@@ -43,8 +44,11 @@ class Inputs:
     acs_url: str
 
 
-def inputs_of(connection, *, sp) -> Inputs:
+def inputs_of(connection, *, sp, certificates: list[OnFile] | None = None) -> Inputs:
+    """`certificates` as signin/saml/signer reads them, or read here: an expired certificate is never loaded."""
     saml = connection.saml
+    if certificates is None:
+        certificates = certificates_on_file(saml)
     return Inputs(
         sp_pk=sp.pk,
         sp_entity_id=sp.entity_id,
@@ -52,7 +56,7 @@ def inputs_of(connection, *, sp) -> Inputs:
         idp_entity_id=saml.idp_entity_id,
         sso_redirect_url=saml.sso_redirect_url,
         sso_post_url=saml.sso_post_url,
-        idp_certificates=tuple(saml.certificates.order_by("not_after", "pk").values_list("certificate_pem", flat=True)),
+        idp_certificates=tuple(cert.pem for cert in certificates),
         allow_idp_initiated=saml.allow_idp_initiated,
         acs_url=saml_acs_url(),
     )

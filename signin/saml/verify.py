@@ -11,6 +11,7 @@ from saml2 import BINDING_HTTP_POST, SAMLError
 
 from connections.sp import service_provider_get_or_create
 from signin.errors import SignInError
+from signin.saml import signer
 from signin.saml.clients import client_for
 from signin.saml.precheck import PERSON, precheck
 from signin.saml.profile import check_profile
@@ -34,7 +35,9 @@ class Verified:
 def verify_response(connection, saml_response: str, seen, *, request_id: str) -> Verified:
     sp = service_provider_get_or_create(org=connection.organization)
     precheck(connection, seen, sp.entity_id)
-    client = client_for(connection, sp=sp)
+    on_file = signer.certificates_on_file(connection.saml)
+    client = client_for(connection, sp=sp, certificates=on_file)
+    signer.watch()
     response = _parse(client, saml_response, connection, request_id=request_id)
     assertion = response.assertion
     check_profile(assertion, entity_id=sp.entity_id)
@@ -42,6 +45,7 @@ def verify_response(connection, saml_response: str, seen, *, request_id: str) ->
     refuse_replay(connection, assertion)
     attributes = response.ava or {}
     email, source = email_of(name_id, attributes, email_attribute=connection.saml.email_attribute)
+    signer.record(on_file)
     return Verified(
         connection=connection,
         subject=subject_of(name_id, attributes, email=email, idp_entity_id=connection.saml.idp_entity_id),

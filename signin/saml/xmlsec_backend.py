@@ -25,6 +25,7 @@ from lxml import etree
 from saml2.sigver import CryptoBackend
 
 from connections.sp import DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS
+from signin.saml import signer
 
 T = xmlsec.constants
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -64,12 +65,14 @@ class InProcessXmlSec(CryptoBackend):
         signature = _own_signature(node) if node is not None else None
         if signature is None or not _signs_only(signature, node_id):
             return False
-        context = _context(_certificate(_read(cert_file)))
+        pem = _read(cert_file)
+        context = _context(_certificate(pem))
         context.register_id(node, "ID")
         try:
             context.verify(signature)
         except xmlsec.Error:  # VerificationError included: a wrong key, digest or algorithm all mean "not signed"
             return False
+        signer.note(pem)
         return True
 
     def sign_statement(self, statement, node_name, key_file, node_id):

@@ -65,6 +65,7 @@ SIGNIN_TABLES = frozenset(
         "connections.SSOIdentity",
         "connections.SignInEvent",
         "connections.UsedAssertion",
+        "connections.SAMLCertificate",  # last_signed_at: which certificate signed the last sign-in
     }
 )
 

@@ -28,6 +28,9 @@ Accounts of the `example-userpass` source (password "pass"):
         configure the SP with idp.metadata_xml() (or idp.metadata_url)
         posted = complete_login(requests.Session(), authn_request_redirect_url, "ada")
         then POST {"SAMLResponse": ..., "RelayState": ...} to posted["action"]
+        new_pem = idp.rekey()  # a certificate rollover at the IdP: it signs with, and publishes, a new key
+
+The signing certificate lives 30 days (CN=kloudsso-test-idp, OU=the key's name: idp, then idp-2, ...).
 """
 
 from __future__ import annotations
@@ -112,6 +115,8 @@ class SimpleSAMLphpIdP:
         self._tempdir: tempfile.TemporaryDirectory | None = None
         self._process: subprocess.Popen | None = None
         self._server_log = None
+        self._key_stem = "idp"  # the key and certificate it signs with: cert/<stem>.key and cert/<stem>.crt
+        self._secret_salt = secrets.token_hex(32)  # kept by rekey(): persistent NameIDs are made with it
 
     # -- URLs ----------------------------------------------------------------------------------
 
@@ -135,9 +140,9 @@ class SimpleSAMLphpIdP:
 
     @property
     def certificate_pem(self) -> str:
-        """The IdP's signing certificate (made at start)."""
+        """The IdP's signing certificate (made at start, or by the last rekey())."""
         self._require_started()
-        return (self.directory / "cert" / "idp.crt").read_text()
+        return (self.directory / "cert" / f"{self._key_stem}.crt").read_text()
 
     def metadata_xml(self) -> str:
         response = _direct().get(self.metadata_url, timeout=10)
@@ -195,6 +200,17 @@ class SimpleSAMLphpIdP:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def rekey(self) -> str:
+        """The IdP rolls its signing key over, as an admin activating a new certificate does: a new key and
+        certificate, signing every response from the next request on, and the only certificate its metadata
+        publishes. Nothing restarts (php -S reads the configuration at each request). Returns the new certificate."""
+        self._require_started()
+        number = 2 if self._key_stem == "idp" else int(self._key_stem.rsplit("-", 1)[1]) + 1
+        self._key_stem = f"idp-{number}"
+        self._make_certificate()
+        self._write_idp_hosted()
+        return self.certificate_pem
+
     def log_text(self) -> str:
         """SimpleSAMLphp's own log, then what `php -S` wrote (requests, PHP warnings): for failure messages."""
         if self.directory is None:
@@ -214,7 +230,7 @@ class SimpleSAMLphpIdP:
 
     def _make_certificate(self) -> None:
         certdir = self.directory / "cert"
-        certdir.mkdir()
+        certdir.mkdir(exist_ok=True)
         subprocess.run(
             [
                 shutil.which("openssl"),
@@ -226,11 +242,11 @@ class SimpleSAMLphpIdP:
                 "-days",
                 "30",
                 "-subj",
-                "/CN=kloudsso-test-idp",
+                f"/CN=kloudsso-test-idp/OU={self._key_stem}",
                 "-keyout",
-                str(certdir / "idp.key"),
+                str(certdir / f"{self._key_stem}.key"),
                 "-out",
-                str(certdir / "idp.crt"),
+                str(certdir / f"{self._key_stem}.crt"),
             ],
             check=True,
             capture_output=True,
@@ -242,7 +258,6 @@ class SimpleSAMLphpIdP:
         for sub in ("config", "metadata", "log", "data", "tmp", "sessions"):
             (root / sub).mkdir(exist_ok=True)
         base_url = f"http://127.0.0.1:{self.port}/simplesaml/"
-        idp_entity_id = base_url + "saml2/idp/metadata.php"
 
         config = {
             "baseurlpath": base_url,
@@ -254,7 +269,7 @@ class SimpleSAMLphpIdP:
             "technicalcontact_name": "KloudSSO tests",
             "technicalcontact_email": "tests@kloudsso.test",
             "timezone": "UTC",
-            "secretsalt": secrets.token_hex(32),
+            "secretsalt": self._secret_salt,
             "auth.adminpassword": secrets.token_hex(16),
             "admin.protectindexpage": False,
             "admin.protectmetadata": False,
@@ -301,22 +316,7 @@ class SimpleSAMLphpIdP:
         }
         _write_php(root / "config" / "authsources.php", "config", authsources)
 
-        idp_hosted = {
-            idp_entity_id: {
-                "host": "__DEFAULT__",
-                "privatekey": "idp.key",
-                "certificate": "idp.crt",
-                "auth": "example-userpass",
-                "signature.algorithm": RSA_SHA256,
-                "saml20.sign.assertion": True,
-                "attributes.NameFormat": NAME_FORMAT_BASIC,
-                # published in the IdP's metadata; what an SP gets is decided by its own entry below, or by
-                # the AuthnRequest's NameIDPolicy for the formats the filters below make
-                "NameIDFormat": [NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT],
-                "authproc": {10: {"class": "saml:PersistentNameID", "attribute": "uid"}},
-            }
-        }
-        _write_php(root / "metadata" / "saml20-idp-hosted.php", "metadata", idp_hosted, merge=True)
+        self._write_idp_hosted()
         self._write_sp_remote(root)
 
     def trust_sp_certificates(self, sp_certificate_pem: str) -> None:
@@ -342,6 +342,25 @@ class SimpleSAMLphpIdP:
             }
         }
         _write_php(root / "metadata" / "saml20-sp-remote.php", "metadata", sp_remote, merge=True)
+
+    def _write_idp_hosted(self) -> None:
+        idp_entity_id = f"http://127.0.0.1:{self.port}/simplesaml/saml2/idp/metadata.php"
+        idp_hosted = {
+            idp_entity_id: {
+                "host": "__DEFAULT__",
+                "privatekey": f"{self._key_stem}.key",
+                "certificate": f"{self._key_stem}.crt",
+                "auth": "example-userpass",
+                "signature.algorithm": RSA_SHA256,
+                "saml20.sign.assertion": True,
+                "attributes.NameFormat": NAME_FORMAT_BASIC,
+                # published in the IdP's metadata; what an SP gets is decided by its own entry below, or by
+                # the AuthnRequest's NameIDPolicy for the formats the filters below make
+                "NameIDFormat": [NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT],
+                "authproc": {10: {"class": "saml:PersistentNameID", "attribute": "uid"}},
+            }
+        }
+        _write_php(self.directory / "metadata" / "saml20-idp-hosted.php", "metadata", idp_hosted, merge=True)
 
     def _launch(self) -> str:
         """Run php -S and wait for the metadata. '' when it is up, else what went wrong."""
