@@ -554,3 +554,26 @@ def test_a_waiting_change_whose_metadata_expired_meanwhile_is_not_applied(as_ali
     assert "The waiting metadata can no longer be applied: This metadata expired on" in page.content.decode()
     connection.saml.refresh_from_db()
     assert connection.saml.sso_redirect_url == SSO_URL and state(connection).has_pending
+
+
+def test_a_certificate_the_owner_added_by_hand_is_not_dropped_for_being_absent_from_the_metadata(
+    connection, idp, next_idp, metadata, sp, settings
+):
+    from connections.saml.certificates import load_certificate
+    from connections.saml.rollover import saml_certificates_add
+
+    settings.SAML_METADATA_CERT_GRACE_DAYS = 0
+    saml_certificates_add(
+        org=connection.organization, connection=connection, certificates=[load_certificate(next_idp.certificate_pem)]
+    )
+    refresh(T0)
+    refresh(T0 + timedelta(days=30))
+    pasted = SAMLCertificate.objects.get(subject="CN=idp-next")
+    assert pasted.missing_from_metadata_since is None, "the IdP has not published it yet: the owner retires it"
+    assert sign_in(connection, next_idp, sp)
+
+    metadata.publish(next_idp)  # the IdP rolled over: from now on the certificate follows the metadata
+    refresh(T0 + timedelta(days=31))
+    assert (
+        fingerprints(connection) == {"CN=idp", "CN=idp-next"} and not SAMLCertificate.objects.get(pk=pasted.pk).pasted
+    )
