@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from connections.relink import (
     WINDOW_CODES,
@@ -67,9 +67,10 @@ def relink_everyone(request, public_id):
 
 
 @sso_manager_required
-@require_POST
 def relink_window_stop(request, public_id):
     change = subject_change_get(org=request.org, event_public_id=public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     closed = relink_window_close(org=request.org, connection=change.identity.connection, by=actor_from_request(request))
     messages.success(request, f"Re-link closed: {closed} members not yet re-linked are refused again.")
     return redirect("connections:relink_everyone", org_slug=request.org.slug, public_id=public_id)
