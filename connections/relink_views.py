@@ -48,7 +48,7 @@ def relink_everyone(request, public_id):
             return redirect("connections:relink_everyone", org_slug=request.org.slug, public_id=public_id)
         messages.success(
             request,
-            f"{len(identities)} members are re-linked at their next sign-in until {until:%Y-%m-%d %H:%M} UTC.",
+            f"{_members(len(identities))} re-linked at their next sign-in until {until:%Y-%m-%d %H:%M} UTC.",
         )
         return redirect("connections:event", org_slug=request.org.slug, public_id=public_id)
     connection = change.identity.connection
@@ -58,6 +58,7 @@ def relink_everyone(request, public_id):
     context = {
         **_context(change),
         "identities": identities,
+        "rows": [(identity, described(identity.subject)) for identity in identities],
         "shown": fingerprint(identities),
         "open_window": relink_window_members(org=request.org, connection=connection),
         "allowed": change.event.code in WINDOW_CODES,
@@ -72,8 +73,12 @@ def relink_window_stop(request, public_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     closed = relink_window_close(org=request.org, connection=change.identity.connection, by=actor_from_request(request))
-    messages.success(request, f"Re-link closed: {closed} members not yet re-linked are refused again.")
+    messages.success(request, f"Re-link closed: {_members(closed)} not yet re-linked, refused again until re-linked.")
     return redirect("connections:relink_everyone", org_slug=request.org.slug, public_id=public_id)
+
+
+def _members(count: int) -> str:
+    return "1 member" if count == 1 else f"{count} members"
 
 
 def _context(change) -> dict:
