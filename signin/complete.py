@@ -191,7 +191,7 @@ def _refuse_unsafe_link(user, connection, org, email: str, subject: str, is_memb
         if is_member and window_relink(linked, connection=connection, org=org, subject=subject, email=email, now=now):
             linked.user_is_member = True
             return linked
-        raise refusal(linked, subject=subject, email=email)
+        raise refusal(linked, subject=subject, email=email, member=is_member)
     elsewhere = (
         user.is_staff
         or user.is_superuser

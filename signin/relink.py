@@ -24,8 +24,8 @@ class RelinkOffer:
     subject: str
 
 
-def refusal(identity: SSOIdentity, *, subject: str, email: str) -> SignInError:
-    """The refusal for a new subject whose email is `identity`'s person, with the offer for the owners."""
+def refusal(identity: SSOIdentity, *, subject: str, email: str, member: bool) -> SignInError:
+    """The refusal for a new subject whose email is `identity`'s person; for a member, with the owners' offer."""
     old, new = kind_of(identity.subject), kind_of(subject)
     was, now = described(identity.subject), described(subject)
     if old != new:
@@ -43,7 +43,8 @@ def refusal(identity: SSOIdentity, *, subject: str, email: str) -> SignInError:
             "This email address belongs to another account at your identity provider. Ask your admin.",
             f"{email} is already linked to {was} of this connection; the IdP now sent {now}.",
         )
-    error.relink = RelinkOffer(identity_id=identity.pk, subject=subject)
+    if member:
+        error.relink = RelinkOffer(identity_id=identity.pk, subject=subject)
     return error
 
 

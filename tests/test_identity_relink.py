@@ -224,3 +224,18 @@ def test_an_event_without_a_new_subject_offers_no_relink(client, alice, acme_sam
     client.force_login(alice)
     assert "Re-link" not in client.get(relink_url("event", event)).content.decode()
     assert client.get(relink_url("relink", event)).status_code == 404
+
+
+def test_an_offered_relink_goes_with_its_event_at_the_retention(settings, acme_saml, ada_by_email):
+    from connections.tasks import prune_signin_events
+
+    refused(Vouched(acme_saml, "persistent:abc", "ada@acme.test"))
+    with time_machine.travel(timezone.now() + timedelta(days=settings.SIGNIN_EVENT_RETENTION_DAYS + 1)):
+        assert prune_signin_events.call() == 1  # the events, not the rows that went with them
+    assert not SubjectChange.objects.exists()
+
+
+def test_no_relink_is_offered_for_someone_no_longer_a_member(acme_saml, ada_by_email):
+    Membership.objects.filter(user=ada_by_email).delete()
+    event = refused(Vouched(acme_saml, "persistent:abc", "ada@acme.test"))
+    assert event.code == "subject_format_changed" and not SubjectChange.objects.exists()
