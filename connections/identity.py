@@ -13,6 +13,10 @@ class SSOIdentity(models.Model):
     email = models.EmailField(help_text="The email the IdP gave at the last sign-in.")
     created_at = models.DateTimeField(auto_now_add=True)
     last_login_at = models.DateTimeField(null=True, blank=True)
+    # An owner's re-link window (connections/relink.py): until then, one sign-in with a subject of this kind and the
+    # identity's own email moves the identity to that subject, once. Blank: the subject alone decides.
+    relink_kind = models.CharField(max_length=20, blank=True, help_text="The subject kind accepted once")
+    relink_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connection", "subject"], name="identity_subject_unique")]

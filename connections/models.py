@@ -7,6 +7,7 @@ from connections.oidc.models import OIDCSettings
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source, UsedAssertion
 from connections.saml.refresh_state import MetadataRefresh
 from connections.service_provider import ServiceProvider
+from connections.subject_change import SubjectChange
 
 __all__ = [
     "Connection",
@@ -19,5 +20,6 @@ __all__ = [
     "ServiceProvider",
     "SignInEvent",
     "Source",
+    "SubjectChange",
     "UsedAssertion",
 ]

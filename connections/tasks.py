@@ -14,8 +14,9 @@ from connections.expiry_reminders import expiry_reminders_send
 def prune_signin_events() -> int:
     """Delete sign-in events older than SIGNIN_EVENT_RETENTION_DAYS; returns how many."""
     cutoff = timezone.now() - timedelta(days=settings.SIGNIN_EVENT_RETENTION_DAYS)
-    deleted, _ = SignInEvent.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    # The count of events alone: their offered re-links (connections/subject_change.py) go with them.
+    _, deleted = SignInEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted.get(SignInEvent._meta.label, 0)
 
 
 @task

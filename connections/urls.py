@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from connections import events_views, sp_key_views, views
+from connections import events_views, relink_views, sp_key_views, views
 from connections.oidc import views as oidc_views
 from connections.saml import refresh_views
 from connections.saml import views as saml_views
@@ -19,6 +19,11 @@ urlpatterns = [
     re_path(r"^sp-key/(?P<which>current|next)\.pem$", sp_key_views.sp_certificate_download, name="sp_certificate"),
     path("sign-in-events/", events_views.event_list, name="events"),
     path("sign-in-events/<uuid:public_id>/", events_views.event_detail, name="event"),
+    path("sign-in-events/<uuid:public_id>/relink/", relink_views.relink, name="relink"),
+    path("sign-in-events/<uuid:public_id>/relink-everyone/", relink_views.relink_everyone, name="relink_everyone"),
+    path(
+        "sign-in-events/<uuid:public_id>/relink-everyone/close/", relink_views.relink_window_stop, name="relink_close"
+    ),
     path("troubleshooting/", events_views.troubleshooting, name="troubleshooting"),
     path("<uuid:public_id>/edit/", views.edit, name="edit"),
     path("<uuid:public_id>/toggle/", views.toggle, name="toggle"),

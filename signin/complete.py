@@ -20,6 +20,7 @@ from domains.selectors import verified_domain_for_email
 from kloudsso.accounts import last_login
 from kloudsso.tenancy.models import Invitation, Membership, ProvisioningMode, Role
 from signin.errors import SignInError
+from signin.relink import refusal, window_relink
 
 MAX_EMAIL_LENGTH = 254
 MAX_SUBJECT_LENGTH = 512
@@ -112,7 +113,7 @@ def _complete(vouched: Vouched):
 def _provisioned(vouched: Vouched, org, email: str, now):
     with transaction.atomic():
         identity = _known_identity(vouched, org)
-        user = _user_for(vouched, org, email, identity, now)
+        user, identity = _user_for(vouched, org, email, identity, now)
         _record_identity(vouched, identity, user, email, now)
         _note_success(vouched.connection, now)
     return user
@@ -136,18 +137,19 @@ def _known_identity(vouched: Vouched, org):
 
 
 def _user_for(vouched: Vouched, org, email: str, identity, now):
+    """The person to sign in, and their identity on this connection when they have one."""
     if identity is not None:
         user, is_member = identity.user, identity.user_is_member
     else:
         user = _with_membership(get_user_model().objects, org, "pk").filter(email__iexact=email).first()
         is_member = user is not None and user.is_member
         if user is not None:
-            _refuse_unsafe_link(user, vouched.connection, org, email)
+            identity = _refuse_unsafe_link(user, vouched.connection, org, email, vouched.subject, is_member, now)
     if user is not None and not user.is_active:
         raise SignInError("account_disabled", detail=f"The account {user.email} is deactivated.")
     if is_member:
-        return user
-    return _provision(org, email, user, now)
+        return user, identity
+    return _provision(org, email, user, now), identity
 
 
 def _identity(connection, subject: str, org):
@@ -175,19 +177,21 @@ def _record_identity(vouched: Vouched, identity, user, email: str, now) -> None:
         SSOIdentity.objects.filter(connection=vouched.connection, subject=vouched.subject).update(**values)
 
 
-def _refuse_unsafe_link(user, connection, org, email: str) -> None:
-    """A new subject may take over an existing account only when that account is this organization's alone.
+def _refuse_unsafe_link(user, connection, org, email: str, subject: str, is_member: bool, now):
+    """A new subject may take over an existing account only when that account is this organization's alone; or
+    when it is a member's identity on this connection that an owner's re-link window moves to it (returned).
 
     Otherwise an IdP could reach an account that another organization, or support, relies on: memberships
     elsewhere, identities from other connections, staff rights. Such people sign in with their password instead.
     """
-    if SSOIdentity.objects.filter(connection=connection, user=user).exists():
-        # Another account at the IdP once had this email: a reused address must not inherit the account.
-        raise SignInError(
-            "email_reused",
-            "This email address belongs to another account at your identity provider. Ask your admin.",
-            f"{email} is already linked to a different subject of this connection.",
-        )
+    linked = SSOIdentity.objects.filter(connection=connection, user=user).order_by("-last_login_at", "-pk").first()
+    if linked is not None:
+        # Another account at the IdP once had this email, or the IdP now names people differently: either way a
+        # new subject does not inherit the account unless an owner re-links it (signin/relink.py tells which).
+        if is_member and window_relink(linked, connection=connection, org=org, subject=subject, email=email, now=now):
+            linked.user_is_member = True
+            return linked
+        raise refusal(linked, subject=subject, email=email, member=is_member)
     elsewhere = (
         user.is_staff
         or user.is_superuser
@@ -201,6 +205,7 @@ def _refuse_unsafe_link(user, connection, org, email: str) -> None:
             "or ask support.",
             f"{email} has an account with access beyond {org.name}; it is not linked to an SSO identity.",
         )
+    return None
 
 
 def _provision(org, email: str, user, now):

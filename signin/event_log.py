@@ -3,6 +3,7 @@
 import re
 
 from connections.events import Outcome, SignInEvent
+from connections.relink import subject_change_keep
 from kloudsso.client_ip import client_ip
 
 SECRET_KEYS = re.compile(r"token|secret|password|signature|nonce|hash|code_verifier|assertion", re.IGNORECASE)
@@ -38,7 +39,7 @@ def _clean(value, depth: int):
 def record(
     request, *, outcome: str, connection=None, org=None, email: str = "", error=None, received=None, detail: str = ""
 ):
-    return SignInEvent.objects.create(
+    event = SignInEvent.objects.create(
         organization=org or (connection.organization if connection else None),
         connection=connection,
         email=(email or "")[:254],
@@ -49,6 +50,10 @@ def record(
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
     )
+    offer = getattr(error, "relink", None)
+    if offer is not None and connection is not None:
+        subject_change_keep(event=event, identity_id=offer.identity_id, subject=offer.subject)
+    return event
 
 
 def _bounded(detail: str) -> str:

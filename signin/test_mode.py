@@ -6,19 +6,22 @@ creates no account, membership or identity, and signs no one in.
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.shortcuts import render
 
 from connections.sp import oidc_redirect_uri, saml_acs_url
+from kloudsso.tenancy.models import Membership
+from signin import test_explain as explain
 from signin.complete import Vouched, complete_sign_in
 from signin.errors import SignInError
 from signin.event_log import redact
+from signin.subject_kind import described
 
 SESSION_KEY = "kloudsso_test_flows"
 _EMAIL_CODES = {"no_email", "email_not_verified", "bad_identity"}
 _DOMAIN_CODES = {"email_domain_not_verified"}
-_PEOPLE_CODES = {"not_invited", "email_reused", "account_exists"}
+_IDENTITY_CODES = {"subject_format_changed", "email_reused"}
+_PEOPLE_CODES = {"not_invited", "account_exists", "account_disabled"}
 
 
 @dataclass(frozen=True)
@@ -49,50 +52,20 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
             _why(error) if vouched is None else "",
         )
     ]
-    outcome = ""
+    outcome, warnings = "", []
     if vouched is not None:
-        existed = bool(vouched.email) and get_user_model().objects.filter(email__iexact=vouched.email).exists()
         disabled = not connection.enabled
         connection.enabled = True  # judged as if enabled (in memory only): the report says it is off
-        try:
-            with transaction.atomic():
-                user = complete_sign_in(vouched)
-                transaction.set_rollback(True)  # a test leaves nothing behind
-        except SignInError as exc:
-            error = exc
-            user = None
-        code = error.code if error else ""
-        checks.append(
-            Check(
-                f"Email: {vouched.email or 'none'} ({email_source})",
-                code not in _EMAIL_CODES,
-                _why(error) if code in _EMAIL_CODES else "",
-            )
-        )
-        checks.append(
-            Check(
-                "The email's domain is verified for this organization",
-                None if code in _EMAIL_CODES else code not in _DOMAIN_CODES,
-                _why(error) if code in _DOMAIN_CODES else "",
-            )
-        )
-        reached = code not in _EMAIL_CODES | _DOMAIN_CODES
-        checks.append(
-            Check(
-                "Provisioning mode and existing members allow the person in",
-                None if not reached else code not in _PEOPLE_CODES,
-                _why(error) if code in _PEOPLE_CODES else "",
-            )
-        )
+        error, more, outcome = _judged(vouched, received, email_source)
+        checks += more
         connection.enabled = not disabled
-        if user is not None:
-            how = "their existing account" if existed else "a new account would be created"
-            outcome = f"{user.email} would be signed in ({how})."
-            if disabled:
-                outcome += " The connection is disabled: enable it for people to sign in."
+        warnings = explain.fallback_warnings(vouched, received)
+        if outcome and disabled:
+            outcome += " The connection is disabled: enable it for people to sign in."
     context = {
         "connection": connection,
         "checks": checks,
+        "warnings": warnings,
         "error": error,
         "received": redact(received),
         "outcome": outcome,
@@ -100,6 +73,56 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         "fix": error.entry.fix_with({"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url()}) if error else "",
     }
     return render(request, "connections/test_result.html", context)
+
+
+def _judged(vouched: Vouched, received, email_source: str):
+    """The real sign-in, rolled back, with a check for each of its decisions: (error, checks, outcome)."""
+    org = vouched.connection.organization
+    email = (vouched.email or "").strip().lower()
+    known = explain.before(vouched, email)
+    user, role, error = None, "", None
+    try:
+        with transaction.atomic():
+            user = complete_sign_in(vouched)
+            membership = Membership.objects.get(user=user, organization=org)
+            role = membership.get_role_display()
+            transaction.set_rollback(True)  # a test leaves nothing behind
+    except SignInError as exc:
+        error = exc
+    code = error.code if error else ""
+    email_ok = code not in _EMAIL_CODES
+    domain_ok = None if not email_ok else code not in _DOMAIN_CODES
+    reached = email_ok and bool(domain_ok)
+    identity_ok = None if not reached else code not in _IDENTITY_CODES
+    people_ok = None if not reached or not identity_ok else code not in _PEOPLE_CODES
+    checks = [
+        Check(f"Email: {vouched.email or 'none'} ({email_source})", email_ok, _why(error) if not email_ok else ""),
+        Check(
+            "Domain rule: the email's domain is verified for this organization",
+            domain_ok,
+            _why(error) if domain_ok is False else explain.domain_words(email, org) if domain_ok else "",
+        ),
+        Check(
+            f"Identity: {described(vouched.subject)}",
+            identity_ok,
+            _why(error) if identity_ok is False else explain.identity_words(vouched, known) if identity_ok else "",
+        ),
+        Check(
+            f"Provisioning: {org.get_provisioning_mode_display()}",
+            people_ok,
+            _why(error) if people_ok is False else explain.provisioning_words(known, org, email) if people_ok else "",
+        ),
+        Check(
+            f"Role: {role.lower() if role else 'none'}",
+            True if user is not None else None,
+            explain.role_words(known, role) if user is not None else "",
+        ),
+    ]
+    outcome = ""
+    if user is not None:
+        how = "their existing account" if known.account_exists else "a new account would be created"
+        outcome = f"{user.email} would be signed in ({how})."
+    return error, checks, outcome
 
 
 def _why(error) -> str:

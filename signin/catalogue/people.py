@@ -42,12 +42,31 @@ ENTRIES = [
         "email",
     ),
     Entry(
+        "subject_format_changed",
+        "The IdP changed how it identifies people",
+        "Your identity provider now identifies you differently, so we cannot sign you in until your admin confirms "
+        "it is you. Ask your admin.",
+        "A member's email arrived with a subject of another kind than the one this connection knows them by (an "
+        "email NameID, a persistent NameID, a transient NameID with an email attribute, an Entra object ID, an OIDC "
+        "sub): the IdP's NameID format or Name identifier setting changed (in Entra ID: Single sign-on → Attributes "
+        "& Claims → Unique User Identifier). Every member of the connection is refused the same way until it is "
+        "fixed. A transient NameID changes at every sign-in by design: KloudSSO then knows people by their email "
+        "attribute, so the connection should rather use an email or persistent NameID.",
+        "Either revert the IdP's setting (its NameID format, or Entra's Unique User Identifier) so members arrive "
+        "as before; or, if the change is meant to stay, re-link: from this failed sign-in's event for one member, "
+        "or for every member of the connection at their next sign-in (Re-link everyone, on the same page).",
+        "email",
+    ),
+    Entry(
         "email_reused",
         "Email reused by another IdP account",
         "This email address belongs to another account at your identity provider. Ask your admin.",
-        "A different subject of this connection already owns the account with this email: the IdP gave the "
-        "address to someone new.",
-        "Remove the old member, or give the new person another address.",
+        "A different subject of the same kind already owns the account with this email on this connection: either "
+        "the IdP gave the address to someone new, or it now issues different identifiers (an OIDC IdP's pairwise "
+        "sub, a new app registration).",
+        "A new person: remove the old member, or give the new person another address. The same person with a new "
+        "identifier: re-link their identity from this failed sign-in's event, once you have checked at the IdP "
+        "that it is them.",
         "email",
     ),
     Entry(
