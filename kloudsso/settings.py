@@ -150,6 +150,8 @@ DOMAIN_REVERIFY_GRACE_DAYS = env.int("DOMAIN_REVERIFY_GRACE_DAYS", default=7)
 # pysaml2 clients kept warm per worker process, one per SAML connection in use (signin/saml/clients), ~120 KiB each.
 SAML_CLIENT_CACHE_SIZE = _positive_int("SAML_CLIENT_CACHE_SIZE", default=100)
 SIGNIN_EVENT_RETENTION_DAYS = env.int("SIGNIN_EVENT_RETENTION_DAYS", default=90)
+# The decoded SAML response (or OIDC token error) of a failed sign-in, shown to owners: kept this many days only.
+SAML_RESPONSE_RETENTION_DAYS = _positive_int("SAML_RESPONSE_RETENTION_DAYS", default=7)
 # The audit log of owners', admins' and support's changes is kept for ever unless this many days are set (0: for ever).
 AUDIT_LOG_RETENTION_DAYS = _int_at_least("AUDIT_LOG_RETENTION_DAYS", default=0, minimum=0)
 # Behind a reverse proxy: the WSGI META key of the header it sets with the client's address.

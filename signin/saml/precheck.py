@@ -70,7 +70,14 @@ def _check_issuers(seen, idp_entity_id: str) -> None:
 
 def _check_signatures(seen) -> None:
     refuse_unaccepted_algorithms(seen)
-    if seen.response_signed and not seen.assertion_signed:  # unsigned everything: pysaml2's refusal says so
+    if not seen.response_signed and not seen.assertion_signed:  # no certificate to chase: a setting of the IdP's
+        raise SignInError(
+            "saml_unsigned",
+            PERSON,
+            "Neither the Response nor its Assertion carries a Signature; KloudSSO requires the assertion to be "
+            "signed (its SP metadata says WantAssertionsSigned).",
+        )
+    if seen.response_signed and not seen.assertion_signed:
         raise SignInError(
             "saml_assertion_unsigned",
             PERSON,
