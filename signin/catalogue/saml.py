@@ -75,8 +75,7 @@ ENTRIES = [
         "NotOnOrAfter is in the past, beyond two minutes of clock skew. The details give the difference in "
         "seconds, this server's clock and the IdP's IssueInstant: when the IdP issued it just now, one of the two "
         "clocks is wrong; when IssueInstant is old too, the answer is old (posted again, or held up).",
-        "If the clocks differ, set this server's (NTP) or the IdP's clock right; else ask the person to start "
-        "again.",
+        "If the clocks differ, set this server's (NTP) or the IdP's clock right; else ask the person to start again.",
         "saml",
     ),
     Entry(
