@@ -40,8 +40,8 @@ def check_times(seen) -> None:
             raise SignInError(
                 "saml_invalid",
                 detail=f"The AuthnStatement's SessionNotOnOrAfter {quote(t)} {NOT_VERIFIED} is past by "
-                f"{int(now - _epoch(t))} s on this server's clock ({_utc(now)}): the IdP ended the session it vouches for before this "
-                "sign-in.",
+                f"{int(now - _epoch(t))} s on this server's clock ({_utc(now)}): the IdP ended the session it "
+                "vouches for before this sign-in.",
             )
 
 
