@@ -184,3 +184,26 @@ def test_a_response_from_an_idp_clock_ahead_gives_the_seconds_and_both_clocks(cl
         said = detail(client, post(client, response), "response_not_yet_valid")
     assert "is 600 s ahead of this server's clock" in said and f"({earlier:%Y-%m-%dT%H:%M:%SZ})" in said
     assert "is +600 s from this server's clock: the IdP's clock is ahead" in said
+
+
+# -- who may come in -----------------------------------------------------------------------------------------------
+
+
+def test_an_unverified_domain_names_it_the_verified_ones_and_entras_initial_domain(client, connection, idp, sp):  # noqa: F811
+    response = idp.response(**answer(sp, start(client, connection)), name_id="ada@acme.onmicrosoft.com")
+    said = detail(client, post(client, response), "email_domain_not_verified")
+    assert "has not verified acme.onmicrosoft.com (the domain of ada@acme.onmicrosoft.com)" in said
+    assert "its verified domains: acme.test" in said and "Entra ID's initial domain" in said
+
+
+def test_an_unusable_identity_names_the_lengths(client, connection, idp, sp):  # noqa: F811
+    from saml2.saml import NAMEID_FORMAT_PERSISTENT
+
+    response = idp.response(
+        **answer(sp, start(client, connection)),
+        name_id="x" * 600,
+        name_id_format=NAMEID_FORMAT_PERSISTENT,
+        attributes={"mail": ["ada@acme.test"]},
+    )
+    said = detail(client, post(client, response), "bad_identity")
+    assert "The subject has 611 characters (at most 512)" in said and "the email 13 (at most 254)" in said
