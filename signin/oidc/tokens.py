@@ -110,7 +110,7 @@ def _which_client_mistake(description: str, oidc) -> str:
         else ""
     )
     return (
-        f"Most likely a wrong client secret for Client ID {oidc.client_id!r}{secret_hint}; if the secret is right, "
+        f"Most likely a wrong client secret for Client ID {oidc.client_id!r}.{secret_hint} If the secret is right, "
         f"the IdP may refuse the way it was sent: the client authenticated with {method}, try {other}. {allowed}"
     )
 
