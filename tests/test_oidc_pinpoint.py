@@ -211,3 +211,20 @@ def test_a_clock_in_the_token_is_read_in_utc():
     assert utc(NOW) == "2027-01-15T08:00:00Z"
     assert utc("not a time") == "'not a time'"
     assert time.gmtime(NOW).tm_year == 2027
+
+
+def test_an_azp_mismatch_names_both(idp, keys):  # noqa: F811
+    error = refused(idp, token(idp, keys, aud=[CLIENT_ID, "other"], azp="other"))
+    assert error.code == "azp_mismatch" and "azp 'other'" in error.detail and CLIENT_ID in error.detail
+
+
+def test_a_refused_algorithm_is_named(idp, keys):  # noqa: F811
+    error = refused(idp, token(idp, keys, alg="HS256", key="a-shared-secret-of-enough-length-0123456789"))
+    assert error.code == "bad_alg" and "'HS256'" in error.detail
+
+
+def test_a_redirect_uri_refusal_names_the_redirect_uri_sent(client, entra):
+    answer = {"error": "invalid_grant", "error_description": "AADSTS50011: The redirect URI specified does not match."}
+    exchange(client, entra(answer=answer, status=400), "redirect_uri_mismatch")
+    assert "The redirect URI sent was http://testserver/sso/oidc." in SignInEvent.objects.get().detail
+    assert SignInAnswer.objects.get().kind == "token_error"
