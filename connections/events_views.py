@@ -1,14 +1,19 @@
 """Sign-in events and the troubleshooting page, for the organization's owners."""
 
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from connections.events import Outcome, SignInEvent
 from connections.selectors import connection_list
 from connections.sp import oidc_redirect_uri, saml_acs_url, service_provider_get_or_create
 from kloudsso.tenancy.access import sso_manager_required
 from signin.catalogue import CATALOGUE, ENTRIES
+from signin.saml.signers import verdict
 
 PAGE_SIZE = 25
 
@@ -52,14 +57,31 @@ def event_list(request):
 @sso_manager_required
 def event_detail(request, public_id):
     event = get_object_or_404(
-        SignInEvent.objects.select_related("connection"), organization=request.org, public_id=public_id
+        SignInEvent.objects.select_related("connection", "answer"), organization=request.org, public_id=public_id
     )
     entry = CATALOGUE.get(event.code)
+    answer, kept_until = _answer_of(event)
     return render(
         request,
         "connections/event_detail.html",
-        {"event": event, "entry": entry, "fix": entry.fix_with(_values(request.org)) if entry else ""},
+        {
+            "event": event,
+            "entry": entry,
+            "fix": entry.fix_with(_values(request.org)) if entry else "",
+            "answer": answer,
+            "kept_until": kept_until,
+            "signatures": [{**s, "verdict": verdict(s)} for s in answer.signatures] if answer else [],
+        },
     )
+
+
+def _answer_of(event):
+    """What the IdP sent, while SAML_RESPONSE_RETENTION_DAYS keeps it (the prune task may not have run yet)."""
+    answer = getattr(event, "answer", None)  # the reverse one-to-one raises AttributeError when there is none
+    if answer is None:
+        return None, None
+    kept_until = answer.created_at + timedelta(days=settings.SAML_RESPONSE_RETENTION_DAYS)
+    return (answer, kept_until) if kept_until > timezone.now() else (None, None)
 
 
 @sso_manager_required

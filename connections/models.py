@@ -1,5 +1,6 @@
 """The app's models, one module each; Django finds them through this module."""
 
+from connections.answers import SignInAnswer
 from connections.connection import Connection, Kind
 from connections.events import SignInEvent
 from connections.identity import SSOIdentity
@@ -18,6 +19,7 @@ __all__ = [
     "SAMLSettings",
     "SSOIdentity",
     "ServiceProvider",
+    "SignInAnswer",
     "SignInEvent",
     "Source",
     "SubjectChange",

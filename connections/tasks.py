@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from connections.answers import SignInAnswer
 from connections.events import SignInEvent
 from connections.expiry_reminders import expiry_reminders_send
 
@@ -24,3 +25,11 @@ def send_expiry_reminders() -> dict[str, int]:
     """Mail the owners of connections whose signing certificate or client secret expires within 30, 14, 7 or 1
     days (connections/expiry_reminders); returns how many messages went out per kind."""
     return expiry_reminders_send()
+
+
+@task
+def prune_signin_answers() -> int:
+    """Delete what IdPs sent for failed sign-ins once older than SAML_RESPONSE_RETENTION_DAYS; returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.SAML_RESPONSE_RETENTION_DAYS)
+    deleted, _ = SignInAnswer.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -152,6 +152,8 @@ SAML_CLIENT_CACHE_SIZE = _positive_int("SAML_CLIENT_CACHE_SIZE", default=100)
 SIGNIN_EVENT_RETENTION_DAYS = env.int("SIGNIN_EVENT_RETENTION_DAYS", default=90)
 # An owner's "re-link everyone at their next sign-in" (after an IdP changed its NameID format) lasts this many days.
 SSO_RELINK_WINDOW_DAYS = _positive_int("SSO_RELINK_WINDOW_DAYS", default=7)
+# The decoded SAML response (or OIDC token error) of a failed sign-in, shown to owners: kept this many days only.
+SAML_RESPONSE_RETENTION_DAYS = _positive_int("SAML_RESPONSE_RETENTION_DAYS", default=7)
 # The audit log of owners', admins' and support's changes is kept for ever unless this many days are set (0: for ever).
 AUDIT_LOG_RETENTION_DAYS = _int_at_least("AUDIT_LOG_RETENTION_DAYS", default=0, minimum=0)
 # Behind a reverse proxy: the WSGI META key of the header it sets with the client's address.

@@ -59,6 +59,19 @@ def check_connection_usable(connection: Connection) -> None:
         )
 
 
+def _unverified_domain(org, email: str, routed) -> str:
+    """Which domain arrived and which ones are verified: the usual mistake is an IdP sending the sign-in name (Entra
+    ID's UPN on <tenant>.onmicrosoft.com) instead of the mailbox's address."""
+    domain = email.rpartition("@")[2]
+    verified = ", ".join(org.domains.filter(status="verified").values_list("name", flat=True)[:10]) or "none"
+    said = f"{org.name} has not verified {domain} (the domain of {email}); its verified domains: {verified}."
+    if routed is not None:
+        said += " Another organization verified it."
+    if domain.endswith(".onmicrosoft.com"):
+        said += " It is Entra ID's initial domain: the IdP sends the user principal name, not the mailbox's address."
+    return said
+
+
 def complete_sign_in(vouched: Vouched):
     """The user to sign in, after the domain and provisioning rules; raises SignInError otherwise."""
     try:
@@ -90,7 +103,12 @@ def _complete(vouched: Vouched):
             f"{', '.join(sorted(map(str, vouched.claims))) or 'nothing'}.",
         )
     if len(email) > MAX_EMAIL_LENGTH or len(vouched.subject) > MAX_SUBJECT_LENGTH:
-        raise SignInError("bad_identity", "Your identity provider sent an identity we cannot use. Ask your admin.")
+        raise SignInError(
+            "bad_identity",
+            "Your identity provider sent an identity we cannot use. Ask your admin.",
+            f"The subject has {len(vouched.subject)} characters (at most {MAX_SUBJECT_LENGTH}) and the email "
+            f"{len(email)} (at most {MAX_EMAIL_LENGTH}).",
+        )
     routed = verified_domain_for_email(email)
     if routed is None or routed.organization_id != org.id:
         # The most specific verified domain decides, as on the email prompt: an organization that verified
@@ -98,7 +116,7 @@ def _complete(vouched: Vouched):
         raise SignInError(
             "email_domain_not_verified",
             f"{email} is not on a domain your organization has verified for single sign-on. Ask your admin.",
-            f"{org.name} has not verified the domain of {email}.",
+            _unverified_domain(org, email, routed),
         )
     now = timezone.now()
     try:

@@ -5,11 +5,13 @@ from signin.catalogue import CATALOGUE
 
 class SignInError(Exception):
     """A refused sign-in: `code` names its catalogue entry; `message` is for the person signing in (the entry's, or
-    a more specific one); `detail` holds the values involved, for the organization's owners."""
+    a more specific one); `detail` holds the values involved, for the organization's owners; `answer`, when set,
+    what the IdP sent ({"kind", "body", "signatures"}, secrets masked), kept a short while for the owners."""
 
-    def __init__(self, code: str, message: str = "", detail: str = ""):
+    def __init__(self, code: str, message: str = "", detail: str = "", *, answer: dict | None = None):
         self.entry = CATALOGUE[code]  # a code outside the catalogue is a bug, caught by the catalogue's tests
         self.code = code
         self.message = message or self.entry.person
         self.detail = detail
+        self.answer = answer
         super().__init__(self.message)

@@ -2,6 +2,7 @@
 
 import re
 
+from connections.answers import SignInAnswer
 from connections.events import Outcome, SignInEvent
 from connections.relink import subject_change_keep
 from kloudsso.client_ip import client_ip
@@ -10,6 +11,7 @@ SECRET_KEYS = re.compile(r"token|secret|password|signature|nonce|hash|code_verif
 MAX_VALUE_LENGTH = 300
 # A refusal's detail quotes what anyone may post (each value bounded where it is quoted); the whole is bounded too.
 MAX_DETAIL_LENGTH = 2000
+MAX_ANSWER_LENGTH = 300_000  # a decoded response is at most 1 MB (signin/saml/peek); a real one is a few kB
 
 
 JWT_LIKE = re.compile(r"eyJ[\w-]+\.[\w-]+")
@@ -60,7 +62,17 @@ def _bounded(detail: str) -> str:
     return detail if len(detail) <= MAX_DETAIL_LENGTH else detail[:MAX_DETAIL_LENGTH] + "…"
 
 
-def record_failure(request, error, *, connection=None, org=None, email="", received=None):
-    return record(
+def record_failure(request, error, *, connection=None, org=None, email="", received=None, answer=None):
+    """The failure's event; with `answer` (what the IdP sent, see SignInAnswer), that too, for the owners."""
+    event = record(
         request, outcome=Outcome.FAILURE, connection=connection, org=org, email=email, error=error, received=received
     )
+    if answer:
+        body = answer["body"]
+        SignInAnswer.objects.create(
+            event=event,
+            kind=answer["kind"],
+            body=body if len(body) <= MAX_ANSWER_LENGTH else body[:MAX_ANSWER_LENGTH] + "\n…",
+            signatures=answer.get("signatures", []),
+        )
+    return event

@@ -42,6 +42,7 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
         org=org,
         email=_email_given(request),
         received=getattr(request, "kloudsso_received", None),
+        answer=getattr(request, "kloudsso_answer", None) or error.answer,
     )
     org = org or (connection.organization if connection else None)
     signin_ended(request, code=error.code, connection=connection, org=org, reference=event.reference)

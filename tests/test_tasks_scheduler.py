@@ -21,6 +21,7 @@ JOBS = {
     "domain_recheck",
     "saml_metadata_refresh",
     "signin_event_prune",
+    "signin_answer_prune",
     "password_throttle_event_prune",
     "task_result_prune",
     "audit_event_prune",

@@ -8,6 +8,7 @@ holds WS-Federation RoleDescriptors that strict schemas reject.
 import codecs
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -15,6 +16,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
 from saml2.mdstore import InMemoryMetaData
 
 from connections.errors import ConfigurationError
+from connections.oidc.entra import is_entra
 from connections.saml.certificates import CertificateError, load_certificate
 from connections.saml.idp_config import IdPConfig
 from kloudsso.guarded_http import FetchError, check_url
@@ -38,6 +40,8 @@ XS_DATETIME = re.compile(  # xs:dateTime; 24:00:00 is the end of the day (time s
 # "Never expires": the last day a datetime can hold, at midnight UTC so that showing it in any time zone still
 # fits. PostgreSQL's timestamptz and SQLite store it as they store any other date.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+# A template's blank left in: {tenantid} (Entra's tenant-independent metadata), {tenant}, <tenant-id>, %TENANT%…
+PLACEHOLDER = re.compile(r"\{[^{}/]{1,40}\}|<[^<>/]{1,40}>|%[A-Za-z_]{1,40}%|\$\{[^{}/]{1,40}\}")
 
 
 class MetadataError(ConfigurationError):
@@ -59,9 +63,32 @@ def parse_idp_metadata(data: bytes | str, *, entity_id: str = "", now: datetime 
     root = _safe_parse(text, encoding)
     idp_entities = _idp_entities(root)
     chosen = _choose(idp_entities, entity_id)
+    _refuse_placeholder(chosen.get("entityID"))
     config = _read_with_pysaml2(text, chosen, root, tuple(e.get("entityID") for e in idp_entities))
     _refuse_expired(config.valid_until, now or datetime.now(UTC))
     return config
+
+
+def _refuse_placeholder(entity_id: str) -> None:
+    """A template's entity ID, such as Entra's tenant-independent https://sts.windows.net/{tenantid}/: the Issuer
+    of no real response, so every sign-in would fail as unknown_issuer (as /common/ is refused for OIDC)."""
+    placeholder = PLACEHOLDER.search(entity_id)
+    if placeholder is None:
+        return
+    if is_entra(entity_id) or urlsplit(entity_id).hostname == "sts.windows.net":
+        fix = (
+            "This is Entra ID's tenant-independent federation metadata (…/common/FederationMetadata/…), not "
+            "your application's. In the Entra admin center open Enterprise applications → your application → "
+            "Single sign-on, and under SAML Certificates download Federation Metadata XML (or copy the App "
+            "Federation Metadata Url): its entity ID is https://sts.windows.net/<your Directory (tenant) ID>/."
+        )
+    else:
+        fix = "Download the metadata of your own application or tenant from the IdP, not a template."
+    raise MetadataError(
+        f"The metadata's entity ID {entity_id[:200]!r} holds the placeholder {placeholder.group(0)!r}, which no "
+        f"response will ever carry as its Issuer, so no sign-in could work. {fix}",
+        "placeholder_entity_id",
+    )
 
 
 def _refuse_expired(valid_until: datetime | None, now: datetime) -> None:

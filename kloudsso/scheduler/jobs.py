@@ -11,7 +11,7 @@ from django.conf import settings
 from django_tasks.base import Task
 
 from connections.saml.tasks import refresh_saml_metadata
-from connections.tasks import prune_signin_events, send_expiry_reminders
+from connections.tasks import prune_signin_answers, prune_signin_events, send_expiry_reminders
 from domains.tasks import recheck_verified_domains
 from kloudsso.accounts.tasks import prune_password_throttle_events
 from kloudsso.audit.tasks import prune_audit_events
@@ -38,6 +38,7 @@ def scheduled_jobs() -> list[Job]:
         Job("domain_recheck", recheck_verified_domains, timedelta(hours=settings.SCHEDULE_DOMAIN_RECHECK_HOURS)),
         Job("saml_metadata_refresh", refresh_saml_metadata, timedelta(hours=settings.SAML_METADATA_REFRESH_HOURS)),
         Job("signin_event_prune", prune_signin_events, prune),
+        Job("signin_answer_prune", prune_signin_answers, prune),
         Job("password_throttle_event_prune", prune_password_throttle_events, prune),
         Job("task_result_prune", prune_task_results, prune),
         Job("audit_event_prune", prune_audit_events, prune),

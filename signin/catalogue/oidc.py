@@ -9,7 +9,8 @@ ENTRIES = [
         _UNVERIFIED,
         "The ID token's iss is not the issuer of the connection's discovery document. With Entra ID this happens "
         "with the multi-tenant /common/ or /organizations/ endpoints, whose issuer holds {tenantid}, or with a "
-        "v1.0 token (https://sts.windows.net/…).",
+        "v1.0 token (https://sts.windows.net/…). The details show both issuers and tell these apart: the same "
+        "tenant's v1.0 issuer, another tenant, a trailing slash, another IdP.",
         "Use the tenant-specific Discovery URL https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0/"
         ".well-known/openid-configuration, and in the app registration's manifest set accessTokenAcceptedVersion "
         "to 2.",
@@ -19,7 +20,8 @@ ENTRIES = [
         "aud_mismatch",
         "ID token for another application",
         _UNVERIFIED,
-        "The ID token's aud does not hold the connection's Client ID.",
+        "The ID token's aud does not hold the connection's Client ID (both in the details): another app "
+        "registration's Client ID, or the Directory (tenant) ID pasted as the Client ID.",
         "Copy the Application (client) ID from the app registration's Overview page into Client ID.",
         "oidc",
     ),
@@ -35,15 +37,19 @@ ENTRIES = [
         "token_expired",
         "Expired ID token",
         _UNVERIFIED,
-        "The ID token's exp is in the past, beyond two minutes of clock skew.",
-        "Check that the clocks of the IdP and of this server are right (NTP).",
+        "The ID token's exp is in the past, beyond two minutes of clock skew. The details give the difference in "
+        "seconds, both clocks (exp, iat and this server's) and tell a wrong clock from a token issued just now "
+        "with too short a lifetime, or an old token from a cache.",
+        "Set this server's clock right (NTP), or the IdP's; for a short lifetime, lengthen the IdP's ID token "
+        "lifetime.",
         "oidc",
     ),
     Entry(
         "token_not_yet_valid",
         "ID token not valid yet",
         _UNVERIFIED,
-        "The ID token's nbf (not before) is in the future, beyond two minutes of clock skew.",
+        "The ID token's nbf (not before) is in the future, beyond two minutes of clock skew: the IdP's clock is "
+        "ahead of this server's (the details give the difference in seconds and both clocks).",
         "Check that the clocks of the IdP and of this server are right (NTP).",
         "oidc",
     ),
@@ -52,7 +58,7 @@ ENTRIES = [
         "ID token issued in the future",
         _UNVERIFIED,
         "The ID token's iat (issued at) is in the future, beyond two minutes of clock skew: one of the two clocks "
-        "is wrong.",
+        "is wrong (the details give the difference in seconds and both clocks).",
         "Check that the clocks of the IdP and of this server are right (NTP).",
         "oidc",
     ),
@@ -202,7 +208,8 @@ ENTRIES = [
         "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
         "The IdP's token endpoint answered with an error (quoted in the details): invalid_client means a wrong "
         "or expired client secret (Entra: AADSTS7000215 invalid secret, AADSTS7000222 expired secret), "
-        "invalid_grant a reused or expired code, or a redirect URI mismatch.",
+        "invalid_grant a reused or expired code, or a redirect URI mismatch. The IdP's answer is kept in full, "
+        "secrets masked.",
         "For invalid_client, create a new client secret (Certificates & secrets) and paste its Value into the "
         "connection; for a redirect URI error, register {redirect_uri} as a Web redirect URI.",
         "oidc",
@@ -211,8 +218,10 @@ ENTRIES = [
         "invalid_client",
         "Invalid client ID or secret",
         "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
-        "The token endpoint refused the client: a wrong Client ID or client secret (Entra: AADSTS7000215, an "
-        "invalid secret; often the Secret ID was pasted instead of its Value). The IdP's answer is quoted.",
+        "The token endpoint refused the client. The details tell apart a wrong client secret (Entra: "
+        "AADSTS7000215; often the Secret ID was pasted instead of its Value), an unknown Client ID (AADSTS700016) "
+        "and a secret sent in a way the IdP does not take (AADSTS7000218), naming the method used and the ones "
+        "the IdP allows. The IdP's answer is kept in full, secrets masked.",
         "Create a new client secret under Certificates & secrets, and paste its Value (not its Secret ID) into the "
         "connection's Client secret. If the secret is right, the IdP may not accept the way it is sent: set the "
         "connection's Client authentication to a method the IdP allows (the details name the one used).",

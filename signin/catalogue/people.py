@@ -29,8 +29,9 @@ ENTRIES = [
         "Email domain not verified for this organization",
         "Your email address is not on a domain your organization has verified for single sign-on. Ask your admin.",
         "The IdP vouched for an email whose domain (or its most specific verified parent) is not one of this "
-        "organization's verified domains.",
-        "Verify that domain on the Domains page.",
+        "organization's verified domains (the details name both). Most often the IdP sends the sign-in name "
+        "rather than the mailbox's address, such as Entra ID's user@<tenant>.onmicrosoft.com.",
+        "Verify that domain on the Domains page, or make the IdP send the person's mailbox address.",
         "email",
     ),
     Entry(
@@ -90,7 +91,8 @@ ENTRIES = [
         "bad_identity",
         "Unusable identity",
         _UNVERIFIED,
-        "The subject or email sent by the IdP is too long to be stored.",
+        "The subject or email sent by the IdP is too long to be stored (the details give both lengths and the "
+        "limits): often an IdP sending a whole token or a list where one value belongs.",
         "Check the IdP's NameID or claims.",
         "email",
     ),

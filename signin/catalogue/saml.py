@@ -7,9 +7,24 @@ ENTRIES = [
         "saml_bad_signature",
         "SAML signature invalid or by an unknown certificate",
         _UNVERIFIED,
-        "Neither the response nor the assertion is signed by one of the connection's signing certificates.",
-        "Compare the IdP's current signing certificate with the ones on file (Connections list); after a rollover "
-        "edit the connection with fresh metadata (Entra ID: Federation Metadata XML).",
+        "No signature of the response verifies with one of the connection's signing certificates. The details "
+        "tell the cases apart, with the certificate the response carries (subject, SHA-256 fingerprint, dates) "
+        "next to each one on file: the IdP's next key after a rollover (newer, same subject), another "
+        "application's or tenant's certificate, or a certificate on file whose signature does not match because "
+        "the response was changed after signing (a proxy rewriting it).",
+        "For the IdP's next key, add it as the next certificate (edit the connection with fresh metadata; Entra "
+        "ID: Federation Metadata XML). For a changed response, remove whatever rewrites the POST between the IdP "
+        "and {acs_url}. Otherwise check that the connection belongs to the IdP application that answered.",
+        "saml",
+    ),
+    Entry(
+        "saml_unsigned",
+        "SAML response not signed at all",
+        _UNVERIFIED,
+        "Neither the Response nor its Assertion carries a signature: the IdP is set not to sign (or a proxy strips "
+        "the signatures). No certificate is involved; KloudSSO requires at least a signed assertion.",
+        "Make the IdP sign (Entra ID: Single sign-on → SAML Certificates → Edit → Signing Option: Sign SAML "
+        "response and assertion).",
         "saml",
     ),
     Entry(
@@ -17,7 +32,9 @@ ENTRIES = [
         "Audience mismatch",
         _UNVERIFIED,
         "The assertion is not addressed to this organization: it has no AudienceRestriction, or one that does not "
-        "name this organization's SP Entity ID (each must, when there are several).",
+        "name this organization's SP Entity ID (each must, when there are several). The details name what arrived "
+        "and its likely cause: an SP Entity ID from an older PUBLIC_BASE_URL, another organization's SP Entity "
+        "ID on this site, or Entra ID's default Identifier (the App ID URI api://…, or the application's ID).",
         "Set the IdP's Identifier (Entity ID) to {sp_entity_id}.",
         "saml",
     ),
@@ -25,7 +42,9 @@ ENTRIES = [
         "destination_mismatch",
         "Destination mismatch",
         _UNVERIFIED,
-        "The response's Destination is not the ACS URL.",
+        "The response's Destination is not the ACS URL (the details show both, and the likely cause: an older "
+        "PUBLIC_BASE_URL, http instead of https, a trailing slash, or another application's Reply URL), or a "
+        "signed response names none.",
         "Set the IdP's Reply URL (ACS) to {acs_url}.",
         "saml",
     ),
@@ -33,7 +52,9 @@ ENTRIES = [
         "recipient_mismatch",
         "Recipient mismatch",
         _UNVERIFIED,
-        "The assertion's SubjectConfirmationData Recipient is not the ACS URL.",
+        "The assertion's SubjectConfirmationData Recipient is not the ACS URL (the details show both, and the "
+        "likely cause: an older PUBLIC_BASE_URL, http instead of https, a trailing slash, or another "
+        "application's Reply URL).",
         "Set the IdP's Reply URL (ACS) to {acs_url}.",
         "saml",
     ),
@@ -41,24 +62,29 @@ ENTRIES = [
         "unknown_issuer",
         "Unknown Issuer",
         _UNVERIFIED,
-        "The response's Issuer is not the connection's IdP Entity ID (both are in the details).",
-        "Edit the connection with the IdP's current metadata (Entra ID: the Microsoft Entra Identifier).",
+        "The response's Issuer is not the connection's IdP Entity ID (both are in the details, with the likely "
+        "cause: another Entra ID tenant, http versus https or a trailing slash, or another IdP answering).",
+        "Edit the connection with the metadata of the IdP that answers (Entra ID: the Microsoft Entra Identifier "
+        "of your own tenant's enterprise application).",
         "saml",
     ),
     Entry(
         "response_expired",
         "SAML response expired",
         _UNVERIFIED,
-        "NotOnOrAfter is in the past, beyond two minutes of clock skew.",
-        "Check the clocks of the IdP and of this server (NTP); ask the person to start again.",
+        "NotOnOrAfter is in the past, beyond two minutes of clock skew. The details give the difference in "
+        "seconds, this server's clock and the IdP's IssueInstant: when the IdP issued it just now, one of the two "
+        "clocks is wrong; when IssueInstant is old too, the answer is old (posted again, or held up).",
+        "If the clocks differ, set this server's (NTP) or the IdP's clock right; else ask the person to start again.",
         "saml",
     ),
     Entry(
         "response_not_yet_valid",
         "SAML response not valid yet",
         _UNVERIFIED,
-        "NotBefore is in the future, beyond two minutes of clock skew.",
-        "Check the clocks of the IdP and of this server (NTP).",
+        "NotBefore is in the future, beyond two minutes of clock skew: the IdP's clock is ahead of this server's "
+        "(the details give the difference in seconds, both clocks and the IdP's IssueInstant).",
+        "Set this server's clock right (NTP) or the IdP's; the difference must stay under two minutes.",
         "saml",
     ),
     Entry(

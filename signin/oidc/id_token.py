@@ -8,6 +8,7 @@ import jwt
 
 from signin.errors import SignInError
 from signin.oidc.jwks import JWKSError, signing_key
+from signin.oidc.mistakes import audience_cause, issuer_cause, utc
 
 ASYMMETRIC_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 CLOCK_SKEW_SECONDS = 120
@@ -52,15 +53,23 @@ def _decode(token, key, alg, oidc) -> dict:
             options={"require": ["iss", "aud", "exp", "iat", "sub"]},
         )
     except jwt.ExpiredSignatureError:
-        detail, code = "The ID token has expired (check the server clocks).", "token_expired"
+        detail, code = _expired(_unverified(token)), "token_expired"
     except jwt.ImmatureSignatureError:
         code, detail = _which_is_in_the_future(_unverified(token))
     except jwt.InvalidAudienceError:
-        received = _unverified(token).get("aud")
-        detail, code = f"The ID token's aud is {received!r}; the Client ID is {oidc.client_id!r}.", "aud_mismatch"
+        claims = _unverified(token)
+        detail = (
+            f"The ID token's aud is {str(claims.get('aud'))[:300]!r}; the connection's Client ID is "
+            f"{oidc.client_id!r}. {audience_cause(claims, oidc.client_id)}"
+        )
+        code = "aud_mismatch"
     except jwt.InvalidIssuerError:
         received = _unverified(token).get("iss")
-        detail, code = f"The ID token's iss is {received!r}; the connection expects {oidc.issuer!r}.", "issuer_mismatch"
+        detail = (
+            f"The ID token's iss is {str(received)[:300]!r}; the connection's issuer (from its discovery document) "
+            f"is {oidc.issuer!r}. {issuer_cause(received, oidc.issuer)}"
+        )
+        code = "issuer_mismatch"
     except jwt.InvalidSignatureError:
         detail, code = "The ID token's signature does not match the IdP's key.", "bad_signature"
     except jwt.MissingRequiredClaimError as exc:
@@ -70,17 +79,49 @@ def _decode(token, key, alg, oidc) -> dict:
     raise SignInError(code, _PERSON, detail)
 
 
+def _expired(claims: dict) -> str:
+    now = time.time()
+    exp, iat = claims.get("exp"), claims.get("iat")
+    said = f"The ID token's exp {utc(exp)} is {int(now - exp)} s in the past by this server's clock ({utc(now)})"
+    said += f"; the allowed skew is {CLOCK_SKEW_SECONDS} s."
+    if not isinstance(iat, int | float):
+        return said
+    if abs(iat - now) <= CLOCK_SKEW_SECONDS:
+        return (
+            f"{said} Its iat {utc(iat)} is {_signed(int(iat - now))} s from this server's clock: it was issued just "
+            "now yet already expired, so the IdP's token lifetime (exp minus iat: "
+            f"{int(exp - iat)} s) is too short or the IdP's clock is wrong."
+        )
+    return (
+        f"{said} Its iat {utc(iat)} is {_signed(int(iat - now))} s from this server's clock: an old token (a proxy "
+        "or cache answering for the token endpoint?), or one of the clocks is wrong (NTP)."
+    )
+
+
 def _which_is_in_the_future(claims: dict) -> tuple[str, str]:
     """PyJWT says only "not yet valid"; nbf (not before) and iat (issued at) call for different fixes' wording.
 
     The signature was verified before the times were, so reading the claims unverified here is reading them."""
     now = time.time()
     nbf, iat = claims.get("nbf"), claims.get("iat")
+    clocks = f"this server's clock reads {utc(now)}; the allowed skew is {CLOCK_SKEW_SECONDS} s"
     if isinstance(nbf, int | float) and nbf > now + CLOCK_SKEW_SECONDS:
         ahead = int(nbf - now)
-        return "token_not_yet_valid", f"The ID token's nbf (not before) is {ahead} s ahead of this server's clock."
+        return (
+            "token_not_yet_valid",
+            f"The ID token's nbf (not before) {utc(nbf)} is {ahead} s ahead of this server's clock ({clocks}): the "
+            "IdP's clock is ahead, or this server's behind.",
+        )
     ahead = int(iat - now) if isinstance(iat, int | float) else 0
-    return "token_issued_in_future", f"The ID token's iat (issued at) is {ahead} s ahead of this server's clock."
+    return (
+        "token_issued_in_future",
+        f"The ID token's iat (issued at) {utc(iat)} is {ahead} s ahead of this server's clock ({clocks}): the IdP's "
+        "clock is ahead, or this server's behind.",
+    )
+
+
+def _signed(seconds: int) -> str:
+    return f"+{seconds}" if seconds > 0 else str(seconds)
 
 
 def _unverified(token: str) -> dict:
@@ -122,4 +163,9 @@ def _check_nonce(claims: dict, nonce: str | None) -> None:
     if nonce is None:
         raise SignInError("nonce_mismatch", _RESTART, "No nonce was kept for this sign-in in this browser's session.")
     if not isinstance(received, str) or not hmac.compare_digest(received.encode(), nonce.encode()):
-        raise SignInError("nonce_mismatch", _RESTART, "The ID token's nonce does not match the one sent.")
+        raise SignInError(
+            "nonce_mismatch",
+            _RESTART,
+            "The ID token's nonce does not match the one this browser's sign-in sent (nonces are not shown): a "
+            "token of an earlier sign-in (another tab, a replay), or a proxy caching the token endpoint's answer.",
+        )

@@ -7,6 +7,7 @@ pysaml2's for_me() accepts an assertion with no AudienceRestriction at all, or w
 """
 
 from signin.errors import SignInError
+from signin.saml.mistakes import audience_cause
 from signin.saml.quoting import quote, quote_all
 
 
@@ -25,6 +26,7 @@ def audience_refusal(restrictions, entity_id: str, *, label: str = "") -> SignIn
             several = f" (one of {len(restrictions)}, and each must name us)" if len(restrictions) > 1 else ""
             return SignInError(
                 "audience_mismatch",
-                detail=f"Audience {quote_all(audiences)}{said}{several}, not {quote(entity_id)}: {fix}.",
+                detail=f"Audience {quote_all(audiences)}{said}{several}, not our SP Entity ID {quote(entity_id)}. "
+                f"{audience_cause(audiences, entity_id)} Fix: {fix}.",
             )
     return None

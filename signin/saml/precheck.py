@@ -12,6 +12,7 @@ from connections.sp import saml_acs_url
 from signin.errors import SignInError
 from signin.saml.algorithms import refuse_unaccepted_algorithms
 from signin.saml.audience import audience_refusal
+from signin.saml.mistakes import issuer_cause, url_cause
 from signin.saml.quoting import NOT_VERIFIED, quote, quote_all
 from signin.saml.times import check_times
 
@@ -63,14 +64,24 @@ def _check_issuers(seen, idp_entity_id: str) -> None:
     strangers = [i for i in seen.issuers if i != idp_entity_id]
     if strangers or not seen.issuers:
         named = quote_all(seen.issuers, none="no Issuer")
+        cause = issuer_cause(strangers[0], idp_entity_id) if strangers else "The IdP must name itself."
         raise SignInError(
-            "unknown_issuer", PERSON, f"Issuer {named} {NOT_VERIFIED}; the connection's IdP is {quote(idp_entity_id)}."
+            "unknown_issuer",
+            PERSON,
+            f"Issuer {named} {NOT_VERIFIED}; the connection's IdP Entity ID on file is {quote(idp_entity_id)}. {cause}",
         )
 
 
 def _check_signatures(seen) -> None:
     refuse_unaccepted_algorithms(seen)
-    if seen.response_signed and not seen.assertion_signed:  # unsigned everything: pysaml2's refusal says so
+    if not seen.response_signed and not seen.assertion_signed:  # no certificate to chase: a setting of the IdP's
+        raise SignInError(
+            "saml_unsigned",
+            PERSON,
+            "Neither the Response nor its Assertion carries a Signature; KloudSSO requires the assertion to be "
+            "signed (its SP metadata says WantAssertionsSigned).",
+        )
+    if seen.response_signed and not seen.assertion_signed:
         raise SignInError(
             "saml_assertion_unsigned",
             PERSON,
@@ -88,12 +99,20 @@ def _check_addressing(seen, entity_id: str) -> None:
         raise refusal
     if seen.destination and seen.destination != acs:
         raise SignInError(
-            "destination_mismatch", PERSON, f"Destination {quote(seen.destination)} {NOT_VERIFIED}; set it to {acs}."
+            "destination_mismatch",
+            PERSON,
+            f"Destination {quote(seen.destination)} {NOT_VERIFIED}, not our ACS URL {acs}. "
+            f"{url_cause(seen.destination, acs)} Set the IdP's Reply URL (ACS) to {acs}.",
         )
     if seen.response_signed and not seen.destination:  # SAML bindings 3.5.5.2: a signed message names it
         raise SignInError(
             "destination_mismatch", PERSON, f"The Response is signed but has no Destination; it must be {acs}."
         )
-    if any(r != acs for r in seen.recipients):
-        recipients = quote_all(seen.recipients)
-        raise SignInError("recipient_mismatch", PERSON, f"Recipient {recipients} {NOT_VERIFIED}; set it to {acs}.")
+    wrong = [r for r in seen.recipients if r != acs]
+    if wrong:
+        raise SignInError(
+            "recipient_mismatch",
+            PERSON,
+            f"Recipient {quote_all(seen.recipients)} {NOT_VERIFIED}, not our ACS URL {acs}. {url_cause(wrong[0], acs)} "
+            f"Set the IdP's Reply URL (ACS) to {acs}.",
+        )

@@ -9,6 +9,7 @@ from saml2.saml import SCM_BEARER
 from connections.sp import saml_acs_url
 from signin.errors import SignInError
 from signin.saml.audience import audience_refusal
+from signin.saml.mistakes import url_cause
 from signin.saml.quoting import quote, quote_all
 
 
@@ -44,4 +45,8 @@ def _check_confirmations(confirmations) -> None:
     for confirmation in confirmations:
         data = confirmation.subject_confirmation_data
         if data is None or data.recipient != acs:
-            raise SignInError("recipient_mismatch", detail=f"The assertion's Recipient is not {acs}.")
+            said = quote(data.recipient) if data is not None and data.recipient else "none"
+            cause = url_cause(data.recipient, acs) if data is not None and data.recipient else ""
+            raise SignInError(
+                "recipient_mismatch", detail=f"The assertion's Recipient is {said}, not our ACS URL {acs}. {cause}"
+            )

@@ -12,14 +12,16 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xml.schema import XMLSchemaError
 
 from signin.errors import SignInError
+from signin.saml.answer import saml_answer
 from signin.saml.quoting import NOT_VERIFIED, quote
+from signin.saml.signers import bad_signature_detail
 
 
-def refusal_of(exc: Exception, *, connection, request_id: str) -> SignInError:
+def refusal_of(exc: Exception, *, connection, request_id: str, saml_response: str = "") -> SignInError:
     if isinstance(exc, SignatureError) and isinstance(exc.__cause__, XMLSchemaError):
         return _not_schema_valid(exc.__cause__)
     if isinstance(exc, SignatureError | SigverError | IncorrectlySigned | MissingKey):
-        return _bad_signature(connection)
+        return _bad_signature(connection, saml_response)
     if isinstance(exc, ResponseLifetimeExceed):
         return SignInError("response_expired", detail="The assertion has expired (check the clocks).")
     if isinstance(exc, ToEarly):
@@ -55,16 +57,17 @@ def _not_schema_valid(error: XMLSchemaError) -> SignInError:
     )
 
 
-def _bad_signature(connection) -> SignInError:
-    now = timezone.now()
-    on_file = "; ".join(
-        f"{c.subject} (SHA-256 {c.sha256_fingerprint[:23]}…, {_validity(c, now)})"
-        for c in connection.saml.certificates.all()
-    )
-    return SignInError(
-        "saml_bad_signature",
-        detail=f"The response is unsigned or not signed by a certificate of this connection. On file: {on_file}.",
-    )
+def _bad_signature(connection, saml_response: str) -> SignInError:
+    certificates = list(connection.saml.certificates.all())
+    answer = saml_answer(saml_response, connection) if saml_response else None
+    if answer is None:
+        now = timezone.now()
+        on_file = "; ".join(f"{c.subject} (SHA-256 {c.sha256_fingerprint}, {_validity(c, now)})" for c in certificates)
+        return SignInError(
+            "saml_bad_signature",
+            detail=f"No signature verifies with a certificate of this connection. On file: {on_file or 'none'}.",
+        )
+    return SignInError("saml_bad_signature", detail=bad_signature_detail(answer["signatures"], certificates))
 
 
 def _validity(certificate, now) -> str:

@@ -63,7 +63,7 @@ def _parse(client, saml_response: str, connection, *, request_id: str):
     try:
         response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding)
     except Exception as exc:  # noqa: BLE001 -- pysaml2 raises bare Exception for unmet conditions
-        raise refusal_of(exc, connection=connection, request_id=request_id) from None
+        raise refusal_of(exc, connection=connection, request_id=request_id, saml_response=saml_response) from None
     if response is None or response.assertion is None:
         # What pysaml2 refuses this way, precheck and the routing refuse first with a reason: this is a last resort.
         raise SignInError(

@@ -23,6 +23,7 @@ from signin.complete import Vouched, check_connection_usable
 from signin.errors import SignInError
 from signin.pages import signin_failed, signin_succeeded
 from signin.saml import verify
+from signin.saml.answer import saml_answer
 from signin.saml.clients import client_for
 from signin.saml.peek import Unreadable, peek
 from signin.saml.post_binding import post_binding_page
@@ -32,6 +33,9 @@ from signin.saml.sp_config import name_id_policy
 from signin.saml.unmatched import Unmatched
 
 STASH_SECONDS = 300
+# Unmatched refusals of a response to a request KloudSSO sent for a known connection (signin/saml/issued), not
+# already answered: what the IdP sent is kept for that connection's owners.
+ANSWERS_OUR_REQUEST = {"saml_request_unknown", "saml_in_response_to_mismatch"}
 
 
 def start(request, connection: Connection, *, test: bool = False):
@@ -85,6 +89,8 @@ def finish(request, key):
         if exc.request_id and test_mode.take(request, exc.request_id):
             return test_mode.report(request, exc.connection, vouched=None, received=None, email_source="", error=exc)
         request.kloudsso_connection = exc.connection  # the owners of the sign-in it belongs to are told
+        if exc.connection is not None and exc.code in ANSWERS_OUR_REQUEST:
+            _keep_answer(request, exc.connection, stash["response"])
         return signin_failed(request, exc)
     except SignInError as exc:
         return signin_failed(request, exc)
@@ -97,6 +103,8 @@ def finish(request, key):
     except SignInError as exc:
         if testing:
             return test_mode.report(request, connection, vouched=None, received=None, email_source="", error=exc)
+        if route.request_id:
+            _keep_answer(request, connection, stash["response"])
         return signin_failed(request, exc)
     received = request.kloudsso_received = _received(verified)
     if testing:
@@ -116,10 +124,18 @@ def finish(request, key):
         error = getattr(request, "kloudsso_signin_error", None)
         # djangosaml2 refuses through is_authorized when the Response's Issuer is not the connection's IdP (the
         # assertion's signature was checked against this connection's IdP alone, whatever the Issuers say).
+        if route.request_id:
+            _keep_answer(request, connection, stash["response"])
         return signin_failed(request, error or SignInError("unknown_issuer"))
     auth.login(request, user)
     signin_succeeded(request, connection)
     return redirect("org_home", org_slug=connection.organization.slug)
+
+
+def _keep_answer(request, connection, saml_response: str) -> None:
+    """The decoded response, for the owners of a failed sign-in that answered one of our own requests: never for
+    a success, nor for what anyone may post (an IdP-initiated answer, one to a request we never sent)."""
+    request.kloudsso_answer = saml_answer(saml_response, connection)
 
 
 def _peek(saml_response: str):

@@ -60,17 +60,8 @@ class InProcessXmlSec(CryptoBackend):
         """True when the element node_name with ID node_id carries a valid signature by cert_file's key."""
         if cert_type != "pem":
             return False
-        document = _parse(signedtext)
-        node = _unique_element(document, node_name, node_id)
-        signature = _own_signature(node) if node is not None else None
-        if signature is None or not _signs_only(signature, node_id):
-            return False
         pem = _read(cert_file)
-        context = _context(_certificate(pem))
-        context.register_id(node, "ID")
-        try:
-            context.verify(signature)
-        except xmlsec.Error:  # VerificationError included: a wrong key, digest or algorithm all mean "not signed"
+        if not signature_holds(_parse(signedtext), node_name, node_id, pem):
             return False
         signer.note(pem)
         return True
@@ -86,6 +77,27 @@ class InProcessXmlSec(CryptoBackend):
         context.register_id(node, "ID")
         context.sign(signature)
         return etree.tostring(document, encoding="unicode")
+
+
+def signature_holds(document, node_name: str, node_id: str, certificate_pem: bytes) -> bool:
+    """True when the element node_name with ID node_id of `document` (parsed with parse()) carries a valid signature
+    by the certificate's key, under the rules above. Also how a refusal tells which certificate signed what."""
+    node = _unique_element(document, node_name, node_id)
+    signature = _own_signature(node) if node is not None else None
+    if signature is None or not _signs_only(signature, node_id):
+        return False
+    context = _context(_certificate(certificate_pem))
+    context.register_id(node, "ID")
+    try:
+        context.verify(signature)
+    except xmlsec.Error:  # VerificationError included: a wrong key, digest or algorithm all mean "not signed"
+        return False
+    return True
+
+
+def parse(text) -> etree._Element:
+    """The document as libxml2 reads it for a signature check: no entities, no network, no DTD."""
+    return _parse(text)
 
 
 def _parse(text) -> etree._Element:
