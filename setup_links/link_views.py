@@ -202,6 +202,8 @@ def finish(request):
 def done(request):
     """The last page: only right after Finish, in the browser that finished; the session lets go of the link."""
     link = session.bound_link(request)
+    if link is not None and link.status() == Status.ACTIVE:
+        return redirect("setup_links:check")  # not finished yet
     if link is None or link.status() != Status.COMPLETED:
         return session.unavailable(request, link.status() if link else None)
     session.unbind(request)
