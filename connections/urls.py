@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from connections import events_views, relink_views, sp_key_views, views
+from connections.guides import views as guide_views
 from connections.oidc import views as oidc_views
 from connections.saml import refresh_views
 from connections.saml import views as saml_views
@@ -11,6 +12,8 @@ urlpatterns = [
     path("add/", views.add_choose, name="add"),
     path("add/oidc/", oidc_views.add, name="add_oidc"),
     path("add/saml/", saml_views.add, name="add_saml"),
+    path("guides/", guide_views.guide_index, name="guides"),
+    path("guides/<slug:slug>/", guide_views.guide_page, name="guide"),
     path("sp-metadata.xml", views.sp_metadata_download, name="sp_metadata"),
     path("sp-key/", sp_key_views.sp_key, name="sp_key"),
     path("sp-key/start/", sp_key_views.sp_key_start, name="sp_key_start"),

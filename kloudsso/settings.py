@@ -188,6 +188,7 @@ INSTALLED_APPS = [
     "kloudsso.tenancy",
     "connections",
     "domains",
+    "setup_links",
     "kloudsso.audit",
     "django_tasks",
     "django_tasks_db",

@@ -38,6 +38,7 @@ urlpatterns = [
         name="notification_settings",
     ),
     path("orgs/<slug:org_slug>/audit-log/", include("kloudsso.audit.urls")),
+    path("", include("setup_links.urls")),  # the owners' list under orgs/<slug>/, the links' pages under setup/
     path("sso/login", home_realm.sso_login, name="sso_login"),
     path("sso/login/someone-else", sign_in_as_someone_else, name="sso_someone_else"),
     path("sso/start/<uuid:public_id>", home_realm.sso_start, name="sso_start"),

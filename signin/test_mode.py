@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from connections.sp import oidc_redirect_uri, saml_acs_url
 from kloudsso.tenancy.models import Membership
+from setup_links.test_report import setup_link_reported
 from signin import test_explain as explain
 from signin.complete import Vouched, complete_sign_in
 from signin.errors import SignInError
@@ -71,6 +72,8 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         "outcome": outcome,
         "values": {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url()},
         "fix": error.entry.fix_with({"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url()}) if error else "",
+        # A setup link's test: the identity provider's part (its answer, the email) is the IT admin's to pass.
+        **setup_link_reported(request, connection, passed=all(check.passed for check in checks[:2])),
     }
     return render(request, "connections/test_result.html", context)
 

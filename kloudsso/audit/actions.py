@@ -14,6 +14,7 @@ FAMILIES = {
     "invitation": "Invitations",
     "organization": "Organization",
     "identity": "SSO identities",
+    "setup_link": "Setup links",
 }
 
 ACTIONS = {
@@ -44,6 +45,9 @@ ACTIONS = {
     "invitation.created": "Invitation sent",
     "invitation.revoked": "Invitation revoked",
     "invitation.changed": "Invitation changed",
+    "setup_link.created": "Setup link created",
+    "setup_link.revoked": "Setup link revoked",
+    "setup_link.completed": "Setup completed through a link",
     "organization.added": "Organization created",
     "organization.changed": "Organization changed",
     "organization.deleted": "Organization deleted",

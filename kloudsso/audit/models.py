@@ -13,6 +13,7 @@ class ActorKind(models.TextChoices):
     ADMIN = "admin", "Admin"
     SUPPORT = "support", "Support"
     SYSTEM = "system", "System"
+    SETUP_LINK = "setup_link", "Setup link"  # an owner's IT admin, through a link, with no account
 
 
 class AuditEvent(models.Model):

@@ -21,10 +21,11 @@ class Actor:
     user: object | None
     kind: str
     ip: str | None = None
+    name: str = ""  # who acted when it is no user: a setup link's label
 
     @property
     def label(self) -> str:
-        return self.user.email if self.user is not None else "system"
+        return self.user.email if self.user is not None else (self.name or "system")
 
 
 SYSTEM = Actor(user=None, kind=ActorKind.SYSTEM)

@@ -42,3 +42,14 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// A setup link carries its token in the URL's fragment, which browsers never send: post it, then drop it from the
+// address bar and the history.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-setup-token]");
+  const token = window.location.hash.slice(1);
+  if (!form || !token) return;
+  history.replaceState(null, "", window.location.pathname);
+  form.querySelector("input[name=token]").value = token;
+  form.submit();
+});

@@ -1,0 +1,39 @@
+from connections.guides.guide import Guide, Step
+
+GUIDE = Guide(
+    slug="generic-oidc",
+    idp="Any OpenID Connect provider",
+    protocol="oidc",
+    display_name="SSO",
+    summary="Keycloak, Auth0, Ping, JumpCloud, OneLogin or any provider that publishes an OpenID Connect discovery "
+    "document.",
+    steps=(
+        Step(
+            "client",
+            "Register a confidential client",
+            "Create a web (confidential) client that uses the authorization code flow, and register our Redirect "
+            "URI exactly as shown.",
+            values=("redirect_uri",),
+            hint="KloudSSO sends PKCE (S256) and a nonce, and asks for the openid email profile scopes.",
+        ),
+        Step(
+            "credentials",
+            "Copy the client ID and secret",
+            "Copy the client ID and the client secret. KloudSSO authenticates with client_secret_basic or "
+            "client_secret_post, whichever the discovery document allows.",
+        ),
+        Step(
+            "discovery-url",
+            "Find the discovery URL",
+            "It is the issuer followed by /.well-known/openid-configuration; an issuer URL alone is completed.",
+        ),
+    ),
+    email="the email claim, with email_verified when the provider sends it",
+    traps=("The issuer in the ID token must equal the discovery document's issuer, to the trailing slash.",),
+    fields={
+        "discovery_url": "<issuer>/.well-known/openid-configuration",
+        "client_id": "the client's ID",
+        "client_secret": "the client's secret",
+        "scopes": "leave openid email profile",
+    },
+)
