@@ -81,6 +81,14 @@ def bad_signature_detail(signatures: list[dict], certificates) -> str:
     another application's), one on file whose signature does not match (the content changed), or none given."""
     on_file = list(certificates)
     listed = "; ".join(_one_line(describe(c)) for c in on_file) or "none"
+    expired = [s for s in signatures if s["signed"] and s["verified_by"] and s["verified_by"]["expired"]]
+    if expired:
+        by = expired[0]["verified_by"]
+        return (
+            f"The {expired[0]['element']} is signed by the certificate on file {_one_line(by)}, which expired "
+            f"{by['not_after']}: no longer accepted. The IdP still signs with its old key: make its new certificate "
+            f"active there and add it here as the next certificate. On file: {listed}."
+        )
     failing = [s for s in signatures if s["signed"] and not s["verified_by"]]
     if not failing:
         return (
