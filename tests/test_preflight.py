@@ -276,7 +276,7 @@ def test_a_failed_line_is_counted_at_the_top(as_alice, acme):
     page = as_alice.get(
         reverse("connections:edit", kwargs={"org_slug": "acme", "public_id": connection.public_id})
     ).content.decode()
-    assert "1 failed" in page and "fix the failed lines, then test" in page
+    assert "1 failed</strong>" in page and "fix the failed lines, then test" in page
     assert "Add email to Scopes" in page
 
 
