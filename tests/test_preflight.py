@@ -181,6 +181,17 @@ def test_the_saml_checklist_of_a_good_connection(acme):
     assert {c.status for c in preflight.checks if "at the IdP" in c.label or "IdP sends" in c.label} == {AT_IDP}
 
 
+def test_the_page_names_the_sp_entity_id_without_creating_the_sp(as_alice, acme):
+    from connections.models import ServiceProvider
+
+    connection = saml(acme).connection
+    ServiceProvider.objects.filter(organization=acme).delete()
+    url = reverse("connections:edit", kwargs={"org_slug": "acme", "public_id": connection.public_id})
+    page = as_alice.get(url).content.decode()
+    assert f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{acme.public_id}" in page
+    assert not ServiceProvider.objects.filter(organization=acme).exists()  # a page view creates no key pair
+
+
 def test_a_placeholder_entity_id_fails(acme):
     check = saml_preflight.entity_id_check(saml(acme, idp_entity_id="https://sts.windows.net/{tenantid}/"))
     assert (check.status, check.received) == (FAIL, "https://sts.windows.net/{tenantid}/")

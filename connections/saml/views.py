@@ -18,7 +18,7 @@ from connections.saml.rollover import (
 from connections.saml.rollover_forms import NextCertificateForm, short_fingerprint
 from connections.saml.services import saml_connection_save
 from connections.selectors import connection_get, metadata_refresh_summary
-from connections.sp import service_provider_get_or_create
+from connections.sp import sp_entity_id
 from kloudsso.audit.record import actor_from_request
 from kloudsso.csp_exceptions import forms_lead_to_an_idp
 from kloudsso.tenancy.access import sso_manager_required
@@ -61,8 +61,7 @@ def connection_form(request, connection=None, *, next_certificate_form=None):
     context = {"form": form, "connection": connection, "refresh": refresh}
     if connection is not None:
         context.update(_certificates_context(connection, next_certificate_form))
-        sp = service_provider_get_or_create(org=request.org)
-        context["preflight"] = connection_preflight(connection=connection, sp_entity_id=sp.entity_id)
+        context["preflight"] = connection_preflight(connection=connection, sp_entity_id=sp_entity_id(org=request.org))
     return render(request, "connections/saml_form.html", context)
 
 
