@@ -59,6 +59,16 @@ def sp_details(sp: ServiceProvider) -> SPDetails:
     )
 
 
+def sp_entity_id(*, org) -> str:
+    """The organization's SP entity ID, read without creating its SP (and key pair) on a page view."""
+    existing = ServiceProvider.objects.filter(organization=org).values_list("entity_id", flat=True).first()
+    return existing or _new_entity_id(org)
+
+
+def _new_entity_id(org) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{org.public_id}"
+
+
 def service_provider_get_or_create(*, org) -> ServiceProvider:
     """The organization's SP, created on first use with a fresh key pair (safe when two requests race).
 
@@ -68,7 +78,7 @@ def service_provider_get_or_create(*, org) -> ServiceProvider:
     if existing:
         existing.organization = org  # already loaded: spares a query on the hot Connections page
         return existing
-    entity_id = f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{org.public_id}"
+    entity_id = _new_entity_id(org)
     certificate_pem, key_pem = generate_key_pair(common_name="KloudSSO service provider")
     try:
         with transaction.atomic():

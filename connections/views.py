@@ -49,6 +49,7 @@ def add_choose(request):
 
 @sensitive_post_parameters("client_secret")
 @sso_manager_required
+@forms_lead_to_an_idp  # the pre-flight checklist's Test connection button
 def edit(request, public_id):
     connection = connection_get(org=request.org, public_id=public_id)
     return FORM_VIEWS[connection.kind](request, connection)

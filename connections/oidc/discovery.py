@@ -30,6 +30,7 @@ KEPT_KEYS = (
     "authorization_response_iss_parameter_supported",
 )
 LIST_KEYS = ("token_endpoint_auth_methods_supported",)  # read at save time: a malformed one is an error
+MAX_KEYS_KEPT = 20
 PLACEHOLDER = re.compile(r"\{[^}]*\}")
 
 
@@ -46,6 +47,8 @@ class Discovery:
     jwks_uri: str
     userinfo_endpoint: str
     document: dict
+    # What the jwks_uri held when discovery ran (kid, kty, alg, use of each key): None when it was not fetched.
+    signing_keys: tuple[dict, ...] | None = None
 
 
 def normalize_discovery_url(url: str) -> str:
@@ -70,7 +73,7 @@ def discover(url: str) -> Discovery:
     _check_issuer(document["issuer"], url)
     _check_endpoints(document)
     _check_lists(document)
-    _check_jwks(document["jwks_uri"])
+    signing_keys = _check_jwks(document["jwks_uri"])
     return Discovery(
         discovery_url=url,
         issuer=document["issuer"],
@@ -79,6 +82,7 @@ def discover(url: str) -> Discovery:
         jwks_uri=document["jwks_uri"],
         userinfo_endpoint=document.get("userinfo_endpoint") or "",
         document=_kept(document),
+        signing_keys=signing_keys,
     )
 
 
@@ -192,8 +196,9 @@ def _check_lists(document: dict) -> None:
             )
 
 
-def _check_jwks(jwks_uri: str) -> None:
-    """The IdP's signing keys must be reachable now, or no ID token could ever be verified."""
+def _check_jwks(jwks_uri: str) -> tuple[dict, ...]:
+    """The IdP's signing keys must be reachable now, or no ID token could ever be verified; what they are is kept
+    for the connection's pre-flight checklist, which must not fetch them at every page view."""
     jwks = _fetch_json(jwks_uri, what="the IdP's signing keys (jwks_uri)", endpoint="jwks")
     keys = jwks.get("keys")
     if not isinstance(keys, list) or not any(isinstance(k, dict) and k.get("kty") for k in keys):
@@ -202,6 +207,16 @@ def _check_jwks(jwks_uri: str) -> None:
             "be verified. Check the IdP's configuration.",
             "empty_jwks",
         )
+    return tuple(_key_summary(k) for k in keys if isinstance(k, dict) and k.get("kty"))[:MAX_KEYS_KEPT]
+
+
+def _key_summary(key: dict) -> dict:
+    """The public identifiers of a key, never its material: short strings, the IdP controls them."""
+    return {
+        name: key[name][:100]
+        for name in ("kid", "kty", "alg", "use")
+        if isinstance(key.get(name), str) and "\x00" not in key[name]
+    }
 
 
 def _kept(document: dict) -> dict:

@@ -25,6 +25,12 @@ class OIDCSettings(models.Model):
     userinfo_endpoint = models.URLField(max_length=2048, blank=True)
     discovery_document = models.JSONField(default=dict)
     discovered_at = models.DateTimeField()
+    signing_keys = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The kid, kty, alg and use of each key at the jwks_uri when the connection was saved (for the "
+        "pre-flight checklist); null when saved before they were kept.",
+    )
     client_id = models.CharField(max_length=255)
     client_secret_encrypted = models.TextField()
     scopes = models.CharField(max_length=300, default=DEFAULT_SCOPES)

@@ -44,6 +44,7 @@ def oidc_connection_save(
         oidc.userinfo_endpoint = discovery.userinfo_endpoint
         oidc.discovery_document = discovery.document
         oidc.discovered_at = timezone.now()
+        oidc.signing_keys = list(discovery.signing_keys) if discovery.signing_keys is not None else None
         oidc.client_id = client_id
         oidc.scopes = scopes
         oidc.token_endpoint_auth_method = method

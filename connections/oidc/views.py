@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from connections.oidc.forms import OIDCConnectionForm
 from connections.oidc.services import oidc_connection_save
+from connections.preflight import connection_preflight
 from connections.sp import oidc_redirect_uri
 from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
@@ -43,7 +45,8 @@ def connection_form(request, connection=None):
                 f"Connection {saved.display_name!r} {verb}. Issuer: {form.discovery.issuer}. "
                 f"Client authentication: {saved.oidc.token_endpoint_auth_method}.",
             )
-            return redirect("connections:list", org_slug=request.org.slug)
+            # To the connection's page: its pre-flight checklist and the Test connection button are the next step.
+            return redirect(reverse("connections:edit", args=[request.org.slug, saved.public_id]) + "#preflight")
     else:
         initial = {}
         if oidc:
@@ -57,6 +60,8 @@ def connection_form(request, connection=None):
             }
         form = OIDCConnectionForm(initial=initial, has_secret=oidc is not None, stored_document=_document(oidc))
     context = {"form": form, "connection": connection, "redirect_uri": oidc_redirect_uri()}
+    if connection is not None:
+        context["preflight"] = connection_preflight(connection=connection)
     return render(request, "connections/oidc_form.html", context)
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from connections.connection import Kind
 from connections.errors import ConfigurationError
+from connections.preflight import connection_preflight
 from connections.saml.forms import SAMLConnectionForm
 from connections.saml.models import SAMLCertificate
 from connections.saml.rollover import (
@@ -17,7 +18,9 @@ from connections.saml.rollover import (
 from connections.saml.rollover_forms import NextCertificateForm, short_fingerprint
 from connections.saml.services import saml_connection_save
 from connections.selectors import connection_get, metadata_refresh_summary
+from connections.sp import sp_entity_id
 from kloudsso.audit.record import actor_from_request
+from kloudsso.csp_exceptions import forms_lead_to_an_idp
 from kloudsso.tenancy.access import sso_manager_required
 
 
@@ -50,13 +53,15 @@ def connection_form(request, connection=None, *, next_certificate_form=None):
             )
             for warning in form.idp_config.warnings:
                 messages.warning(request, warning)
-            return redirect("connections:list", org_slug=request.org.slug)
+            # To the connection's page: its pre-flight checklist and the Test connection button are the next step.
+            return redirect(reverse("connections:edit", args=[request.org.slug, saved.public_id]) + "#preflight")
     else:
         form = SAMLConnectionForm(initial=_initial(connection) if connection else None)
     refresh = metadata_refresh_summary(connection=connection) if connection else None
     context = {"form": form, "connection": connection, "refresh": refresh}
     if connection is not None:
         context.update(_certificates_context(connection, next_certificate_form))
+        context["preflight"] = connection_preflight(connection=connection, sp_entity_id=sp_entity_id(org=request.org))
     return render(request, "connections/saml_form.html", context)
 
 
@@ -74,6 +79,7 @@ def _certificates_context(connection, next_certificate_form) -> dict:
 
 
 @sso_manager_required
+@forms_lead_to_an_idp  # a refused certificate redraws the connection's page, with its Test connection button
 def certificate_add(request, public_id):
     connection = _saml_connection(request, public_id)
     if request.method != "POST":
