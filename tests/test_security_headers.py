@@ -72,8 +72,11 @@ def test_it_sends_the_headers_on_the_public_sp_metadata(client, acme):
 
 
 def test_pages_whose_forms_start_a_sign_in_have_no_form_action(as_alice, acme):
-    # Their forms post to us and are redirected to an IdP, which form-action would block in Chromium.
-    for url in (reverse("sso_login"), reverse("connections:list", kwargs={"org_slug": "acme"})):
+    # Their forms post to us and are redirected to an IdP, which form-action would block in Chromium (the
+    # connection page ends its pre-flight checklist with the Test connection button).
+    connection = saml_connection(acme)
+    edit = reverse("connections:edit", kwargs={"org_slug": "acme", "public_id": connection.public_id})
+    for url in (reverse("sso_login"), reverse("connections:list", kwargs={"org_slug": "acme"}), edit):
         assert_hardened(as_alice.get(url), form_action=None)
 
 
