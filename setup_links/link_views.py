@@ -21,7 +21,7 @@ from setup_links import session
 from setup_links.connect import link_connection_save
 from setup_links.models import Status
 from setup_links.selectors import setup_link_for_token
-from setup_links.services import SetupLinkEnded, setup_link_complete, setup_link_opened
+from setup_links.services import SetupLinkEnded, setup_link_claim, setup_link_complete
 from signin.oidc import views as oidc_flow
 from signin.saml import views as saml_flow
 
@@ -45,7 +45,8 @@ def open_link(request):
             {"message": "Too many setup links were tried from this address. Wait ten minutes and open yours again."},
             status=429,
         )
-    link = setup_link_for_token(token=request.POST.get("token", "").strip().lstrip("#"))
+    # The token alone, or the whole link pasted (everything after its "#").
+    link = setup_link_for_token(token=request.POST.get("token", "").strip().rpartition("#")[2])
     if link is None:
         session.unbind(request)
         return session.unavailable(request, None)
@@ -53,8 +54,16 @@ def open_link(request):
     if status != Status.ACTIVE:
         session.unbind(request)
         return session.unavailable(request, status)
-    session.bind(request, link)
-    setup_link_opened(link=link)
+    if not link.organization.has_sso:
+        session.unbind(request)
+        return session.unavailable(request, None)
+    if session.bound_here(request, link):  # opened again in the browser that holds it
+        return redirect("setup_links:start")
+    browser_secret = setup_link_claim(link=link)
+    if browser_secret is None:
+        session.unbind(request)
+        return render(request, "setup_links/unavailable.html", {"message": session.CLAIMED}, status=410)
+    session.bind(request, link, browser_secret)
     return redirect("setup_links:start")
 
 

@@ -35,6 +35,9 @@ class SetupLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     opened_at = models.DateTimeField(null=True, blank=True)
+    # The sha256 of a secret held by the one browser session the token was exchanged in: the link works in that
+    # browser only, so a forwarded or scanned link cannot be finished by someone else alongside the IT admin.
+    browser_key_hash = models.CharField(max_length=64, blank=True, editable=False)
     # The one connection the link may touch: created by its first save, edited by the next ones.
     connection = models.ForeignKey(
         Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="setup_links"

@@ -1,4 +1,9 @@
+import hashlib
+import logging
+import secrets
+import smtplib
 from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 from django.urls import reverse
@@ -11,6 +16,7 @@ from setup_links.tokens import new_token, token_sha256
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 30
+logger = logging.getLogger(__name__)
 
 
 class SetupLinkEnded(Exception):
@@ -60,9 +66,18 @@ def setup_link_revoke(*, org, link: SetupLink, by: Actor) -> bool:
     return True
 
 
-def setup_link_opened(*, link: SetupLink) -> None:
-    if link.opened_at is None:
-        SetupLink.objects.filter(pk=link.pk, opened_at=None).update(opened_at=timezone.now())
+def setup_link_claim(*, link: SetupLink) -> str | None:
+    """The first exchange of the token binds the link to one browser: returns the secret that browser's session
+    keeps, or None when another browser claimed the link first (one conditional UPDATE: two at once, one wins)."""
+    secret = secrets.token_urlsafe(32)
+    claimed = SetupLink.objects.filter(pk=link.pk, browser_key_hash="").update(
+        browser_key_hash=browser_key_hash(secret), opened_at=timezone.now()
+    )
+    return secret if claimed else None
+
+
+def browser_key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def setup_link_tested(*, link: SetupLink) -> None:
@@ -98,6 +113,20 @@ def setup_link_complete(*, link: SetupLink, by: Actor) -> SetupLink:
         changes={"connection": [None, connection.display_name]},
     )
     org = link.organization
+    transaction.on_commit(partial(_mail_completed, org, link, connection))
+    return link
+
+
+def _mail_completed(org, link: SetupLink, connection) -> None:
+    """After the commit, and never failing Finish: a mail server that does not answer loses this one mail (the
+    owners' list of links shows the completion all the same)."""
+    try:
+        _send_completed(org, link, connection)
+    except (OSError, smtplib.SMTPException):
+        logger.exception("The mail about the completed setup link %s could not be sent", link.public_id)
+
+
+def _send_completed(org, link: SetupLink, connection) -> None:
     notify_organization(
         org=org,
         category=Category.ALERT,  # a way to sign in to the organization was added: nobody opts out of that
@@ -111,4 +140,3 @@ def setup_link_complete(*, link: SetupLink, by: Actor) -> SetupLink:
         },
         once_key=f"setup-link-completed:{link.public_id}",
     )
-    return link

@@ -5,6 +5,7 @@ do not send), so no access log, proxy log or Referer holds it; every later page 
 and checks it is still active.
 """
 
+import hmac
 from functools import wraps
 
 from django.shortcuts import render
@@ -13,6 +14,7 @@ from kloudsso.audit.models import ActorKind
 from kloudsso.audit.record import Actor
 from kloudsso.client_ip import client_ip
 from setup_links.models import SetupLink, Status
+from setup_links.services import browser_key_hash
 
 SESSION_KEY = "kloudsso_setup_link"
 
@@ -21,15 +23,30 @@ ENDED = {
     Status.REVOKED: "This setup link was revoked.",
     Status.COMPLETED: "This setup link has been used: the setup it was made for is complete.",
 }
+CLAIMED = (
+    "This setup link is already open in another browser: a link works in the browser it was first opened in. "
+    "Go on there, or ask the person who sent it for a new link."
+)
 
 
-def bind(request, link: SetupLink) -> None:
+BROWSER_KEY = "kloudsso_setup_link_browser"
+
+
+def bind(request, link: SetupLink, browser_secret: str) -> None:
     request.session.cycle_key()  # a fresh session key: nobody who knew the old one shares the link's
     request.session[SESSION_KEY] = str(link.public_id)
+    request.session[BROWSER_KEY] = browser_secret
+
+
+def bound_here(request, link: SetupLink) -> bool:
+    """Whether this browser is the one the link was first opened in (services.setup_link_claim)."""
+    secret = request.session.get(BROWSER_KEY, "")
+    return bool(secret) and hmac.compare_digest(browser_key_hash(secret), link.browser_key_hash)
 
 
 def unbind(request) -> None:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(BROWSER_KEY, None)
 
 
 def bound_link(request) -> SetupLink | None:
@@ -61,7 +78,7 @@ def setup_link_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         link = bound_link(request)
-        if link is None:
+        if link is None or not bound_here(request, link) or not link.organization.has_sso:
             unbind(request)
             return unavailable(request, None)
         status = link.status()

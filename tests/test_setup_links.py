@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from setup_links.models import SetupLink, Status
 from setup_links.services import setup_link_complete, setup_link_create, setup_link_revoke
 from setup_links.session import SESSION_KEY
 from tests.support.factories import oidc_connection
+from tests.support.gunicorn_server import free_port
 from tests.test_saml_acs import idp, post, sp  # noqa: F401 -- fixtures and helpers
 
 OWNER_ACTOR_KIND = "owner"
@@ -239,7 +241,15 @@ def start_link_test(client) -> str:
     return request_xml.split(' ID="', 1)[1].split('"', 1)[0]
 
 
-def test_a_saml_setup_through_a_link_tests_finishes_and_mails_the_owners(client, smtp, alice, acme, idp, sp):  # noqa: F811
+def test_a_saml_setup_through_a_link_tests_finishes_and_mails_the_owners(
+    client,
+    smtp,
+    alice,
+    acme,
+    idp,
+    sp,
+    django_capture_on_commit_callbacks,  # noqa: F811
+):
     link, token = make_link(acme, alice, protocol="saml", note="For Dana")
     open_link(client, token)
     connect = reverse("setup_links:connect", kwargs={"slug": "generic-saml"})
@@ -268,7 +278,8 @@ def test_a_saml_setup_through_a_link_tests_finishes_and_mails_the_owners(client,
     link.refresh_from_db()
     assert link.tested_at is not None
 
-    assert client.post(reverse("setup_links:finish"))["Location"] == reverse("setup_links:done")
+    with django_capture_on_commit_callbacks(execute=True):  # the mail goes once Finish is committed
+        assert client.post(reverse("setup_links:finish"))["Location"] == reverse("setup_links:done")
     done = client.get(reverse("setup_links:done"))
     assert done.status_code == 200 and "is set up" in done.content.decode()
     link.refresh_from_db()
@@ -326,3 +337,29 @@ def test_the_owners_list_shows_each_links_status_and_what_it_configured(client, 
         assert 'class="status' in row and word in row
     edit = reverse("connections:edit", kwargs={"org_slug": "acme", "public_id": connection.public_id})
     assert f'href="{edit}">Made by Dana' in html
+
+
+def test_a_link_works_only_in_the_browser_it_was_first_opened_in(acme, alice):
+    _, token = make_link(acme, alice)
+    first, second = Client(), Client()
+    assert open_link(first, token)["Location"] == reverse("setup_links:start")
+    refused = open_link(second, token)
+    assert refused.status_code == 410 and "already open in another browser" in refused.content.decode()
+    assert second.get(reverse("setup_links:start")).status_code == 404
+    assert open_link(first, token)["Location"] == reverse("setup_links:start")  # its own browser again
+    assert first.get(reverse("setup_links:start")).status_code == 200
+
+
+def test_the_whole_link_pasted_opens_it(acme, alice, settings):
+    _, token = make_link(acme, alice)
+    assert open_link(Client(), f"{settings.PUBLIC_BASE_URL}/setup/#{token}")["Location"] == reverse("setup_links:start")
+
+
+def test_finish_is_not_undone_by_a_mail_server_that_does_not_answer(acme, alice, settings, caplog):
+    from setup_links.services import _mail_completed
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 1
+    link, _ = make_link(acme, alice)
+    _mail_completed(acme, link, connection=type("C", (), {"display_name": "Entra ID"})())
+    assert "could not be sent" in caplog.text
