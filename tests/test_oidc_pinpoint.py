@@ -1,6 +1,7 @@
 """Each OIDC refusal's explanation compares the connection's configuration with what arrived and names the values
 and the likely mistake (issue 12, item 4); the token endpoint's error answer is kept in full, secrets masked."""
 
+import html
 import json
 import time
 
@@ -195,6 +196,15 @@ def test_the_token_endpoints_error_answer_is_kept_in_full_with_secrets_masked(cl
     for leaked in [secret, "should-never-be-kept", "eyJhbGciOiJSUzI1NiJ9"]:
         assert leaked not in kept.body
     assert '"refresh_token": "********"' in kept.body
+
+
+@pytest.mark.parametrize("secret", ['quo"te\\back', "amp&<lt>"])
+def test_a_secret_echoed_in_an_escaped_form_is_masked_too(client, entra, secret):
+    answer = {"error": "invalid_client", "error_description": f"Invalid client secret provided: {secret}"}
+    exchange(client, entra(secret=secret, answer=answer), "invalid_client")
+    body = SignInAnswer.objects.get().body
+    for form in (secret, json.dumps(secret)[1:-1], html.escape(secret)):
+        assert form not in body
 
 
 def test_a_token_endpoint_answer_that_is_not_json_is_kept_as_text(client, acme, http_server):

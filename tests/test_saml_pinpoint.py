@@ -69,7 +69,10 @@ def test_the_idps_next_key_is_named_as_such(client, connection, sp, tmp_path):  
     rolled = CraftingIdP(tmp_path / "next", sp_metadata=sp_metadata_xml(sp), stem="idp")  # same subject, new key
     said = detail(client, post(client, rolled.response(**answer(sp, start(client, connection)))), "saml_bad_signature")
     assert "'CN=idp'" in said and "valid 2025-01-01 to" in said
-    assert "most likely the IdP's next signing key" in said and "Add it as the next certificate" in said
+    assert "most likely the IdP's next signing key" in said and "add it as the next certificate" in said
+    assert (
+        "compare its SHA-256 fingerprint" in said
+    )  # a certificate in a response that did not verify is not trusted on its word
 
 
 def test_a_response_changed_after_signing_is_told_from_an_unknown_certificate(client, connection, idp, sp):  # noqa: F811

@@ -246,9 +246,9 @@ def test_a_saml_setup_through_a_link_tests_finishes_and_mails_the_owners(
     smtp,
     alice,
     acme,
-    idp,
-    sp,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    idp,  # noqa: F811
+    sp,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     link, token = make_link(acme, alice, protocol="saml", note="For Dana")
     open_link(client, token)

@@ -2,9 +2,10 @@
 authentication the connection's provider allows, and its answer checked before anything reads it."""
 
 import base64
+import html
 import json
 import re
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 from django.views.decorators.debug import sensitive_variables
 
@@ -140,7 +141,8 @@ def _masked(text: str, oidc, secret: str) -> str:
     # An IdP may echo what it received, the body or the Authorization header (base64 of client_id:secret, which
     # decodes straight to the secret); neither may reach the events or any page.
     echoed = basic_authorization(oidc.client_id, secret).split(" ", 1)[1] if secret else ""
-    for form in sorted({secret, quote_plus(secret), echoed} - {""}, key=len, reverse=True):
+    forms = {secret, quote_plus(secret), quote(secret, safe=""), html.escape(secret), json.dumps(secret)[1:-1], echoed}
+    for form in sorted(forms - {""}, key=len, reverse=True):
         text = text.replace(form, MASK)
     return JWT_LIKE.sub(MASK, text)
 

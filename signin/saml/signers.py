@@ -123,8 +123,10 @@ def _likely_cause(carried: dict, on_file) -> str:
     if newer and same_subject:
         return (
             "It is newer than every certificate on file and has the same subject: most likely the IdP's next "
-            "signing key after a rollover. Add it as the next certificate (edit the connection with the IdP's "
-            "current metadata, or paste this certificate beside the one on file)."
+            "signing key after a rollover. Anyone can put any certificate in a response, though, and this "
+            "signature did not verify with one on file: compare its SHA-256 fingerprint with the one your IdP's "
+            "console shows, and only then add it as the next certificate (the IdP's current metadata, or this "
+            "certificate beside the one on file)."
         )
     if carried["expired"]:
         return "It has expired: the IdP still signs with an old key; make its current certificate active."
