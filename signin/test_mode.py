@@ -63,6 +63,13 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         warnings = explain.fallback_warnings(vouched, received)
         if outcome and disabled:
             outcome += " The connection is disabled: enable it for people to sign in."
+    link = setup_link_reported(request, connection, passed=all(check.passed for check in checks[:2]))
+    if link:
+        # Someone with a setup link and no account: the identity provider's part only. Who is a member, invited,
+        # known elsewhere or on which domain is the owners' to know, not the link holder's.
+        if all(check.passed for check in checks[:2]):
+            error, outcome = None, "The identity provider's part works; the organization's owners decide who signs in."
+        checks = checks[:2]
     context = {
         "connection": connection,
         "checks": checks,
@@ -72,8 +79,7 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         "outcome": outcome,
         "values": {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url()},
         "fix": error.entry.fix_with({"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url()}) if error else "",
-        # A setup link's test: the identity provider's part (its answer, the email) is the IT admin's to pass.
-        **setup_link_reported(request, connection, passed=all(check.passed for check in checks[:2])),
+        **link,  # a setup link's test: the identity provider's part (its answer, the email) is the IT admin's
     }
     return render(request, "connections/test_result.html", context)
 

@@ -275,6 +275,8 @@ def test_a_saml_setup_through_a_link_tests_finishes_and_mails_the_owners(
     report = post(client, idp.response(in_response_to=request_id, destination=saml_acs_url(), audience=sp.entity_id))
     html = report.content.decode()
     assert "Your identity provider's part works" in html and reverse("setup_links:check") in html
+    for owners_only in ("Domain rule", "Provisioning:", "Role:", "Identity:", "member"):
+        assert owners_only not in html  # who belongs to the organization is not the link holder's to learn
     link.refresh_from_db()
     assert link.tested_at is not None
 
