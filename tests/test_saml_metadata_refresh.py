@@ -434,12 +434,14 @@ def test_the_scheduler_refreshes_every_12_hours_and_the_worker_mails_a_failing_s
     assert fingerprints(connection) == {"CN=idp"}
     assert scheduler_and_worker_at(start + timedelta(hours=12, minutes=1)) == ["saml_metadata_refresh"]
     assert fingerprints(connection) == {"CN=idp", "CN=idp-next"}
+    [added] = smtp.wait_for(1)  # the worker alerted the owners to the certificate it added
+    assert "A new signing certificate for “Crafted”" in added["Subject"]
 
     metadata.fail()
     for period in (2, 3, 4):
         scheduler_and_worker_at(start + timedelta(hours=12 * period, minutes=1))
-    [mail] = smtp.wait_for(1)
-    assert "Crafted" in mail["Subject"] and mail["To"] == "alice@acme.test"
+    _, mail = smtp.wait_for(2)
+    assert "can no longer refresh the SAML metadata of “Crafted”" in mail["Subject"] and mail["To"] == "alice@acme.test"
     results = DBTaskResult.objects.filter(task_path__endswith="refresh_saml_metadata")
     assert set(results.values_list("status", flat=True)) == {"SUCCESSFUL"} and results.count() == 5
 
@@ -577,3 +579,21 @@ def test_a_certificate_the_owner_added_by_hand_is_not_dropped_for_being_absent_f
     assert (
         fingerprints(connection) == {"CN=idp", "CN=idp-next"} and not SAMLCertificate.objects.get(pk=pasted.pk).pasted
     )
+
+
+def test_a_certificate_the_refresh_adds_is_an_alert_to_the_owners_once(
+    connection, idp, next_idp, metadata, smtp, alice
+):
+    metadata.publish(idp, next_idp)
+    assert refresh(T0)["changed"] == 1
+    [mail] = smtp.wait_for(1)
+    assert mail["To"] == "alice@acme.test"
+    assert "A new signing certificate for “Crafted” was added" in mail["Subject"]
+    added = SAMLCertificate.objects.get(subject="CN=idp-next")
+    text = text_of(mail)
+    assert added.sha256_fingerprint in text and "Compare the fingerprint" in text
+    assert added.sha256_fingerprint in html_of(mail)
+    metadata.publish(next_idp)  # the old one goes: a change, but no certificate added
+    refresh(T0 + timedelta(hours=12))
+    refresh(T0 + timedelta(hours=24))
+    assert len(smtp.messages) == 1

@@ -5,7 +5,7 @@ from collections import Counter
 from django.urls import reverse
 from django_tasks import task
 
-from connections.saml.models import SAMLSettings, Source
+from connections.saml.models import SAMLCertificate, SAMLSettings, Source
 from connections.saml.refresh import Outcome, saml_metadata_refresh
 from connections.saml.refresh_state import MetadataRefresh
 from kloudsso.notify import Category, notify_organization
@@ -26,9 +26,12 @@ def refresh_saml_metadata() -> dict[str, int]:
     ids = SAMLSettings.objects.filter(source=Source.URL).values_list("pk", flat=True)
     counts = Counter()
     for saml_settings_id in ids.iterator():
+        on_file = _fingerprints(saml_settings_id)
         outcome = saml_metadata_refresh(saml_settings_id=saml_settings_id)
         if outcome == Outcome.FAILED:
             failing_refresh_notify(saml_settings_id=saml_settings_id)
+        if outcome == Outcome.CHANGED:
+            added_certificates_notify(saml_settings_id=saml_settings_id, before=on_file)
         counts[outcome] += 1
     return {outcome.value: counts[outcome] for outcome in Outcome}
 
@@ -57,3 +60,37 @@ def failing_refresh_notify(*, saml_settings_id: int) -> int:
         },
         once_key=f"saml-metadata-failing:{connection.public_id}:{state.failing_since.isoformat()}",
     )
+
+
+def _fingerprints(saml_settings_id: int) -> set[str]:
+    return set(
+        SAMLCertificate.objects.filter(saml_settings_id=saml_settings_id).values_list("sha256_fingerprint", flat=True)
+    )
+
+
+def added_certificates_notify(*, saml_settings_id: int, before: set[str]) -> int:
+    """Alert the owners to each signing certificate a refresh added: a new key signs people in from now on, so
+    whoever can change the document at the metadata URL must not add one unseen. Once per certificate."""
+    added = (
+        SAMLCertificate.objects.filter(saml_settings_id=saml_settings_id)
+        .exclude(sha256_fingerprint__in=before)
+        .select_related("saml_settings__connection__organization")
+    )
+    sent = 0
+    for certificate in added:
+        connection = certificate.saml_settings.connection
+        org = connection.organization
+        sent += notify_organization(
+            org=org,
+            category=Category.ALERT,
+            subject=f"A new signing certificate for “{connection.display_name}” was added from its metadata URL",
+            template="saml_certificate_added",
+            context={
+                "connection": connection,
+                "certificate": certificate,
+                "metadata_url": certificate.saml_settings.metadata_url,
+                "path": reverse("connections:edit", kwargs={"org_slug": org.slug, "public_id": connection.public_id}),
+            },
+            once_key=f"saml-certificate-added:{connection.public_id}:{certificate.sha256_fingerprint}",
+        )
+    return sent
