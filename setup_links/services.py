@@ -89,7 +89,10 @@ def setup_link_tested(*, link: SetupLink) -> None:
 
 def link_locked(link: SetupLink) -> SetupLink:
     """The link's row, locked for the rest of the transaction, still active: else SetupLinkEnded."""
-    locked = SetupLink.objects.select_for_update().select_related("organization", "connection").get(pk=link.pk)
+    # of=self: PostgreSQL locks no row of a nullable join (the connection may not exist yet)
+    locked = (
+        SetupLink.objects.select_for_update(of=("self",)).select_related("organization", "connection").get(pk=link.pk)
+    )
     if not locked.is_active:
         raise SetupLinkEnded
     return locked
