@@ -201,3 +201,16 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def owner_page(browser, live_server, settings, alice):
+    """A Chromium page signed in as alice, Acme's owner, on the live server (the browser tests' starting point)."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "alice@acme.test")
+    page.fill("#id_password", "correct-horse-battery")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/orgs/acme/")
+    return page

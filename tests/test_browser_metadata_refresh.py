@@ -19,18 +19,6 @@ pytestmark = [
 allow_orm_beside_playwright()
 
 
-@pytest.fixture
-def owner_page(browser, live_server, settings, alice):
-    settings.PUBLIC_BASE_URL = live_server.url
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "alice@acme.test")
-    page.fill("#id_password", "correct-horse-battery")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/orgs/acme/")
-    return page
-
-
 def test_the_connection_page_shows_a_waiting_change_and_a_failing_refresh(
     owner_page, live_server, acme, http_server, tmp_path
 ):
