@@ -74,6 +74,19 @@ class SAMLCertificate(models.Model):
     def __str__(self):
         return f"{self.subject or 'certificate'} (expires {self.not_after:%Y-%m-%d})"
 
+    @classmethod
+    def of(cls, saml_settings, info, **fields) -> "SAMLCertificate":
+        """An unsaved row for a parsed certificate (connections/saml/certificates.CertificateInfo)."""
+        return cls(
+            saml_settings=saml_settings,
+            certificate_pem=info.pem,
+            subject=info.subject,
+            sha256_fingerprint=info.sha256_fingerprint,
+            not_before=info.not_before,
+            not_after=info.not_after,
+            **fields,
+        )
+
     @property
     def expired(self) -> bool:
         return self.not_after <= timezone.now()

@@ -182,14 +182,7 @@ def certificates_follow(saml: SAMLSettings, certificates, *, now: datetime, by: 
     for cert in certificates:
         kept = on_file.get(cert.sha256_fingerprint)
         if kept is None:
-            SAMLCertificate.objects.create(
-                saml_settings=saml,
-                certificate_pem=cert.pem,
-                subject=cert.subject,
-                sha256_fingerprint=cert.sha256_fingerprint,
-                not_before=cert.not_before,
-                not_after=cert.not_after,
-            )
+            SAMLCertificate.of(saml, cert).save()
             certificate_added(certificate=cert, **audited)
             changes.append(f"Added the signing certificate {_name(cert)}, valid until {cert.not_after:%Y-%m-%d}.")
         elif kept.missing_from_metadata_since:

@@ -55,18 +55,9 @@ def saml_certificates_add(
             if cert.sha256_fingerprint in on_file:
                 continue
             on_file.add(cert.sha256_fingerprint)
-            added.append(
-                SAMLCertificate.objects.create(
-                    saml_settings=saml,
-                    certificate_pem=cert.pem,
-                    subject=cert.subject,
-                    sha256_fingerprint=cert.sha256_fingerprint,
-                    not_before=cert.not_before,
-                    not_after=cert.not_after,
-                    added_at=now,
-                    pasted=True,
-                )
-            )
+            certificate = SAMLCertificate.of(saml, cert, added_at=now, pasted=True)
+            certificate.save()
+            added.append(certificate)
             certificate_added(org=org, connection=connection, certificate=added[-1], by=by)
         return added
 

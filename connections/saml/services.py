@@ -69,14 +69,5 @@ def _replace_certificates(saml: SAMLSettings, certificates) -> None:
     saml.certificates.exclude(sha256_fingerprint__in=given).delete()
     on_file = set(saml.certificates.values_list("sha256_fingerprint", flat=True))
     SAMLCertificate.objects.bulk_create(
-        SAMLCertificate(
-            saml_settings=saml,
-            certificate_pem=cert.pem,
-            subject=cert.subject,
-            sha256_fingerprint=cert.sha256_fingerprint,
-            not_before=cert.not_before,
-            not_after=cert.not_after,
-        )
-        for fingerprint, cert in given.items()
-        if fingerprint not in on_file
+        SAMLCertificate.of(saml, cert) for fingerprint, cert in given.items() if fingerprint not in on_file
     )
