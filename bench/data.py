@@ -20,7 +20,9 @@ class Bench:
 
 
 def migrate(cache_url: str) -> None:
+    """The schema and, as on a real deploy, the hashed static files gunicorn's pages name (whitenoise's manifest)."""
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
     if cache_url.startswith("dbcache://"):
         call_command("createcachetable", verbosity=0)
 
