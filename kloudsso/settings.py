@@ -248,6 +248,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Write transactions take the lock up front, so two concurrent ones wait instead of failing with "locked".
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    # Write-ahead log: readers do not wait for a writer, and a commit (every sign-in's replay record) appends to
+    # the log without a sync of the whole database; NORMAL syncs at checkpoints, which a crash cannot corrupt.
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # libpq waits for ever on a database host that does not answer: a request must end on the 503 page instead of
     # holding its worker. ?connect_timeout= in DATABASE_URL wins.

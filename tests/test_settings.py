@@ -133,6 +133,18 @@ def test_database_connections_are_kept_a_minute_and_checked_before_reuse():
     assert result.stdout.split()[-3:] == ["0", "True", "IMMEDIATE"], result.stderr  # 0: one connection per request
 
 
+SQLITE_MODES = (
+    "from django.db import connection\n"
+    "with connection.cursor() as c:\n"
+    "    print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA synchronous').fetchone()[0])"
+)
+
+
+def test_a_sqlite_database_file_is_written_through_its_write_ahead_log(tmp_path):
+    result = manage("shell", "-c", SQLITE_MODES, **{**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/site.db"})
+    assert result.stdout.split()[-2:] == ["wal", "1"], result.stderr  # synchronous 1 is NORMAL
+
+
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
