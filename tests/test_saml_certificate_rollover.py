@@ -263,3 +263,31 @@ def test_during_a_rollover_the_list_warns_only_of_the_certificate_sign_ins_depen
     listed = as_alice.get(reverse("connections:list", kwargs={"org_slug": "acme"})).content.decode()
     assert listed.count("Add the IdP&#x27;s new certificate before then") == 1
     assert f"CN=Okta next expires on {NOW + timedelta(days=20):%Y-%m-%d}" in listed
+
+
+def save_from_url(acme, okta, metadata_xml, *, source="url"):
+    saml_connection_save(
+        org=acme,
+        connection=okta,
+        display_name="Okta",
+        source=source,
+        metadata_url="https://okta.example.test/app/metadata" if source == "url" else "",
+        idp=parse_idp_metadata(metadata_xml),
+    )
+
+
+def test_saving_a_url_connection_keeps_the_next_certificate_the_owner_added_by_hand(as_alice, okta, acme):
+    save_from_url(acme, okta, sample("okta_metadata.xml"))
+    add(as_alice, okta, next_pem())
+    save_from_url(acme, okta, sample("okta_metadata.xml"))  # the edit form fetches the URL again
+    current, pasted = certificates(okta)
+    assert pasted.subject == "CN=Okta next" and pasted.pasted
+    assert not any(e.action == "certificate.retired" for e in acme.audit_events.all())
+
+
+def test_a_url_connection_saved_as_pasted_xml_or_for_another_idp_follows_its_metadata_alone(as_alice, okta, acme):
+    save_from_url(acme, okta, sample("okta_metadata.xml"))
+    add(as_alice, okta, next_pem())
+    save_from_url(acme, okta, sample("okta_metadata.xml"), source="xml")
+    assert len(certificates(okta)) == 1 and not certificates(okta)[0].pasted
+    assert acme.audit_events.filter(action="certificate.retired").count() == 1

@@ -33,6 +33,7 @@ def saml_connection_save(
     # The certificates follow the owner's new metadata or certificates. The same metadata XML saved again leaves
     # them as they are: the connection page's "Add the next certificate" may have added one it does not hold.
     same_metadata = not is_new and source == Source.XML == saml.source and idp.metadata_xml == saml.metadata_xml
+    was_url = not is_new and saml.source == Source.URL and saml.idp_entity_id == idp.entity_id
     saml.source = source
     saml.metadata_url = metadata_url if source == Source.URL else ""
     saml.metadata_xml = idp.metadata_xml
@@ -46,11 +47,21 @@ def saml_connection_save(
     # What the owner saves supersedes a waiting change, a dismissed one and a failure streak: the refresh starts over.
     MetadataRefresh.objects.filter(saml_settings=saml).delete()
     if not same_metadata:
-        _replace_certificates(saml, idp.certificates)
+        kept = _pasted_kept(old_certificates, idp, was_url=was_url, source=source)
+        _replace_certificates(saml, [*idp.certificates, *kept])
     connection_saved(org=org, connection=connection, before=before, by=by, is_new=is_new)
     if not same_metadata:
-        _audit_certificates(org, connection, old_certificates, idp.certificates, by)
+        _audit_certificates(org, connection, old_certificates, [*idp.certificates, *kept], by)
     return connection
+
+
+def _pasted_kept(old_certificates: dict, idp: IdPConfig, *, was_url: bool, source: str) -> list[SAMLCertificate]:
+    """The IdP's next certificates an owner added by hand, which the metadata URL does not publish (yet, or ever):
+    saving the same IdP's URL connection keeps them, as its scheduled refresh does (connections/saml/refresh)."""
+    if not (was_url and source == Source.URL):
+        return []
+    fetched = {cert.sha256_fingerprint for cert in idp.certificates}
+    return [c for f, c in old_certificates.items() if c.pasted and f not in fetched and not c.expired]
 
 
 def _audit_certificates(org, connection, old_certificates: dict, certificates, by: Actor) -> None:
@@ -65,7 +76,7 @@ def _audit_certificates(org, connection, old_certificates: dict, certificates, b
 
 def _replace_certificates(saml: SAMLSettings, certificates) -> None:
     """Those on file and still given keep their row (when they were added, when one last signed a sign-in)."""
-    given = {cert.sha256_fingerprint: cert for cert in certificates}
+    given = {cert.sha256_fingerprint: cert for cert in certificates}  # parsed certificates, or rows kept as they are
     saml.certificates.exclude(sha256_fingerprint__in=given).delete()
     on_file = set(saml.certificates.values_list("sha256_fingerprint", flat=True))
     SAMLCertificate.objects.bulk_create(
