@@ -56,7 +56,11 @@ def request_tokens(oidc, *, code: str, code_verifier: str | None) -> dict:
         )
     if body.get("id_token") is not None and not isinstance(body["id_token"], str):
         kind = type(body["id_token"]).__name__
-        raise SignInError("bad_token_response", _PERSON, f"The token endpoint's id_token is a JSON {kind}, not a JWT.")
+        raise SignInError(
+            "bad_token_response",
+            _PERSON,
+            f"The token endpoint {oidc.token_endpoint} answered with an id_token that is a JSON {kind}, not a JWT.",
+        )
     if body.get("id_token") is None:
         raise SignInError("no_id_token", _PERSON, _without_id_token(body, oidc, secret))
     return body
@@ -94,6 +98,8 @@ def _refusal(status: int, body: dict, oidc, secret: str) -> SignInError:
     error = body.get("error") if isinstance(body.get("error"), str) else ""
     description = body.get("error_description") if isinstance(body.get("error_description"), str) else ""
     detail = f"The token endpoint answered HTTP {status}: {error} {description}".strip()
+    if not error and not description:  # a proxy's or a server's error page: the answer kept shows it
+        detail = f"The token endpoint {oidc.token_endpoint} answered HTTP {status} with no OAuth error (RFC 6749 §5.2)."
     code = _token_error_code(error, description)
     if code == "invalid_client":
         detail += " " + _which_client_mistake(description, oidc)

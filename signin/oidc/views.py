@@ -68,9 +68,9 @@ class CallbackView(OIDCAuthenticationCallbackView):
                     "state_mismatch",
                     "This sign-in could not be matched to your browser: it may have expired, or started in "
                     "another browser or tab. Start again from Sign in with SSO.",
-                    "The callback's state is not one this browser's session started (cookies, or a stale tab); "
-                    f"the session holds {len(request.session.get('oidc_states', {}))} sign-ins in progress "
-                    "(none: cookies blocked, expired, or started in another browser).",
+                    "The callback's state is not one this browser's session started (cookies, or a stale tab). "
+                    f"Sign-ins in progress in this browser's session: {len(request.session.get('oidc_states', {}))} "
+                    "(0: cookies blocked, the sign-in expired, or it started in another browser).",
                 ),
             )
         if "code" not in request.GET or request.GET.get("error"):

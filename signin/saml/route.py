@@ -48,7 +48,7 @@ def route(request, seen) -> Route:
     if connection is None:
         raise SignInError(
             "saml_request_unknown",
-            detail=f"The connection request {quote(mine[0])} was sent for was deleted meanwhile.",
+            detail=f"The connection that request {quote(mine[0])} was sent for was deleted meanwhile.",
         )
     if len(set(named)) > 1:  # pysaml2 requires the same request everywhere; say which differ
         raise Unmatched(

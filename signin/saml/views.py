@@ -27,7 +27,7 @@ from signin.saml.answer import saml_answer
 from signin.saml.clients import client_for
 from signin.saml.peek import Unreadable, peek
 from signin.saml.post_binding import post_binding_page
-from signin.saml.quoting import NOT_VERIFIED, quote
+from signin.saml.quoting import quote
 from signin.saml.route import remember
 from signin.saml.route import route as route_of
 from signin.saml.sp_config import name_id_policy
@@ -155,17 +155,16 @@ def _peek(saml_response: str):
 
 
 def _unread(exc: Unreadable) -> str:
-    return f"What was posted as SAMLResponse is not a SAML response we can read: {exc} {NOT_VERIFIED}."
+    return f"What was posted as SAMLResponse cannot be read as a SAML response: {exc}."
 
 
 def _issuer_refused(verified) -> SignInError:
-    """djangosaml2 refused the verified assertion (is_authorized: the Issuer it reports is not the connection's)."""
+    """djangosaml2 refused the verified assertion: its is_authorized() (signin/saml/backend) compares the Issuer."""
     issuer = verified.session_info.get("issuer") or ""
-    on_file = verified.connection.saml.idp_entity_id
     return SignInError(
         "unknown_issuer",
-        detail=f"The verified response's Issuer {quote(issuer) if issuer else 'none'} is not the connection's IdP "
-        f"Entity ID on file {quote(on_file)} (the connection changed during the sign-in?).",
+        detail=f"djangosaml2 refused the verified response: its Issuer is {quote(issuer) if issuer else 'none'}; "
+        f"the connection's IdP Entity ID on file is {quote(verified.connection.saml.idp_entity_id)}.",
     )
 
 
