@@ -94,7 +94,9 @@ def refusals(monkeypatch):
 def in_flow(f, landed, names, *, hides=()) -> Seen:
     assert landed.status_code == 400, landed.status_code
     error = f("refusals")[-1]
-    assert f"<code>{error.code}</code>" in landed.content.decode()
+    page = landed.content.decode()
+    assert f"<code>{error.code}</code>" in page
+    assert escape(error.detail) not in page  # the owners' explanation, never the person's page
     event = SignInEvent.objects.filter(code=error.code, outcome="failure").order_by("-pk").first()
     return Seen(error.code, error.detail, names, event, hides)
 
