@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from connections.events import Outcome, SignInEvent
 from connections.selectors import connection_list
-from connections.sp import oidc_redirect_uri, saml_acs_url, service_provider_get_or_create
+from connections.sp import fix_values
 from kloudsso.tenancy.access import sso_manager_required
 from signin.catalogue import CATALOGUE, ENTRIES
 from signin.saml.signers import verdict
@@ -67,7 +67,7 @@ def event_detail(request, public_id):
         {
             "event": event,
             "entry": entry,
-            "fix": entry.fix_with(_values(request.org)) if entry else "",
+            "fix": entry.fix_with(fix_values(org=request.org)) if entry else "",
             "answer": answer,
             "kept_until": kept_until,
             "signatures": [{**s, "verdict": verdict(s)} for s in answer.signatures] if answer else [],
@@ -86,7 +86,7 @@ def _answer_of(event):
 
 @sso_manager_required
 def troubleshooting(request):
-    values = _values(request.org)
+    values = fix_values(org=request.org)
     groups = {}
     for entry in ENTRIES:
         groups.setdefault(entry.protocol, []).append((entry, entry.fix_with(values)))
@@ -96,8 +96,3 @@ def troubleshooting(request):
         "connections/troubleshooting.html",
         {"groups": [(titles[key], groups[key]) for key in ("oidc", "saml", "email", "any") if key in groups]},
     )
-
-
-def _values(org) -> dict:
-    sp = service_provider_get_or_create(org=org)
-    return {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url(), "sp_entity_id": sp.entity_id}

@@ -65,6 +65,12 @@ def sp_entity_id(*, org) -> str:
     return existing or _new_entity_id(org)
 
 
+def fix_values(*, org) -> dict:
+    """The values a catalogue entry's fix may name ({redirect_uri}, {acs_url}, {sp_entity_id}), for this
+    organization: every page that shows a fix fills them all."""
+    return {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url(), "sp_entity_id": sp_entity_id(org=org)}
+
+
 def _new_entity_id(org) -> str:
     return f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{org.public_id}"
 

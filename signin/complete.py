@@ -55,8 +55,12 @@ def check_connection_usable(connection: Connection) -> None:
         raise SignInError(
             "plan_not_paid",
             "Single sign-on is not available for your organization. Ask your organization's admin.",
-            "Single sign-on needs the paid plan.",
+            plan_detail(connection.organization),
         )
+
+
+def plan_detail(org) -> str:
+    return f"{org.name} is on the {org.get_plan_display()} plan; single sign-on needs the paid plan."
 
 
 def _unverified_domain(org, email: str, routed) -> str:

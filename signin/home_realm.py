@@ -8,7 +8,7 @@ from connections.connection import Connection, Kind
 from domains.selectors import verified_domain_for_email
 from kloudsso.csp_exceptions import forms_lead_to_an_idp
 from signin.catalogue import CATALOGUE
-from signin.complete import check_connection_usable
+from signin.complete import check_connection_usable, plan_detail
 from signin.errors import SignInError
 from signin.oidc.views import StartView
 from signin.pages import LOGIN_EMAIL_SESSION_KEY, signin_failed
@@ -39,7 +39,9 @@ def sso_login(request):
         if domain is None:
             form.add_error("email", NOT_FOUND.format(domain=email.rpartition("@")[2]))  # unknown_domain
         elif not domain.organization.has_sso:
-            return signin_failed(request, SignInError("plan_not_paid"), org=domain.organization)
+            return signin_failed(
+                request, SignInError("plan_not_paid", detail=plan_detail(domain.organization)), org=domain.organization
+            )
         else:
             connections = list(
                 Connection.objects.filter(organization=domain.organization, enabled=True)
@@ -48,7 +50,7 @@ def sso_login(request):
             )
             if not connections:
                 request.session[LOGIN_EMAIL_SESSION_KEY] = email
-                return signin_failed(request, SignInError("no_connection"), org=domain.organization)
+                return signin_failed(request, _no_connection(domain), org=domain.organization)
             else:
                 request.session[LOGIN_EMAIL_SESSION_KEY] = email
                 if len(connections) == 1:
@@ -74,3 +76,14 @@ def _start(request, connection):
     if connection.kind == Kind.OIDC:
         return StartView.as_view()(request, connection=connection)
     return saml_flow.start(request, connection)
+
+
+def _no_connection(domain) -> SignInError:
+    """Which connections there are, all disabled, or none at all."""
+    disabled = list(
+        Connection.objects.filter(organization=domain.organization)
+        .order_by("display_name")
+        .values_list("display_name", flat=True)[:5]
+    )
+    which = f"its connections are all disabled: {', '.join(disabled)}" if disabled else "it has no connection"
+    return SignInError("no_connection", detail=f"{domain.name} is verified by {domain.organization.name}, but {which}.")

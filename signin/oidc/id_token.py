@@ -71,7 +71,12 @@ def _decode(token, key, alg, oidc) -> dict:
         )
         code = "issuer_mismatch"
     except jwt.InvalidSignatureError:
-        detail, code = "The ID token's signature does not match the IdP's key.", "bad_signature"
+        kid = jwt.get_unverified_header(token).get("kid")  # read once already: a JWT header
+        detail = (
+            f"The ID token's {alg} signature does not match the key with kid {str(kid)[:100]!r} in the IdP's "
+            f"signing keys ({oidc.jwks_uri}): the token was changed, or signed by another key under that kid."
+        )
+        code = "bad_signature"
     except jwt.MissingRequiredClaimError as exc:
         detail, code = f"The ID token lacks the {exc.claim} claim.", "bad_token"
     except jwt.InvalidTokenError as exc:

@@ -39,7 +39,9 @@ def request_tokens(oidc, *, code: str, code_verifier: str | None) -> dict:
     try:
         result = post_form(oidc.token_endpoint, form, authorization=authorization, endpoint="token")
     except FetchError as exc:
-        raise SignInError("token_endpoint_unreachable", _PERSON, exc.message) from None
+        raise SignInError(
+            "token_endpoint_unreachable", _PERSON, f"The token endpoint {oidc.token_endpoint}: {exc.message}"
+        ) from None
     body = _json_object(result.body)
     if result.status != 200:
         error = _refusal(result.status, body or {}, oidc, secret)
@@ -49,12 +51,31 @@ def request_tokens(oidc, *, code: str, code_verifier: str | None) -> dict:
         raise SignInError(
             "bad_token_response",
             _PERSON,
-            "The token endpoint answered HTTP 200 with something that is not a JSON object.",
+            f"The token endpoint {oidc.token_endpoint} answered HTTP 200 with something that is not a JSON object "
+            f"(Content-Type {(result.content_type or 'none')[:100]!r}).",
         )
     if body.get("id_token") is not None and not isinstance(body["id_token"], str):
         kind = type(body["id_token"]).__name__
-        raise SignInError("bad_token_response", _PERSON, f"The token endpoint's id_token is a JSON {kind}, not a JWT.")
+        raise SignInError(
+            "bad_token_response",
+            _PERSON,
+            f"The token endpoint {oidc.token_endpoint} answered with an id_token that is a JSON {kind}, not a JWT.",
+        )
+    if body.get("id_token") is None:
+        raise SignInError("no_id_token", _PERSON, _without_id_token(body, oidc, secret))
     return body
+
+
+def _without_id_token(body: dict, oidc, secret: str) -> str:
+    """What came instead of an id_token, and the scopes asked for: openid missing is the usual cause."""
+    held = ", ".join(sorted(str(k)[:40] for k in body)[:10]) or "nothing"
+    granted = body.get("scope")
+    granted = f"; the scope granted is {str(granted)[:200]!r}" if granted is not None else ""
+    said = (
+        f"The token endpoint {oidc.token_endpoint} answered without an id_token (its answer holds {held}{granted}); "
+        f"the connection asks for the scopes {oidc.scopes!r}, and openid must be one."
+    )
+    return _masked(said, oidc, secret)
 
 
 @sensitive_variables("secret", "pair")
@@ -77,9 +98,16 @@ def _refusal(status: int, body: dict, oidc, secret: str) -> SignInError:
     error = body.get("error") if isinstance(body.get("error"), str) else ""
     description = body.get("error_description") if isinstance(body.get("error_description"), str) else ""
     detail = f"The token endpoint answered HTTP {status}: {error} {description}".strip()
+    if not error and not description:  # a proxy's or a server's error page: the answer kept shows it
+        detail = f"The token endpoint {oidc.token_endpoint} answered HTTP {status} with no OAuth error (RFC 6749 §5.2)."
     code = _token_error_code(error, description)
     if code == "invalid_client":
         detail += " " + _which_client_mistake(description, oidc)
+    elif code == "client_secret_expired":
+        on_file = oidc.client_secret_expires_on
+        detail += f" The secret of Client ID {oidc.client_id!r} expired" + (
+            f" (its expiry on file: {on_file:%Y-%m-%d})." if on_file else " (no expiry date on file)."
+        )
     elif code == "redirect_uri_mismatch":
         detail += f" The redirect URI sent was {oidc_redirect_uri()}."
     elif code == "token_error" and error == "invalid_grant":

@@ -27,7 +27,7 @@ def userinfo_claims(oidc, tokens: dict, *, subject: str) -> dict:
     try:
         result = get_authorized(url, authorization=f"Bearer {access_token}", endpoint="userinfo")
     except FetchError as exc:
-        raise _failed(f"The UserInfo endpoint could not be reached: {exc.message}") from None
+        raise _failed(f"The UserInfo endpoint {url} could not be reached: {exc.message}") from None
     if result.status != 200:
         raise _failed(f"The UserInfo endpoint {url} answered HTTP {result.status}.")
     if result.content_type.split(";", 1)[0].strip().lower() == "application/jwt":

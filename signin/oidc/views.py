@@ -13,6 +13,7 @@ from signin import test_mode
 from signin.errors import SignInError
 from signin.oidc import state
 from signin.pages import LOGIN_EMAIL_SESSION_KEY, signin_failed, signin_succeeded
+from signin.saml.quoting import quote
 
 
 class StartView(OIDCAuthenticationRequestView):
@@ -67,7 +68,9 @@ class CallbackView(OIDCAuthenticationCallbackView):
                     "state_mismatch",
                     "This sign-in could not be matched to your browser: it may have expired, or started in "
                     "another browser or tab. Start again from Sign in with SSO.",
-                    "The callback's state is not one this browser's session started (cookies, or a stale tab).",
+                    "The callback's state is not one this browser's session started (cookies, or a stale tab). "
+                    f"Sign-ins in progress in this browser's session: {len(request.session.get('oidc_states', {}))} "
+                    "(0: cookies blocked, the sign-in expired, or it started in another browser).",
                 ),
             )
         if "code" not in request.GET or request.GET.get("error"):
@@ -109,15 +112,20 @@ class CallbackView(OIDCAuthenticationCallbackView):
         return self.login_failure()
 
     def _idp_error(self) -> SignInError:
-        code = "".join(ch for ch in self.request.GET.get("error", "") if ch.isalnum() or ch in "_-.")[:60]
+        raw = self.request.GET.get("error", "")
+        code = "".join(ch for ch in raw if ch.isalnum() or ch in "_-.")[:60]
         description = self.request.GET.get("error_description", "")[:500]
         if not code:
-            return SignInError("unknown")
+            return SignInError("unknown", detail=f"The callback's error parameter {quote(raw)} names no error code.")
+        connection = getattr(self.request, "kloudsso_connection", None)
+        sent = f" The redirect URI sent was {oidc_redirect_uri()}" + (
+            f", the Client ID {connection.oidc.client_id!r}." if connection is not None else "."
+        )
         return SignInError(
             "redirect_uri_mismatch" if "AADSTS50011" in description else "idp_error",
             f"Your identity provider did not sign you in ({code}). Ask your admin if this keeps happening.",
             # The browser carried these to us: the IdP's words, unless someone made the link up.
-            f"As the callback URL reported it (not verified): {code}: {description}",
+            f"As the callback URL reported it (not verified): {code}: {quote(description)}.{sent}",
         )
 
     def login_success(self):
@@ -146,4 +154,14 @@ class CallbackView(OIDCAuthenticationCallbackView):
         error = getattr(self.request, "kloudsso_signin_error", None)
         if error is None and self.request.GET.get("error"):
             error = self._idp_error()
-        return signin_failed(self.request, error or SignInError("unknown", "The sign-in did not complete."))
+        return signin_failed(self.request, error or self._incomplete())
+
+    def _incomplete(self) -> SignInError:
+        """A callback that carries neither a code nor an error: which parameters came, so a proxy or a bookmark
+        that drops them can be told."""
+        names = ", ".join(quote(name) for name in sorted(self.request.GET)[:10]) or "none"
+        return SignInError(
+            "unknown",
+            "The sign-in did not complete.",
+            f"The callback carried neither code nor error (OpenID Connect Core §3.1.2.5); its parameters: {names}.",
+        )

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from signin.saml.quoting import quote
+
 SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
 SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
@@ -106,17 +108,24 @@ def _in_assertions(assertions) -> dict:
 
 
 def _parse(saml_response_b64: str):
+    # Each reason names what was found, for the owners: an empty POST, a page's HTML, a SAMLRequest posted back.
+    if not saml_response_b64:
+        raise Unreadable("nothing was posted")
     if len(saml_response_b64) > MAX_RESPONSE_BYTES * 4 // 3 + 4:
-        raise Unreadable("too large")
+        raise Unreadable(f"{len(saml_response_b64)} characters, more than {MAX_RESPONSE_BYTES // 1000} kB decoded")
     try:
-        root = SafeET.fromstring(base64.b64decode(saml_response_b64, validate=False), forbid_dtd=True)
+        decoded = base64.b64decode(saml_response_b64, validate=False)
+    except (binascii.Error, ValueError):
+        raise Unreadable(f"not base64 ({len(saml_response_b64)} characters)") from None
+    try:
+        root = SafeET.fromstring(decoded, forbid_dtd=True)
     # expat looks a declared encoding up among Python's codecs: an unknown or non-text one raises LookupError.
-    except (binascii.Error, ValueError, LookupError, DefusedXmlException, SafeET.ParseError):
-        raise Unreadable("not a SAML response") from None
+    except (ValueError, LookupError, DefusedXmlException, SafeET.ParseError) as exc:
+        raise Unreadable(f"not XML once base64-decoded ({type(exc).__name__}: {quote(exc)})") from None
     if root.tag != f"{SAMLP}Response":
-        raise Unreadable("not a SAML response")
+        raise Unreadable(f"its root element is {quote(root.tag)}, not {SAMLP}Response")
     if _depth(root) > MAX_DEPTH:
-        raise Unreadable("nested too deep")
+        raise Unreadable(f"its elements nest deeper than {MAX_DEPTH} levels")
     return root
 
 

@@ -23,9 +23,16 @@ def refusal_of(exc: Exception, *, connection, request_id: str, saml_response: st
     if isinstance(exc, SignatureError | SigverError | IncorrectlySigned | MissingKey):
         return _bad_signature(connection, saml_response)
     if isinstance(exc, ResponseLifetimeExceed):
-        return SignInError("response_expired", detail="The assertion has expired (check the clocks).")
+        # pysaml2's words hold both clocks: this server's (now) and the response's time
+        return SignInError(
+            "response_expired",
+            detail=f"The assertion has expired (check the clocks) {NOT_VERIFIED}: {quote_error(exc)}",
+        )
     if isinstance(exc, ToEarly):
-        return SignInError("response_not_yet_valid", detail="The assertion is not valid yet (check the clocks).")
+        return SignInError(
+            "response_not_yet_valid",
+            detail=f"The assertion is not valid yet (check the clocks) {NOT_VERIFIED}: {quote_error(exc)}",
+        )
     if isinstance(exc, UnsolicitedResponse):  # the routing found our request: pysaml2 finds it missing or different
         return SignInError(
             "saml_in_response_to_mismatch",

@@ -46,7 +46,10 @@ def route(request, seen) -> Route:
     note_answered(request, mine[0], public_id)
     connection = connection_of(public_id)
     if connection is None:
-        raise SignInError("saml_request_unknown", detail="The connection of this sign-in was deleted meanwhile.")
+        raise SignInError(
+            "saml_request_unknown",
+            detail=f"The connection that request {quote(mine[0])} was sent for was deleted meanwhile.",
+        )
     if len(set(named)) > 1:  # pysaml2 requires the same request everywhere; say which differ
         raise Unmatched(
             "saml_in_response_to_mismatch",

@@ -27,6 +27,7 @@ from signin.saml.answer import saml_answer
 from signin.saml.clients import client_for
 from signin.saml.peek import Unreadable, peek
 from signin.saml.post_binding import post_binding_page
+from signin.saml.quoting import quote
 from signin.saml.route import remember
 from signin.saml.route import route as route_of
 from signin.saml.sp_config import name_id_policy
@@ -65,8 +66,8 @@ def acs(request):
     saml_response = request.POST.get("SAMLResponse", "")
     try:
         peek(saml_response)  # only well-formed SAML responses of sane size take space in the shared cache
-    except Unreadable:
-        error = SignInError("saml_unreadable", "No readable sign-in answer was received. Start again.")
+    except Unreadable as exc:
+        error = SignInError("saml_unreadable", "No readable sign-in answer was received. Start again.", _unread(exc))
         return signin_failed(request, error, record=False)  # anonymous junk: no row per POST
     key = secrets.token_urlsafe(32)
     # RelayState is not kept: sign-ins start here and land on the organization's page, so nothing follows it.
@@ -80,7 +81,13 @@ def finish(request, key):
     cache.delete(f"saml-stash:{key}")
     if stash is None:
         return signin_failed(
-            request, SignInError("saml_stash_expired", "This sign-in took too long or was already used. Start again.")
+            request,
+            SignInError(
+                "saml_stash_expired",
+                "This sign-in took too long or was already used. Start again.",
+                f"No answer is waiting under this finish link: it is kept {STASH_SECONDS // 60} minutes after the "
+                "IdP's POST and used once (a reload, the back button, or a slow finish).",
+            ),
         )
     try:
         seen = _peek(stash["response"])
@@ -126,7 +133,7 @@ def finish(request, key):
         # assertion's signature was checked against this connection's IdP alone, whatever the Issuers say).
         if route.request_id:
             _keep_answer(request, connection, stash["response"])
-        return signin_failed(request, error or SignInError("unknown_issuer"))
+        return signin_failed(request, error or _issuer_refused(verified))
     auth.login(request, user)
     signin_succeeded(request, connection)
     return redirect("org_home", org_slug=connection.organization.slug)
@@ -141,8 +148,24 @@ def _keep_answer(request, connection, saml_response: str) -> None:
 def _peek(saml_response: str):
     try:
         return peek(saml_response)
-    except Unreadable:
-        raise SignInError("saml_unreadable", "The sign-in answer could not be read. Start again.") from None
+    except Unreadable as exc:
+        raise SignInError(
+            "saml_unreadable", "The sign-in answer could not be read. Start again.", _unread(exc)
+        ) from None
+
+
+def _unread(exc: Unreadable) -> str:
+    return f"What was posted as SAMLResponse cannot be read as a SAML response: {exc}."
+
+
+def _issuer_refused(verified) -> SignInError:
+    """djangosaml2 refused the verified assertion: its is_authorized() (signin/saml/backend) compares the Issuer."""
+    issuer = verified.session_info.get("issuer") or ""
+    return SignInError(
+        "unknown_issuer",
+        detail=f"djangosaml2 refused the verified response: its Issuer is {quote(issuer) if issuer else 'none'}; "
+        f"the connection's IdP Entity ID on file is {quote(verified.connection.saml.idp_entity_id)}.",
+    )
 
 
 def _received(verified) -> dict:
