@@ -15,6 +15,18 @@ from connections.saml.refresh_state import MetadataRefresh
 from connections.services import connection_upsert
 from kloudsso.audit.record import SYSTEM, Actor, audit_record
 
+FORM_FIELDS = [
+    "source",
+    "metadata_url",
+    "metadata_xml",
+    "metadata_valid_until",
+    "idp_entity_id",
+    "sso_redirect_url",
+    "sso_post_url",
+    "email_attribute",
+    "nameid_format",
+]
+
 
 @transaction.atomic
 def saml_connection_save(
@@ -49,7 +61,8 @@ def saml_connection_save(
     saml.sso_post_url = idp.sso_post_url
     saml.email_attribute = email_attribute.strip()
     saml.nameid_format = nameid_format
-    saml.save()
+    # Only what the form holds: the IdP-initiated switch is the owner's, on its own form (saml_idp_initiated_set).
+    saml.save(update_fields=None if is_new else FORM_FIELDS)
     # What the owner saves supersedes a waiting change, a dismissed one and a failure streak: the refresh starts over.
     MetadataRefresh.objects.filter(saml_settings=saml).delete()
     if not same_metadata:
