@@ -119,9 +119,10 @@ def test_a_setup_links_form_has_no_such_switch(acme):
     assert "allow_idp_initiated" not in setup_link_form("saml", None).fields
 
 
-def test_a_member_may_not_move_it(client, bob, acme):
+@pytest.mark.parametrize("persona", ["bob", "ada"])  # a member, an admin: SSO is the owners' to manage
+def test_only_an_owner_may_move_it(client, request, acme, persona):
     okta = saml_connection(acme)
-    client.force_login(bob)
+    client.force_login(request.getfixturevalue(persona))
     assert client.post(switch_url(okta), {"allow_idp_initiated": "on"}).status_code == 403
     assert not allowed(okta)
 
