@@ -1,10 +1,10 @@
 """IdP-initiated sign-in: the owners told of the ones refused, and where an accepted one lands.
 
 A response that answers no request cannot be bound to the browser that started a sign-in (no InResponseTo), so a
-connection takes them only once an owner turns its switch on (connections/saml/idp_initiated). While it is off, the
-refusal reaches the owners of the connection whose certificates verify the response: anyone can post a response
-naming an IdP and an SP entity ID, and an owner must not be pressed into turning the switch on by forged traffic.
-Its assertion is then used up like any verified one (signin/saml/replay).
+connection takes them only once an owner turns its switch on (connections/saml/services.saml_idp_initiated_set).
+While it is off, the refusal reaches the owners of the connection whose certificates verify the response: anyone
+can post a response naming an IdP and an SP entity ID, and an owner must not be pressed into turning the switch on
+by forged traffic. Its assertion is then used up like any verified one (signin/saml/replay).
 """
 
 from django.shortcuts import resolve_url
