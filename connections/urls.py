@@ -36,6 +36,7 @@ urlpatterns = [
     path("<uuid:public_id>/metadata/confirm/", refresh_views.pending_confirm, name="metadata_confirm"),
     path("<uuid:public_id>/metadata/dismiss/", refresh_views.pending_dismiss, name="metadata_dismiss"),
     path("<uuid:public_id>/certificates/add/", saml_views.certificate_add, name="certificate_add"),
+    path("<uuid:public_id>/idp-initiated/", saml_views.idp_initiated, name="idp_initiated"),
     path(
         "<uuid:public_id>/certificates/<uuid:certificate_id>/retire/",
         saml_views.certificate_retire,

@@ -120,3 +120,23 @@ def test_adding_and_retiring_certificates_never_answer_500(alice, targets, data)
         if public_id != own_saml:
             assert response.status_code == 404
         check(response, before, may_change={"connections.SAMLCertificate"} if public_id == own_saml else ())
+
+
+@fuzz(share=0.5)
+@given(data=st.data())
+def test_the_idp_initiated_switch_never_answers_500(alice, targets, data):
+    """Any body, any method, any connection: only Acme's own SAML connection's switch may move."""
+    own_saml = targets["own"][1]
+    public_id = data.draw(connection_ids(targets), "id")
+    method = data.draw(st.sampled_from(["POST", "GET"]), "method")
+    values = {"allow_idp_initiated": st.sampled_from(["on", "true", "false", "0", "1", "", "\x00", "on" * 500])}
+    bodies = strategies.form_bodies(("allow_idp_initiated",), values=values)
+    body = data.draw(bodies if method == "POST" else st.just(""), "body")
+    with example_scope():
+        owner = client_for(alice)
+        before = rows()
+        path = reverse("connections:idp_initiated", kwargs={"org_slug": "acme", "public_id": public_id})
+        response = send(owner, method, path, body)
+        if public_id != own_saml:  # Globex's, a random UUID, or Acme's OIDC connection
+            assert response.status_code == 404
+        check(response, before, may_change={"connections.SAMLSettings"} if public_id == own_saml else ())

@@ -38,6 +38,7 @@ FUZZED = {
     "connections:sp_key_start": "test_fuzz_sp_key.py",
     "connections:guide": "test_fuzz_setup_links.py",
     "connections:guides": "test_fuzz_setup_links.py",
+    "connections:idp_initiated": "test_fuzz_connection_pages.py",
     "connections:test": "test_fuzz_connection_pages.py",
     "connections:toggle": "test_fuzz_connection_pages.py",
     "connections:troubleshooting": "test_fuzz_connection_pages.py",

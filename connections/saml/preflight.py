@@ -23,6 +23,7 @@ def saml_checks(saml: SAMLSettings, *, sp_entity_id: str, now: datetime | None =
         binding_check(saml),
         *certificate_checks(certificates, now=now),
         valid_until_check(saml, now=now),
+        idp_initiated_check(saml),
         *idp_side_checks(saml, sp_entity_id=sp_entity_id),
     ]
 
@@ -108,6 +109,20 @@ def valid_until_check(saml: SAMLSettings, *, now: datetime) -> Check:
     if until <= now + timedelta(days=EXPIRY_WARNING_DAYS):
         return Check(label, WARN, expected, received, FRESH_METADATA + " Do it before that date.")
     return Check(label, PASS, expected, received)
+
+
+def idp_initiated_check(saml: SAMLSettings) -> Check:
+    """Either way passes: it is the owner's choice, said so the checklist shows what this connection accepts."""
+    label, expected = "IdP-initiated sign-in", "Off, unless people start at the IdP's portal (your choice)"
+    if saml.allow_idp_initiated:
+        return Check(
+            label,
+            PASS,
+            expected,
+            "On: answers to no request are accepted (no InResponseTo binding); replays are refused by assertion ID",
+            "Turn it off under IdP-initiated sign-in below when nobody starts from the IdP's portal.",
+        )
+    return Check(label, PASS, expected, "Off: sign-ins start here; IdP-initiated attempts are refused and listed")
 
 
 def idp_side_checks(saml: SAMLSettings, *, sp_entity_id: str) -> list[Check]:

@@ -1,12 +1,31 @@
 from django.db import transaction
 
-from connections.audit import certificate_added, certificate_retired, connection_saved, connection_snapshot
+from connections.audit import (
+    certificate_added,
+    certificate_retired,
+    connection_saved,
+    connection_snapshot,
+    connection_target,
+)
 from connections.connection import Connection, Kind
+from connections.errors import ConfigurationError
 from connections.saml.idp_config import IdPConfig
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source
 from connections.saml.refresh_state import MetadataRefresh
 from connections.services import connection_upsert
-from kloudsso.audit.record import SYSTEM, Actor
+from kloudsso.audit.record import SYSTEM, Actor, audit_record
+
+FORM_FIELDS = [
+    "source",
+    "metadata_url",
+    "metadata_xml",
+    "metadata_valid_until",
+    "idp_entity_id",
+    "sso_redirect_url",
+    "sso_post_url",
+    "email_attribute",
+    "nameid_format",
+]
 
 
 @transaction.atomic
@@ -43,7 +62,8 @@ def saml_connection_save(
     saml.sso_post_url = idp.sso_post_url
     saml.email_attribute = email_attribute.strip()
     saml.nameid_format = nameid_format
-    saml.save()
+    # Only what the form holds: the IdP-initiated switch is the owner's, on its own form (saml_idp_initiated_set).
+    saml.save(update_fields=None if is_new else FORM_FIELDS)
     # What the owner saves supersedes a waiting change, a dismissed one and a failure streak: the refresh starts over.
     MetadataRefresh.objects.filter(saml_settings=saml).delete()
     if not same_metadata:
@@ -82,3 +102,41 @@ def _replace_certificates(saml: SAMLSettings, certificates) -> None:
     SAMLCertificate.objects.bulk_create(
         SAMLCertificate.of(saml, cert) for fingerprint, cert in given.items() if fingerprint not in on_file
     )
+
+
+@transaction.atomic
+def saml_idp_initiated_set(*, org, connection: Connection, allowed: bool, by: Actor = SYSTEM) -> bool:
+    """Turn the connection's IdP-initiated sign-in on or off; returns whether it changed (an audit event if so).
+
+    Only one connection of an IdP in an organization may take them: an answer to no request names the IdP and the
+    organization's SP, nothing more, so with two the sign-in could not tell whose it is (signin/saml/route; should
+    two owners turn two on at the same instant, it refuses them as saml_idp_initiated_ambiguous)."""
+    saml = SAMLSettings.objects.select_for_update().get(connection=connection)
+    if saml.allow_idp_initiated == allowed:
+        return False
+    if allowed:
+        other = _other_taking_idp_initiated(org, saml)
+        if other is not None:
+            raise ConfigurationError(
+                f"The connection {other.display_name!r} of the same IdP ({saml.idp_entity_id}) already allows "
+                "IdP-initiated sign-in: a response from the IdP's portal could not tell the two apart. Turn it off "
+                "there first.",
+                "idp_initiated_taken",
+            )
+    saml.allow_idp_initiated = allowed
+    saml.save(update_fields=["allow_idp_initiated"])
+    audit_record(
+        org=org,
+        actor=by,
+        action="connection.idp_initiated_allowed" if allowed else "connection.idp_initiated_refused",
+        target=connection_target(connection),
+        changes={"allow_idp_initiated": [not allowed, allowed]},
+    )
+    return True
+
+
+def _other_taking_idp_initiated(org, saml: SAMLSettings) -> Connection | None:
+    others = Connection.objects.filter(
+        organization=org, kind=Kind.SAML, saml__idp_entity_id=saml.idp_entity_id, saml__allow_idp_initiated=True
+    )
+    return others.exclude(pk=saml.connection_id).first()

@@ -8,6 +8,7 @@ from connections.connection import Kind
 from connections.errors import ConfigurationError
 from connections.preflight import connection_preflight
 from connections.saml.forms import SAMLConnectionForm
+from connections.saml.idp_initiated_form import IdPInitiatedForm
 from connections.saml.models import SAMLCertificate
 from connections.saml.rollover import (
     last_signer,
@@ -16,7 +17,7 @@ from connections.saml.rollover import (
     saml_certificates_add,
 )
 from connections.saml.rollover_forms import NextCertificateForm, short_fingerprint
-from connections.saml.services import saml_connection_save
+from connections.saml.services import saml_connection_save, saml_idp_initiated_set
 from connections.selectors import connection_get, metadata_refresh_summary
 from connections.sp import sp_entity_id
 from kloudsso.audit.record import actor_from_request
@@ -75,7 +76,32 @@ def _certificates_context(connection, next_certificate_form) -> dict:
         "last_signer": last_signer(certificates),
         "next_certificate_form": next_certificate_form,
         "now": timezone.now(),
+        "idp_initiated_form": IdPInitiatedForm(initial={"allow_idp_initiated": connection.saml.allow_idp_initiated}),
     }
+
+
+@sso_manager_required
+def idp_initiated(request, public_id):
+    """The IdP-initiated sign-in switch, on the connection's page."""
+    connection = _saml_connection(request, public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = IdPInitiatedForm(request.POST)
+    form.is_valid()  # a checkbox: absent or anything but "false" and "0" is a choice, never an error
+    allowed = form.cleaned_data["allow_idp_initiated"]
+    try:
+        changed = saml_idp_initiated_set(
+            org=request.org, connection=connection, allowed=allowed, by=actor_from_request(request)
+        )
+    except ConfigurationError as exc:
+        messages.error(request, exc.message)
+    else:
+        state = "allowed: people can start from the IdP's portal" if allowed else "off: sign-ins start here"
+        if changed:
+            messages.success(request, f"IdP-initiated sign-in {state}.")
+        else:
+            messages.info(request, f"IdP-initiated sign-in was already {state.split(':')[0]}.")
+    return redirect(reverse("connections:edit", args=[request.org.slug, connection.public_id]) + "#idp-initiated")
 
 
 @sso_manager_required

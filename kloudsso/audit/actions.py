@@ -23,6 +23,8 @@ ACTIONS = {
     "connection.enabled": "Connection enabled",
     "connection.disabled": "Connection disabled",
     "connection.deleted": "Connection deleted",
+    "connection.idp_initiated_allowed": "IdP-initiated sign-in allowed",
+    "connection.idp_initiated_refused": "IdP-initiated sign-in turned off",
     "connection.changed": "Connection changed in the admin",
     "certificate.added": "Signing certificate added",
     "certificate.retired": "Signing certificate retired",

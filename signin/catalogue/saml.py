@@ -100,11 +100,26 @@ ENTRIES = [
         "unsolicited_response",
         "Unsolicited (IdP-initiated) response",
         "Sign-ins must start here, from Sign in with SSO, not from your identity provider's portal.",
-        "A response that answers no request at all (IdP-initiated, e.g. from the My Apps portal), and the "
-        "connection does not allow IdP-initiated sign-in.",
-        "Ask people to start from Sign in with SSO; support can allow IdP-initiated sign-in for the connection.",
+        "A response that answers no request at all: IdP-initiated, from the IdP's portal (Entra ID's My Apps, "
+        "Okta's dashboard) or a link to its SSO URL. The connection's switch \"Allow IdP-initiated sign-in\" is "
+        "off, as it is unless an owner turns it on. Such a refusal is recorded here only when the response was "
+        "signed with one of the connection's certificates; the details name the IdP and who it signed in.",
+        "If people should be able to start from the IdP's portal, an owner turns on the switch: Connections → "
+        "edit the connection → IdP-initiated sign-in → allow IdP-initiated sign-in, and saves. Otherwise ask "
+        "people to start from Sign in with SSO.",
         "saml",
         stale=True,  # the back button to the IdP's page, or its portal's tile, while signed in
+    ),
+    Entry(
+        "saml_idp_initiated_ambiguous",
+        "IdP-initiated response for several connections",
+        "Sign-ins must start here, from Sign in with SSO, not from your identity provider's portal.",
+        "A response that answers no request (IdP-initiated) names an IdP and this organization's SP Entity ID, "
+        "and more than one of the organization's connections of that IdP has the switch \"Allow IdP-initiated "
+        'sign-in" on (the details name them): nothing tells which one the person belongs to.',
+        "Leave the switch on for one connection of this IdP only: Connections → edit each other connection → "
+        "IdP-initiated sign-in → clear allow IdP-initiated sign-in, and save.",
+        "saml",
     ),
     Entry(
         "saml_request_unknown",

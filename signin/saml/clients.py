@@ -28,8 +28,8 @@ _clients: OrderedDict[Inputs, Saml2Client] = OrderedDict()
 _lock = threading.Lock()
 
 
-def client_for(connection, *, sp, certificates=None) -> Saml2Client:
-    key = inputs_of(connection, sp=sp, certificates=certificates)
+def client_for(connection, *, sp, certificates=None, allow_idp_initiated: bool | None = None) -> Saml2Client:
+    key = inputs_of(connection, sp=sp, certificates=certificates, allow_idp_initiated=allow_idp_initiated)
     with _lock:
         client = _clients.get(key)
         if client is not None:

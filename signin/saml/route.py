@@ -63,23 +63,42 @@ def route(request, seen) -> Route:
     return Route(connection, mine[0])
 
 
+class Unsolicited(SignInError):
+    """A refused IdP-initiated response, told to owners by signin/saml/idp_initiated: `candidates` are the
+    connections its Issuer and audience name (a hint only), `org` the organization to tell without verifying."""
+
+    def __init__(self, code: str, detail: str, *, candidates: list[Connection], org=None):
+        super().__init__(code, detail=detail)
+        self.candidates = candidates
+        self.org = org
+
+
 def _unsolicited(seen) -> Route:
     """An IdP-initiated response: the connection is the one IdP (Issuer) and audience (our SP) name, a hint only;
     the response is then verified with that connection's certificates and held to its audience."""
     candidates = list(
-        Connection.objects.select_related("saml", "organization__service_provider").filter(
+        Connection.objects.select_related("saml", "organization__service_provider")
+        .filter(
             kind=Kind.SAML,
             saml__idp_entity_id=seen.issuer,
-            saml__allow_idp_initiated=True,
             organization__service_provider__entity_id__in=seen.audiences,
-        )[:2]
-    )
-    if len(candidates) != 1:
-        which = "no connection allows" if not candidates else "several connections allow"
-        raise SignInError(
-            "unsolicited_response",
-            "Sign-ins must start here, from Sign in with SSO, not from your identity provider's portal.",
-            f"An IdP-initiated response (it answers no request) from {quote(seen.issuer or 'an unknown issuer')} "
-            f"{NOT_VERIFIED}, and {which} IdP-initiated sign-in for it and its audience.",
         )
-    return Route(candidates[0], "")
+        .order_by("-saml__allow_idp_initiated", "pk")[:2]  # those that allow it first: two tell one from several
+    )
+    allowing = [c for c in candidates if c.saml.allow_idp_initiated]
+    if len(allowing) == 1:
+        return Route(allowing[0], "")
+    said = f"An IdP-initiated response (it answers no request) from {quote(seen.issuer or 'an unknown issuer')} "
+    said += NOT_VERIFIED
+    if allowing:
+        orgs = {c.organization_id for c in allowing}
+        raise Unsolicited(
+            "saml_idp_initiated_ambiguous",
+            f"{said}, and several connections allow IdP-initiated sign-in for it and its audience: "
+            f"{', '.join(quote(c.display_name) for c in allowing)}.",
+            candidates=allowing,
+            # Told without a signature: it says nothing but the organization's own configuration, whoever sent it.
+            org=allowing[0].organization if len(orgs) == 1 else None,
+        )
+    detail = f"{said}, and no connection of it and its audience allows IdP-initiated sign-in."
+    raise Unsolicited("unsolicited_response", detail, candidates=candidates)

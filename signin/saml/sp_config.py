@@ -44,8 +44,12 @@ class Inputs:
     acs_url: str
 
 
-def inputs_of(connection, *, sp, certificates: list[OnFile] | None = None) -> Inputs:
-    """`certificates` as signin/saml/signer reads them, or read here: an expired certificate is never loaded."""
+def inputs_of(
+    connection, *, sp, certificates: list[OnFile] | None = None, allow_idp_initiated: bool | None = None
+) -> Inputs:
+    """`certificates` as signin/saml/signer reads them, or read here: an expired certificate is never loaded.
+    `allow_idp_initiated` overrides the connection's switch: an unsolicited response refused because the switch is
+    off is still verified, to tell its owners only of what their IdP really signed (signin/saml/idp_initiated)."""
     saml = connection.saml
     if certificates is None:
         certificates = certificates_on_file(saml)
@@ -57,7 +61,7 @@ def inputs_of(connection, *, sp, certificates: list[OnFile] | None = None) -> In
         sso_redirect_url=saml.sso_redirect_url,
         sso_post_url=saml.sso_post_url,
         idp_certificates=tuple(cert.pem for cert in certificates),
-        allow_idp_initiated=saml.allow_idp_initiated,
+        allow_idp_initiated=saml.allow_idp_initiated if allow_idp_initiated is None else allow_idp_initiated,
         acs_url=saml_acs_url(),
     )
 

@@ -31,12 +31,22 @@ class Verified:
     session_info: dict
     assertion_info: dict
 
+    @property
+    def received(self) -> dict:
+        """What owners and Test connection see: the NameID, then the attributes; an attribute named NameID too is
+        shown beside it, never in its place."""
+        attributes = {(f"{name} (attribute)" if name == "NameID" else name): v for name, v in self.attributes.items()}
+        return {"NameID": self.name_id, **attributes}
 
-def verify_response(connection, saml_response: str, seen, *, request_id: str) -> Verified:
+
+def verify_response(
+    connection, saml_response: str, seen, *, request_id: str, allow_idp_initiated: bool | None = None
+) -> Verified:
+    """`allow_idp_initiated` overrides the connection's switch (see sp_config.inputs_of)."""
     sp = service_provider_get_or_create(org=connection.organization)
     precheck(connection, seen, sp.entity_id)
     on_file = signer.certificates_on_file(connection.saml)
-    client = client_for(connection, sp=sp, certificates=on_file)
+    client = client_for(connection, sp=sp, certificates=on_file, allow_idp_initiated=allow_idp_initiated)
     signer.watch()
     response = _parse(client, saml_response, connection, request_id=request_id)
     assertion = response.assertion

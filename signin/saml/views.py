@@ -22,13 +22,13 @@ from signin import test_mode
 from signin.complete import Vouched, check_connection_usable
 from signin.errors import SignInError
 from signin.pages import signin_failed, signin_succeeded
-from signin.saml import verify
+from signin.saml import idp_initiated, verify
 from signin.saml.answer import saml_answer
 from signin.saml.clients import client_for
 from signin.saml.peek import Unreadable, peek
 from signin.saml.post_binding import post_binding_page
 from signin.saml.quoting import quote
-from signin.saml.route import remember
+from signin.saml.route import Unsolicited, remember
 from signin.saml.route import route as route_of
 from signin.saml.sp_config import name_id_policy
 from signin.saml.unmatched import Unmatched
@@ -70,8 +70,9 @@ def acs(request):
         error = SignInError("saml_unreadable", "No readable sign-in answer was received. Start again.", _unread(exc))
         return signin_failed(request, error, record=False)  # anonymous junk: no row per POST
     key = secrets.token_urlsafe(32)
-    # RelayState is not kept: sign-ins start here and land on the organization's page, so nothing follows it.
-    cache.set(f"saml-stash:{key}", {"response": saml_response}, STASH_SECONDS)
+    # RelayState is only followed after an IdP-initiated sign-in, and only to a path here (idp_initiated.landing).
+    stash = {"response": saml_response, "relay_state": idp_initiated.relay_state_of(request.POST)}
+    cache.set(f"saml-stash:{key}", stash, STASH_SECONDS)
     return HttpResponseRedirect(resolve_url("saml_finish", key=key), status=303)
 
 
@@ -92,6 +93,8 @@ def finish(request, key):
     try:
         seen = _peek(stash["response"])
         route = route_of(request, seen)
+    except Unsolicited as exc:
+        return idp_initiated.refused(request, exc, stash["response"], seen)
     except Unmatched as exc:
         if exc.request_id and test_mode.take(request, exc.request_id):
             return test_mode.report(request, exc.connection, vouched=None, received=None, email_source="", error=exc)
@@ -113,7 +116,7 @@ def finish(request, key):
         if route.request_id:
             _keep_answer(request, connection, stash["response"])
         return signin_failed(request, exc)
-    received = request.kloudsso_received = _received(verified)
+    received = request.kloudsso_received = verified.received
     if testing:
         vouched = Vouched(connection, verified.subject, verified.email, verified.attributes, verified.email_source)
         return test_mode.report(
@@ -136,6 +139,8 @@ def finish(request, key):
         return signin_failed(request, error or _issuer_refused(verified))
     auth.login(request, user)
     signin_succeeded(request, connection)
+    if not route.request_id:  # IdP-initiated: the IdP says where to
+        return redirect(idp_initiated.landing(request, stash.get("relay_state", ""), org=connection.organization))
     return redirect("org_home", org_slug=connection.organization.slug)
 
 
@@ -166,10 +171,3 @@ def _issuer_refused(verified) -> SignInError:
         detail=f"djangosaml2 refused the verified response: its Issuer is {quote(issuer) if issuer else 'none'}; "
         f"the connection's IdP Entity ID on file is {quote(verified.connection.saml.idp_entity_id)}.",
     )
-
-
-def _received(verified) -> dict:
-    """What owners and Test connection see: the NameID, then the attributes; an attribute named NameID too is shown
-    beside it, never in its place."""
-    attributes = {(f"{name} (attribute)" if name == "NameID" else name): v for name, v in verified.attributes.items()}
-    return {"NameID": verified.name_id, **attributes}

@@ -28,6 +28,7 @@ Accounts of the `example-userpass` source (password "pass"):
         configure the SP with idp.metadata_xml() (or idp.metadata_url)
         posted = complete_login(requests.Session(), authn_request_redirect_url, "ada")
         then POST {"SAMLResponse": ..., "RelayState": ...} to posted["action"]
+        unasked = complete_login(requests.Session(), idp.idp_initiated_url(relay_state="/orgs/acme/"), "ada")
         new_pem = idp.rekey()  # a certificate rollover at the IdP: it signs with, and publishes, a new key
 
 The signing certificate lives 30 days (CN=kloudsso-test-idp, OU=the key's name: idp, then idp-2, ...).
@@ -44,7 +45,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import requests
 
@@ -137,6 +138,15 @@ class SimpleSAMLphpIdP:
     @property
     def sso_url(self) -> str:
         return self.base_url + "saml2/idp/SSOService.php"
+
+    def idp_initiated_url(self, relay_state: str | None = None) -> str:
+        """An IdP-initiated sign-in for the SP, as a portal's tile opens it (SimpleSAMLphp's spentityid parameter):
+        give it to complete_login() instead of an AuthnRequest URL. The response answers no request; `relay_state`,
+        when given, comes back with it as the form's RelayState."""
+        query = {"spentityid": self.sp_entity_id}
+        if relay_state is not None:
+            query["RelayState"] = relay_state
+        return f"{self.sso_url}?{urlencode(query)}"
 
     @property
     def certificate_pem(self) -> str:
