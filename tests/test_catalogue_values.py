@@ -45,6 +45,7 @@ from tests.test_catalogue import oidc_state
 from tests.test_oidc_callback import connect, jit, sign_in  # noqa: F401 -- jit is a fixture
 from tests.test_oidc_id_token import CLIENT_ID, jwk, keys, refused, token  # noqa: F401 -- keys is a fixture
 from tests.test_saml_acs import connection, idp, post, sp, start  # noqa: F401 -- fixtures and helpers
+from tests.test_saml_idp_initiated import another_connection
 from tests.test_saml_pinpoint import ENTRA_A, answer, b64, unb64
 
 NOW = 1_800_000_000  # 2027-01-15T08:00:00Z
@@ -78,10 +79,11 @@ def refusals(monkeypatch):
     records no event (no organization to tell) is still what its code explains."""
     from signin import home_realm
     from signin.oidc import views as oidc_views
+    from signin.saml import idp_initiated
     from signin.saml import views as saml_views
 
     seen = []
-    for module in (home_realm, oidc_views, saml_views):
+    for module in (home_realm, oidc_views, saml_views, idp_initiated):
 
         def spy(request, error, *args, _original=module.signin_failed, **kwargs):
             seen.append(error)
@@ -608,6 +610,14 @@ def idp_initiated_while_not_allowed(f):
     return posted(f, saml_response(f, request_id=None), [repr(f("idp").entity_id)])
 
 
+def idp_initiated_allowed_by_two_connections(f):
+    twin = another_connection(f("acme"), f("idp"), "Twin")
+    f("connection").saml.__class__.objects.filter(connection__in=[f("connection"), twin]).update(
+        allow_idp_initiated=True
+    )
+    return posted(f, saml_response(f, request_id=None), [repr(f("idp").entity_id), "'Crafted'", "'Twin'"])
+
+
 def answer_to_another_browsers_request(f):
     theirs = start(Client(), f("connection"))
     return posted(f, saml_response(f, request_id=theirs), [repr(theirs)])
@@ -1006,6 +1016,7 @@ ROWS = [
     Row("response_not_yet_valid", too_early_by_pysaml2s_check, "pysaml2"),
     Row("replayed_assertion", the_same_idp_initiated_answer_twice),
     Row("unsolicited_response", idp_initiated_while_not_allowed),
+    Row("saml_idp_initiated_ambiguous", idp_initiated_allowed_by_two_connections),
     Row("saml_request_unknown", answer_to_another_browsers_request, "another-browser"),
     Row("saml_request_unknown", answer_to_a_request_dropped_from_the_session, "dropped-from-the-latest-ten"),
     Row("saml_request_unknown", answer_for_a_deleted_connection, "connection-deleted"),
