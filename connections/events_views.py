@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from connections.events import Outcome, SignInEvent
+from connections.guides.idp_words import idp_words
 from connections.selectors import connection_list
 from connections.sp import oidc_redirect_uri, saml_acs_url, service_provider_get_or_create
 from kloudsso.tenancy.access import sso_manager_required
@@ -67,7 +68,7 @@ def event_detail(request, public_id):
         {
             "event": event,
             "entry": entry,
-            "fix": entry.fix_with(_values(request.org)) if entry else "",
+            "fix": entry.fix_with(_values(request.org, connection=event.connection)) if entry else "",
             "answer": answer,
             "kept_until": kept_until,
             "signatures": [{**s, "verdict": verdict(s)} for s in answer.signatures] if answer else [],
@@ -98,6 +99,9 @@ def troubleshooting(request):
     )
 
 
-def _values(org) -> dict:
+def _values(org, connection=None) -> dict:
+    """What the fixes' placeholders stand for: our values, and the IdP's words for its settings (its preset's for
+    a connection, every preset's without one)."""
     sp = service_provider_get_or_create(org=org)
-    return {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url(), "sp_entity_id": sp.entity_id}
+    ours = {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url(), "sp_entity_id": sp.entity_id}
+    return {**ours, **idp_words(connection)}

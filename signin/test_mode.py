@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.shortcuts import render
 
+from connections.guides.idp_words import idp_words
 from connections.sp import oidc_redirect_uri, saml_acs_url
 from kloudsso.tenancy.models import Membership
 from setup_links.test_report import setup_link_reported
@@ -78,7 +79,11 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         "received": redact(received),
         "outcome": outcome,
         "values": {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url()},
-        "fix": error.entry.fix_with({"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url()}) if error else "",
+        "fix": error.entry.fix_with(
+            {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url(), **idp_words(connection)}
+        )
+        if error
+        else "",
         **link,  # a setup link's test: the identity provider's part (its answer, the email) is the IT admin's
     }
     return render(request, "connections/test_result.html", context)

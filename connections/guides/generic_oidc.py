@@ -29,11 +29,24 @@ GUIDE = Guide(
         ),
     ),
     email="the email claim, with email_verified when the provider sends it",
-    traps=("The issuer in the ID token must equal the discovery document's issuer, to the trailing slash.",),
+    traps=(
+        "The issuer in the ID token must equal the discovery document's issuer, to the trailing slash.",
+        "Some providers (LemonLDAP::NG among them) sign ID tokens with the client secret (HS256, HS384 or HS512) "
+        "by default. Set the client to RS256, or choose the same HS algorithm under ID token signing: the client "
+        "secret must then be at least 32 bytes for HS256 (48 for HS384, 64 for HS512).",
+    ),
     fields={
         "discovery_url": "<issuer>/.well-known/openid-configuration",
         "client_id": "the client's ID",
         "client_secret": "the client's secret",
         "scopes": "leave openid email profile",
+    },
+    settings={
+        "id_token_alg": "the client's ID token signature algorithm (LemonLDAP::NG: OpenID Connect Relying "
+        "Parties → your RP → Options → Security → ID Token signature algorithm; Keycloak: Clients → your client → "
+        "Advanced → Fine grain OpenID Connect configuration → ID token signature algorithm)",
+        "email_claim": "the client's email claim or mapper, or the email scope's claims",
+        "redirect_uri": "the client's redirect URIs",
+        "assign": "the client's access or assignment rules",
     },
 )

@@ -55,4 +55,10 @@ GUIDE = Guide(
         "client_secret": "General → Client Credentials → Client secret",
         "scopes": "leave openid email profile",
     },
+    settings={
+        "id_token_alg": "RS256 with its published keys: nothing to change",
+        "email_claim": "keep email in Scopes; Security → API → your authorization server → Claims for a custom one",
+        "redirect_uri": "General → General Settings → Sign-in redirect URIs",
+        "assign": "Assignments → Assign",
+    },
 )
