@@ -18,7 +18,12 @@ FIX_STEPS: dict[str, tuple[tuple[str, str], ...]] = {
         ("generic-oidc", "client"),
     ),
     "idp_error": (("entra-oidc", "redirect-uri"), ("okta-oidc", "assign")),
-    "userinfo_error": (("entra-oidc", "email-claim"),),
+    "userinfo_error": (("entra-oidc", "email-claim"), ("adfs-oidc", "email-claim")),
+    "bad_alg": (("generic-oidc", "signing"),),
+    "hs_alg_not_chosen": (("generic-oidc", "signing"),),
+    "id_token_alg_mismatch": (("generic-oidc", "signing"),),
+    "secret_too_short": (("generic-oidc", "signing"),),
+    "secret_signature_mismatch": (("generic-oidc", "credentials"),),
     "audience_mismatch": (
         ("entra-saml", "basic-saml"),
         ("okta-saml", "configure-saml"),

@@ -23,6 +23,17 @@ GUIDE = Guide(
             "client_secret_post, whichever the discovery document allows.",
         ),
         Step(
+            "signing",
+            "Check how ID tokens are signed",
+            "Prefer RS256, with the provider's published keys: keep ID token signing on The IdP's public keys. If "
+            "the client signs with its secret (HS256, HS384 or HS512: LemonLDAP::NG's default), choose the same "
+            "algorithm under ID token signing; the secret must then be at least 32 bytes long for HS256, 48 for "
+            "HS384, 64 for HS512.",
+            hint="LemonLDAP::NG: OpenID Connect Relying Parties → your RP → Options → Security → ID Token signature "
+            "algorithm. Keycloak: Clients → your client → Advanced → Fine grain OpenID Connect configuration → ID "
+            "token signature algorithm.",
+        ),
+        Step(
             "discovery-url",
             "Find the discovery URL",
             "It is the issuer followed by /.well-known/openid-configuration; an issuer URL alone is completed.",
@@ -42,9 +53,9 @@ GUIDE = Guide(
         "scopes": "leave openid email profile",
     },
     settings={
-        "id_token_alg": "the client's ID token signature algorithm (LemonLDAP::NG: OpenID Connect Relying "
-        "Parties → your RP → Options → Security → ID Token signature algorithm; Keycloak: Clients → your client → "
-        "Advanced → Fine grain OpenID Connect configuration → ID token signature algorithm)",
+        "id_token_alg": "the client's ID token signature algorithm; LemonLDAP::NG: OpenID Connect Relying Parties "
+        "→ your RP → Options → Security → ID Token signature algorithm; Keycloak: Clients → your client → Advanced "
+        "→ Fine grain OpenID Connect configuration → ID token signature algorithm",
         "email_claim": "the client's email claim or mapper, or the email scope's claims",
         "redirect_uri": "the client's redirect URIs",
         "assign": "the client's access or assignment rules",

@@ -27,9 +27,10 @@ def oidc_preset(oidc) -> Guide:
 
 def idp_words(connection=None) -> dict[str, str]:
     if connection is not None and connection.kind == "oidc":
-        guides = [oidc_preset(connection.oidc)]
-    else:
-        guides = guide_list(protocol="oidc")
+        guide = oidc_preset(connection.oidc)
+        named = "" if guide.slug == GENERIC else f"{guide.idp}: "
+        return {f"idp_{key}": named + _words(guide, key) for key in KEYS}
+    guides = guide_list(protocol="oidc")
     return {f"idp_{key}": "; ".join(f"{_name(g)}: {_words(g, key)}" for g in guides) for key in KEYS}
 
 
