@@ -139,3 +139,23 @@ def test_the_preflight_compares_the_choice_with_the_discovery_document(chosen, o
     check = id_token_signing_check(oidc)
     assert check.status == status
     assert fix in (check.fix or "")
+
+
+def test_a_setup_link_saves_the_choice_and_checks_the_kept_secret_too(client, alice, acme, discovery):
+    from tests.test_setup_links import make_link, open_link
+
+    _, token = make_link(acme, alice)
+    open_link(client, token)
+    connect = reverse("setup_links:connect", kwargs={"slug": "generic-oidc"})
+    page = client.get(connect).content.decode()
+    assert ">ID token signing<" in page and "The IdP&#x27;s public keys for RS, PS or ES" in page  # the guide's hint
+    response = client.post(connect, form(discovery, client_secret=SHORT))
+    assert "31 bytes long; HS256 needs one of at least 32 bytes" in errors(response)
+    assert not Connection.objects.exists()
+    assert (
+        client.post(connect, form(discovery, id_token_signing_alg="HS512", client_secret="x" * 64)).status_code == 302
+    )
+    assert OIDCSettings.objects.get().id_token_signing_alg == "HS512"
+    # Saved again with the secret kept: the kept one (64 bytes) is measured, and is enough.
+    assert client.post(connect, form(discovery, id_token_signing_alg="HS512", client_secret="")).status_code == 302
+    assert OIDCSettings.objects.get().get_client_secret() == "x" * 64

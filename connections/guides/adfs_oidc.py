@@ -50,6 +50,7 @@ GUIDE = Guide(
         "client_id": "Application group → Server application → Client Identifier",
         "client_secret": "Application group → Server application → Credentials → Reset shared secret",
         "scopes": "openid email profile allatclaims",
+        "id_token_signing_alg": "keep The IdP's public keys: AD FS signs with RS256",
     },
     settings={
         "id_token_alg": "RS256 with its token-signing certificate: nothing to change",

@@ -67,6 +67,7 @@ GUIDE = Guide(
         "client_id": "Overview → Application (client) ID",
         "client_secret": "Certificates & secrets → Client secrets → the secret's Value (not its Secret ID)",
         "scopes": "leave openid email profile",
+        "id_token_signing_alg": "keep The IdP's public keys: Entra ID signs with RS256",
     },
     settings={
         "id_token_alg": "always RS256 with its published keys: nothing to change",

@@ -51,6 +51,8 @@ GUIDE = Guide(
         "client_id": "the client's ID",
         "client_secret": "the client's secret",
         "scopes": "leave openid email profile",
+        "id_token_signing_alg": "The IdP's public keys for RS, PS or ES; the same HS algorithm if the client signs "
+        "with its secret (LemonLDAP::NG's default)",
     },
     settings={
         "id_token_alg": "the client's ID token signature algorithm; LemonLDAP::NG: OpenID Connect Relying Parties "

@@ -46,6 +46,7 @@ GUIDE = Guide(
         "client_id": "Credentials → your OAuth 2.0 Client ID → Client ID",
         "client_secret": "Credentials → your OAuth 2.0 Client ID → Client secret",
         "scopes": "leave openid email profile",
+        "id_token_signing_alg": "keep The IdP's public keys: Google signs with RS256",
     },
     settings={
         "id_token_alg": "always RS256 with its published keys: nothing to change",
