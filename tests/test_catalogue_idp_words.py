@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
-from connections.guides import guide_list
+from connections.guides import guide_get, guide_list
+from connections.guides.fixes import FIX_STEPS
 from connections.guides.idp_words import KEYS, idp_words, oidc_preset
 from connections.sp import oidc_redirect_uri
 from signin.catalogue import CATALOGUE, ENTRIES
@@ -101,3 +102,10 @@ def test_the_event_page_of_an_okta_connection_speaks_okta(as_alice, acme):
     page = as_alice.get(reverse("connections:event", args=["acme", event.public_id])).content.decode()
     assert "Okta: General → Client Credentials → Client secret" in page
     assert "Microsoft Entra ID: " not in page
+
+
+@pytest.mark.parametrize("code", sorted(FIX_STEPS))
+def test_every_fix_links_to_guide_steps_that_exist(code):
+    assert code in CATALOGUE
+    for slug, anchor in FIX_STEPS[code]:
+        assert anchor in {step.anchor for step in guide_get(slug).steps}, (slug, anchor)

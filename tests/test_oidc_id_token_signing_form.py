@@ -105,6 +105,9 @@ def test_on_edit_the_stored_secret_counts_when_none_is_typed(as_alice, acme, dis
     response = as_alice.post(edit_url(connection), form(discovery, client_secret=LONG))
     assert response.status_code == 302, errors(response)
     assert OIDCSettings.objects.get().id_token_signing_alg == "HS256"
+    edited = AuditEvent.objects.get(action="connection.edited")
+    assert "jwks" in str(edited.changes) and "HS256" in str(edited.changes)
+    assert LONG not in str(edited.changes) and SHORT not in str(edited.changes)
 
 
 def test_the_edit_form_shows_the_saved_choice(as_alice, acme, discovery):
