@@ -7,7 +7,7 @@ in test-artifacts/."""
 import pytest
 
 from domains.models import Domain
-from tests.support.browser import allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
+from tests.support.browser import ARTIFACTS, allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -83,8 +83,11 @@ def test_left_on_the_idps_public_keys_the_test_names_the_idps_setting(owner_page
     entry = page.inner_text("#hs_alg_not_chosen")
     for preset in ("Microsoft Entra ID: always RS256", "Okta: RS256", "Google Workspace:", "ADFS: RS256"):
         assert preset in entry
-    assert "other providers: the client's ID token signature algorithm (LemonLDAP::NG:" in entry
+    assert "other providers: the client's ID token signature algorithm; LemonLDAP::NG:" in entry
+    page.locator("#hs_alg_not_chosen").screenshot(
+        path=str(ARTIFACTS / "id-token-signing-default-2-troubleshooting.png")
+    )
     page.click("#hs_alg_not_chosen >> text=Any OpenID Connect provider (OIDC): Check how ID tokens are signed")
     page.wait_for_selector("#step-signing")
     assert "ID Token signature algorithm" in page.inner_text("#step-signing")
-    screenshot(page, "id-token-signing-default-2-guide-step")
+    screenshot(page, "id-token-signing-default-3-guide-step")

@@ -5,8 +5,8 @@ GUIDE = Guide(
     idp="Any OpenID Connect provider",
     protocol="oidc",
     display_name="SSO",
-    summary="Keycloak, Auth0, Ping, JumpCloud, OneLogin or any provider that publishes an OpenID Connect discovery "
-    "document.",
+    summary="Keycloak, Auth0, Ping, JumpCloud, OneLogin, LemonLDAP::NG or any provider that publishes an OpenID "
+    "Connect discovery document.",
     steps=(
         Step(
             "client",
