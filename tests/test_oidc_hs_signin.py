@@ -92,4 +92,4 @@ def test_an_hs256_connection_whose_stored_secret_is_short_refuses_rather_than_us
         oidc_connection_for_idp(acme_jit, idp, id_token_signing_alg="HS256")
         landed = oidc_sign_in(requests.Session(), live_server.url, "uma@acme.test", "uma")
     assert "<code>secret_too_short</code>" in landed.text
-    assert "12 bytes" in refusal("secret_too_short").detail
+    assert "12 bytes long; HS256 needs one of at least 32 bytes" in refusal("secret_too_short").detail

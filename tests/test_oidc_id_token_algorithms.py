@@ -171,4 +171,13 @@ def test_a_stored_secret_too_short_for_the_algorithm_is_not_used(idp):
     oidc = connection(idp, "HS512", SECRET)  # 48 bytes, HS512 needs 64
     error = refused(oidc, hmac_token(oidc, SECRET.encode(), "HS512"))
     assert error.code == "secret_too_short"
-    assert "48 bytes" in error.detail and "64 bytes" in error.detail
+    assert "48 bytes long; HS512 needs one of at least 64 bytes" in error.detail
+
+
+def test_a_client_secret_that_is_a_public_key_is_never_used_as_an_hmac_key(idp, rsa_key):
+    """PyJWT refuses a PEM key as an HMAC secret; the refusal is a code, not a 500."""
+    pem = public_pem(rsa_key).decode()
+    oidc = connection(idp, "HS256", pem)
+    error = refused(oidc, hmac_token(oidc, pem.encode()))
+    assert error.code == "secret_signature_mismatch"
+    assert "asymmetric key" in error.detail

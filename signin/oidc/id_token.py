@@ -52,7 +52,7 @@ def _verification_key(alg, header: dict, oidc):
                 f"The ID token is signed with {alg}; the connection's ID token signing is {chosen} (with the client "
                 "secret), so nothing else is accepted.",
             )
-        return oidc.get_client_secret().encode()
+        return _secret_key(oidc, alg)
     if alg in SECRET_ALGORITHMS:
         raise SignInError(
             "hs_alg_not_chosen",
@@ -67,6 +67,20 @@ def _verification_key(alg, header: dict, oidc):
 
 
 @sensitive_variables("key")
+def _secret_key(oidc, alg: str) -> bytes:
+    key = oidc.get_client_secret().encode()
+    needed = SECRET_MIN_BYTES[alg]
+    if len(key) < needed:  # RFC 7518 §3.2; the form refuses a shorter secret, this catches one saved before it did
+        raise SignInError(
+            "secret_too_short",
+            _PERSON,
+            f"The client secret is {len(key)} bytes long; {alg} needs one of at least {needed} bytes (RFC 7518 "
+            "§3.2), so it is not used to check the ID token.",
+        )
+    return key
+
+
+@sensitive_variables("key")
 def _decode(token, key, alg, oidc) -> dict:
     with_secret = alg in SECRET_ALGORITHMS
     try:
@@ -77,7 +91,6 @@ def _decode(token, key, alg, oidc) -> dict:
             audience=oidc.client_id,
             issuer=oidc.issuer,
             leeway=CLOCK_SKEW_SECONDS,
-            # RFC 7518 §3.2; the form refuses a shorter secret, this catches one saved before it did.
             options={"require": ["iss", "aud", "exp", "iat", "sub"], "enforce_minimum_key_length": with_secret},
         )
     except jwt.ExpiredSignatureError:
@@ -103,8 +116,8 @@ def _decode(token, key, alg, oidc) -> dict:
         if with_secret:
             detail = f"The ID token's {alg} signature does not match the connection's client secret."
             code = "secret_signature_mismatch"
-    except jwt.InvalidKeyError as exc:  # the HMAC key (the client secret) is shorter than RFC 7518 §3.2 allows
-        detail, code = f"The client secret cannot check an {alg} signature: {exc}", "secret_too_short"
+    except jwt.InvalidKeyError as exc:  # HS only: PyJWT will not take a secret that looks like a PEM key
+        detail, code = f"The client secret cannot be an {alg} key: {exc}", "secret_signature_mismatch"
     except jwt.MissingRequiredClaimError as exc:
         detail, code = f"The ID token lacks the {exc.claim} claim.", "bad_token"
     except jwt.InvalidTokenError as exc:
