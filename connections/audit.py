@@ -9,6 +9,7 @@ OIDC_FIELDS = [
     "client_secret_encrypted",
     "scopes",
     "token_endpoint_auth_method",
+    "id_token_signing_alg",
 ]
 SAML_FIELDS = [
     "source",

@@ -67,7 +67,7 @@ def event_detail(request, public_id):
         {
             "event": event,
             "entry": entry,
-            "fix": entry.fix_with(fix_values(org=request.org)) if entry else "",
+            "fix": entry.fix_with(fix_values(org=request.org, connection=event.connection)) if entry else "",
             "answer": answer,
             "kept_until": kept_until,
             "signatures": [{**s, "verdict": verdict(s)} for s in answer.signatures] if answer else [],

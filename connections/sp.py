@@ -65,10 +65,14 @@ def sp_entity_id(*, org) -> str:
     return existing or _new_entity_id(org)
 
 
-def fix_values(*, org) -> dict:
-    """The values a catalogue entry's fix may name ({redirect_uri}, {acs_url}, {sp_entity_id}), for this
-    organization: every page that shows a fix fills them all."""
-    return {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url(), "sp_entity_id": sp_entity_id(org=org)}
+def fix_values(*, org, connection=None) -> dict:
+    """The values a catalogue entry's fix may name, for this organization: ours ({redirect_uri}, {acs_url},
+    {sp_entity_id}) and the IdP's words for its settings ({idp_...}: the connection's preset's, or every preset's
+    without one). Every page that shows a fix fills them all."""
+    from connections.guides.idp_words import idp_words  # the guides name our values: imported at use
+
+    ours = {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url(), "sp_entity_id": sp_entity_id(org=org)}
+    return {**ours, **idp_words(connection)}
 
 
 def _new_entity_id(org) -> str:

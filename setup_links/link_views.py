@@ -130,7 +130,11 @@ def _form(protocol, existing, **kwargs):
         oidc = existing.oidc if existing else None
         stored = oidc.discovery_document if oidc else None
         return OIDCConnectionForm(
-            kwargs.pop("data", None), has_secret=oidc is not None, stored_document=stored, **_no_files(kwargs)
+            kwargs.pop("data", None),
+            has_secret=oidc is not None,
+            stored_document=stored,
+            stored_secret_bytes=oidc.client_secret_bytes() if oidc else None,
+            **_no_files(kwargs),
         )
     return SAMLConnectionForm(kwargs.pop("data", None), kwargs.pop("files", None), **kwargs)
 
@@ -151,6 +155,7 @@ def _initial(chosen, existing) -> dict:
             "client_id": oidc.client_id,
             "scopes": oidc.scopes,
             "token_endpoint_auth_method": oidc.token_endpoint_auth_method,
+            "id_token_signing_alg": oidc.id_token_signing_alg,
         }
     saml = existing.saml
     return {

@@ -78,7 +78,7 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         "received": redact(received),
         "outcome": outcome,
         "values": {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url()},
-        "fix": error.entry.fix_with(fix_values(org=connection.organization)) if error else "",
+        "fix": error.entry.fix_with(fix_values(org=connection.organization, connection=connection)) if error else "",
         **link,  # a setup link's test: the identity provider's part (its answer, the email) is the IT admin's
     }
     return render(request, "connections/test_result.html", context)

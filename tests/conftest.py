@@ -182,6 +182,26 @@ def oidc_idp(live_server):
         yield idp
 
 
+HS_CLIENT_SECRET = "lemonldap-style-client-secret-0123456789"  # 40 bytes: enough for HS256 (RFC 7518 §3.2)
+
+
+@pytest.fixture(scope="session")
+def hs_oidc_idp(live_server):
+    """The same IdP signing its ID tokens with HS256 and the client secret, as LemonLDAP::NG does by default."""
+    from tests.support.oidc_idp import OIDCIdP, available
+
+    reason = available()
+    if reason:
+        pytest.skip(f"the OIDC test IdP cannot run: {reason}")
+    with OIDCIdP(
+        client_id="kloudsso-hs",
+        client_secret=HS_CLIENT_SECRET,
+        redirect_uris=[f"{live_server.url}/sso/oidc"],
+        id_token_alg="HS256",
+    ) as idp:
+        yield idp
+
+
 @pytest.fixture
 def clock(monkeypatch):
     """time.time() moved on by the test (tests/support/clock.py)."""

@@ -44,6 +44,7 @@ def test_an_oidc_connection_lands_on_its_checklist_and_tests_from_there(owner_pa
         "Issuer matches the discovery URL": "pass",
         "Signing keys present": "pass",
         "Token endpoint authentication": "pass",
+        "ID token signing algorithm": "pass",
         "Scopes that carry an email": "pass",
         "Redirect URI registered at the IdP": "idp",
     }

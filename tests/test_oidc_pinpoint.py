@@ -5,6 +5,7 @@ import html
 import json
 import time
 
+import jwt
 import pytest
 import time_machine
 
@@ -230,7 +231,10 @@ def test_an_azp_mismatch_names_both(idp, keys):  # noqa: F811
 
 def test_a_refused_algorithm_is_named(idp, keys):  # noqa: F811
     error = refused(idp, token(idp, keys, alg="HS256", key="a-shared-secret-of-enough-length-0123456789"))
-    assert error.code == "bad_alg" and "'HS256'" in error.detail
+    assert error.code == "hs_alg_not_chosen" and "HS256" in error.detail
+    unsigned = jwt.encode({"iss": idp.oidc.issuer}, None, algorithm="none")
+    error = refused(idp, unsigned)
+    assert error.code == "bad_alg" and "'none'" in error.detail
 
 
 def test_a_redirect_uri_refusal_names_the_redirect_uri_sent(client, entra):

@@ -1,6 +1,7 @@
 """Step-by-step walkthroughs per identity provider, as data (one module per IdP and protocol)."""
 
 from connections.guides import (
+    adfs_oidc,
     adfs_saml,
     entra_oidc,
     entra_saml,
@@ -21,6 +22,7 @@ GUIDES: tuple[Guide, ...] = (
     google_saml.GUIDE,
     google_oidc.GUIDE,
     adfs_saml.GUIDE,
+    adfs_oidc.GUIDE,
     generic_oidc.GUIDE,
     generic_saml.GUIDE,
 )

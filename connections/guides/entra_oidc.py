@@ -67,5 +67,12 @@ GUIDE = Guide(
         "client_id": "Overview → Application (client) ID",
         "client_secret": "Certificates & secrets → Client secrets → the secret's Value (not its Secret ID)",
         "scopes": "leave openid email profile",
+        "id_token_signing_alg": "keep The IdP's public keys: Entra ID signs with RS256",
+    },
+    settings={
+        "id_token_alg": "always RS256 with its published keys: nothing to change",
+        "email_claim": "Token configuration → Add optional claim → ID → email",
+        "redirect_uri": "Authentication → Platform configurations → Web → Redirect URIs",
+        "assign": "Enterprise applications → your app → Users and groups",
     },
 )

@@ -46,5 +46,12 @@ GUIDE = Guide(
         "client_id": "Credentials → your OAuth 2.0 Client ID → Client ID",
         "client_secret": "Credentials → your OAuth 2.0 Client ID → Client secret",
         "scopes": "leave openid email profile",
+        "id_token_signing_alg": "keep The IdP's public keys: Google signs with RS256",
+    },
+    settings={
+        "id_token_alg": "always RS256 with its published keys: nothing to change",
+        "email_claim": "keep email in Scopes (Google sends email and email_verified for it)",
+        "redirect_uri": "APIs & Services → Credentials → your OAuth 2.0 Client ID → Authorized redirect URIs",
+        "assign": "OAuth consent screen → User type Internal (your Workspace's users)",
     },
 )

@@ -40,6 +40,9 @@ class Guide:
     email: str  # which claim or attribute carries the email, in the IdP's words
     traps: tuple[str, ...] = ()
     fields: dict[str, str] = field(default_factory=dict)  # our form field → where the IdP shows its value
+    # Where the IdP has a setting the sign-in failures' fixes name (signin/catalogue: {idp_<key>}), in its words:
+    # id_token_alg, email_claim, redirect_uri, assign (connections/guides/idp_words.py).
+    settings: dict[str, str] = field(default_factory=dict)
     display_name: str = ""  # a good Display name for the connection
 
     @property

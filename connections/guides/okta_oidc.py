@@ -54,5 +54,12 @@ GUIDE = Guide(
         "client_id": "General → Client Credentials → Client ID",
         "client_secret": "General → Client Credentials → Client secret",
         "scopes": "leave openid email profile",
+        "id_token_signing_alg": "keep The IdP's public keys: Okta signs with RS256",
+    },
+    settings={
+        "id_token_alg": "RS256 with its published keys: nothing to change",
+        "email_claim": "keep email in Scopes; Security → API → your authorization server → Claims for a custom one",
+        "redirect_uri": "General → General Settings → Sign-in redirect URIs",
+        "assign": "Assignments → Assign",
     },
 )

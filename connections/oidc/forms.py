@@ -9,7 +9,7 @@ from connections.errors import ConfigurationError
 from connections.forms import DisplayNameField
 from connections.oidc import client_auth
 from connections.oidc.discovery import DiscoveryError, discover
-from connections.oidc.models import DEFAULT_SCOPES, ClientAuthMethod
+from connections.oidc.models import DEFAULT_SCOPES, SECRET_MIN_BYTES, ClientAuthMethod, IdTokenSigning
 
 SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")  # RFC 6749 §3.3 scope-token
 AUTOMATIC = (
@@ -55,13 +55,32 @@ class OIDCConnectionForm(forms.Form):
         required=False,
         help_text=f"How the client secret is sent to the token endpoint. {AUTOMATIC}",
     )
+    # Not required: a form sent without it (an older page, a script) means the default, the IdP's public keys.
+    id_token_signing_alg = forms.TypedChoiceField(
+        label="ID token signing",
+        choices=IdTokenSigning.choices,
+        initial=IdTokenSigning.PUBLIC_KEYS,
+        required=False,
+        empty_value=IdTokenSigning.PUBLIC_KEYS.value,
+        help_text="How the IdP signs its ID tokens. Entra ID, Okta, Google and AD FS use their public keys. Choose "
+        "an HS algorithm only if the IdP is set to sign with the client secret (LemonLDAP::NG's default): then "
+        "only that algorithm is accepted, and the secret must be at least 32 bytes long for HS256, 48 for HS384, "
+        "64 for HS512.",
+    )
 
     def __init__(
-        self, *args, has_secret: bool = False, stored_document: dict | None = None, stored_expiry=None, **kwargs
+        self,
+        *args,
+        has_secret: bool = False,
+        stored_document: dict | None = None,
+        stored_expiry=None,
+        stored_secret_bytes: int | None = None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.discovery = None
         self.stored_expiry = stored_expiry
+        self.stored_secret_bytes = stored_secret_bytes  # the kept secret's length, never the secret
         if stored_document is not None:
             self.fields["token_endpoint_auth_method"].help_text = f"{client_auth.describe(stored_document)} {AUTOMATIC}"
         if has_secret:
@@ -100,6 +119,7 @@ class OIDCConnectionForm(forms.Form):
     @method_decorator(sensitive_variables("cleaned"))
     def clean(self):
         cleaned = super().clean()
+        self._clean_secret_length(cleaned)
         url = cleaned.get("discovery_url")
         if url:
             try:
@@ -110,6 +130,24 @@ class OIDCConnectionForm(forms.Form):
                 cleaned["discovery_url"] = self.discovery.discovery_url
                 self._clean_auth_method(cleaned, self.discovery.document)
         return cleaned
+
+    def _clean_secret_length(self, cleaned: dict) -> None:
+        """RFC 7518 §3.2: an HMAC key as long as the hash at least; the kept secret counts when none is typed."""
+        alg = cleaned.get("id_token_signing_alg")
+        if alg not in SECRET_MIN_BYTES or "client_secret" not in cleaned:
+            return
+        typed = cleaned["client_secret"]
+        length = len(typed.encode()) if typed else self.stored_secret_bytes
+        needed = SECRET_MIN_BYTES[alg]
+        if length is None or length >= needed:
+            return
+        which = "This client secret" if typed else "The stored client secret"
+        message = (
+            f"{which} is {length} bytes long; {alg} needs one of at least {needed} bytes (RFC 7518 §3.2), or the "
+            "signatures made with it could be guessed. Create a longer secret at the IdP and paste it here, or set "
+            "the IdP to RS256 and choose The IdP's public keys."
+        )
+        self.add_error("client_secret" if typed else "id_token_signing_alg", message)
 
     def _clean_auth_method(self, cleaned: dict, document: dict) -> None:
         """An explicit choice must be allowed by the provider; Automatic becomes the method it allows."""

@@ -1,4 +1,6 @@
 from django.db import models
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 
 from connections.connection import Connection
 from kloudsso.crypto import decrypt_secret, encrypt_secret
@@ -11,6 +13,22 @@ class ClientAuthMethod(models.TextChoices):
 
     BASIC = "client_secret_basic", "HTTP Basic header (client_secret_basic)"
     POST = "client_secret_post", "In the request body (client_secret_post)"
+
+
+class IdTokenSigning(models.TextChoices):
+    """How the IdP signs its ID tokens. A shared-secret (HS) algorithm is accepted only when chosen here: an RS or
+    ES connection must never verify an HS token, or anyone holding the IdP's public key could forge one."""
+
+    PUBLIC_KEYS = "jwks", "The IdP's public keys (RS256, PS256 or ES256, from its JWKS)"
+    HS256 = "HS256", "HS256: an HMAC with the client secret"
+    HS384 = "HS384", "HS384: an HMAC with the client secret"
+    HS512 = "HS512", "HS512: an HMAC with the client secret"
+
+
+# What "The IdP's public keys" accepts, each with a key from the IdP's JWKS.
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
+# RFC 7518 §3.2: an HMAC key at least as long as the hash's output.
+SECRET_MIN_BYTES = {IdTokenSigning.HS256: 32, IdTokenSigning.HS384: 48, IdTokenSigning.HS512: 64}
 
 
 class OIDCSettings(models.Model):
@@ -37,6 +55,14 @@ class OIDCSettings(models.Model):
     token_endpoint_auth_method = models.CharField(
         max_length=32, choices=ClientAuthMethod.choices, default=ClientAuthMethod.BASIC
     )
+    id_token_signing_alg = models.CharField(
+        "ID token signing",
+        max_length=8,
+        choices=IdTokenSigning.choices,
+        default=IdTokenSigning.PUBLIC_KEYS,
+        help_text="jwks: any public-key algorithm with a key from the IdP's JWKS; HS256/384/512: only that "
+        "algorithm, checked with the client secret.",
+    )
     entra_tenant_id = models.CharField(
         max_length=36,
         blank=True,
@@ -60,8 +86,20 @@ class OIDCSettings(models.Model):
     def idp_label(self) -> str:
         return self.issuer
 
+    @property
+    def signed_with_secret(self) -> bool:
+        return self.id_token_signing_alg in SECRET_MIN_BYTES
+
     def set_client_secret(self, plaintext: str) -> None:
         self.client_secret_encrypted = encrypt_secret(plaintext)
 
     def get_client_secret(self) -> str:
         return decrypt_secret(self.client_secret_encrypted)
+
+    @method_decorator(sensitive_variables("secret"))
+    def client_secret_bytes(self) -> int | None:
+        """How long the kept secret is (the form's check of an HS choice), so the secret itself goes no further."""
+        if not self.client_secret_encrypted:
+            return None
+        secret = self.get_client_secret()
+        return len(secret.encode())

@@ -2,7 +2,7 @@
 
 from connections.oidc import client_auth
 from connections.oidc.discovery import WELL_KNOWN
-from connections.oidc.models import OIDCSettings
+from connections.oidc.models import ASYMMETRIC_ALGORITHMS, SECRET_MIN_BYTES, OIDCSettings
 from connections.preflight import AT_IDP, FAIL, PASS, WARN, Check
 from connections.sp import oidc_redirect_uri
 
@@ -15,6 +15,7 @@ def oidc_checks(oidc: OIDCSettings) -> list[Check]:
         issuer_check(oidc),
         signing_keys_check(oidc),
         auth_method_check(oidc),
+        id_token_signing_check(oidc),
         email_scope_check(oidc),
         redirect_uri_check(),
     ]
@@ -79,6 +80,29 @@ def auth_method_check(oidc: OIDCSettings) -> Check:
     if chosen in methods:
         return Check(label, PASS, expected, chosen)
     return Check(label, FAIL, expected, chosen, "Choose Automatic under Client authentication and save.")
+
+
+def id_token_signing_check(oidc: OIDCSettings) -> Check:
+    """The algorithm chosen against the discovery document's id_token_signing_alg_values_supported."""
+    label = "ID token signing algorithm"
+    chosen = oidc.id_token_signing_alg
+    offered = oidc.discovery_document.get("id_token_signing_alg_values_supported")
+    if chosen in SECRET_MIN_BYTES:
+        wanted, usable = f"{chosen}, checked with the client secret", [chosen]
+    else:
+        wanted, usable = "RS, PS or ES, with the IdP's published keys", sorted(ASYMMETRIC_ALGORITHMS)
+    if not isinstance(offered, list) or not all(isinstance(a, str) for a in offered):
+        return Check(label, WARN, wanted, "The discovery document lists no algorithms", "Run Test connection.")
+    received = f"The provider offers {', '.join(offered) or 'none'}"
+    if any(a in usable for a in offered):
+        return Check(label, PASS, wanted, received)
+    secret = [a for a in offered if a in SECRET_MIN_BYTES]
+    fix = (
+        f"Choose {secret[0]} under ID token signing, if the IdP is set to it for this client."
+        if secret and chosen not in SECRET_MIN_BYTES
+        else "Choose under ID token signing an algorithm the provider offers (RS, PS or ES: The IdP's public keys)."
+    )
+    return Check(label, FAIL, wanted, received, fix)
 
 
 def email_scope_check(oidc: OIDCSettings) -> Check:

@@ -6,7 +6,7 @@ from connections.audit import connection_saved, connection_snapshot
 from connections.connection import Connection, Kind
 from connections.oidc import client_auth, entra
 from connections.oidc.discovery import Discovery
-from connections.oidc.models import OIDCSettings
+from connections.oidc.models import IdTokenSigning, OIDCSettings
 from connections.services import connection_upsert
 from kloudsso.audit.record import SYSTEM, Actor
 
@@ -25,6 +25,7 @@ def oidc_connection_save(
     token_endpoint_auth_method: str = "",
     by: Actor = SYSTEM,
     client_secret_expires_on=None,
+    id_token_signing_alg: str = IdTokenSigning.PUBLIC_KEYS,
 ) -> Connection:
     """Create or update an OIDC connection in one transaction; a blank client_secret keeps the stored one, a blank
     token_endpoint_auth_method takes what the discovery document allows (ConfigurationError if it allows none).
@@ -48,6 +49,7 @@ def oidc_connection_save(
         oidc.client_id = client_id
         oidc.scopes = scopes
         oidc.token_endpoint_auth_method = method
+        oidc.id_token_signing_alg = id_token_signing_alg
         oidc.entra_tenant_id = entra.tenant_of_issuer(discovery.issuer)
         oidc.client_secret_expires_on = client_secret_expires_on
         if client_secret:

@@ -23,7 +23,11 @@ def connection_form(request, connection=None):
     oidc = connection.oidc if connection else None
     if request.method == "POST":
         form = OIDCConnectionForm(
-            request.POST, has_secret=oidc is not None, stored_document=_document(oidc), stored_expiry=_expiry(oidc)
+            request.POST,
+            has_secret=oidc is not None,
+            stored_document=_document(oidc),
+            stored_expiry=_expiry(oidc),
+            stored_secret_bytes=stored_secret_bytes(oidc),
         )
         if form.is_valid():
             data = form.cleaned_data
@@ -38,6 +42,7 @@ def connection_form(request, connection=None):
                 token_endpoint_auth_method=data["token_endpoint_auth_method"],
                 by=actor_from_request(request),
                 client_secret_expires_on=data["client_secret_expires_on"],
+                id_token_signing_alg=data["id_token_signing_alg"],
             )
             verb = "updated" if connection else "added"
             messages.success(
@@ -57,6 +62,7 @@ def connection_form(request, connection=None):
                 "scopes": oidc.scopes,
                 "token_endpoint_auth_method": oidc.token_endpoint_auth_method,
                 "client_secret_expires_on": oidc.client_secret_expires_on,
+                "id_token_signing_alg": oidc.id_token_signing_alg,
             }
         form = OIDCConnectionForm(initial=initial, has_secret=oidc is not None, stored_document=_document(oidc))
     context = {"form": form, "connection": connection, "redirect_uri": oidc_redirect_uri()}
@@ -71,3 +77,7 @@ def _document(oidc) -> dict | None:
 
 def _expiry(oidc):
     return oidc.client_secret_expires_on if oidc is not None else None
+
+
+def stored_secret_bytes(oidc) -> int | None:
+    return oidc.client_secret_bytes() if oidc is not None else None

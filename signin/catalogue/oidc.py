@@ -11,9 +11,9 @@ ENTRIES = [
         "with the multi-tenant /common/ or /organizations/ endpoints, whose issuer holds {tenantid}, or with a "
         "v1.0 token (https://sts.windows.net/…). The details show both issuers and tell these apart: the same "
         "tenant's v1.0 issuer, another tenant, a trailing slash, another IdP.",
-        "Use the tenant-specific Discovery URL https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0/"
-        ".well-known/openid-configuration, and in the app registration's manifest set accessTokenAcceptedVersion "
-        "to 2.",
+        "Set the Discovery URL to that of the IdP people sign in at ({idp_discovery_url}). With Entra ID, use the "
+        "tenant-specific URL, and for a v1.0 issuer set accessTokenAcceptedVersion to 2 in the app registration's "
+        "manifest.",
         "oidc",
     ),
     Entry(
@@ -22,7 +22,7 @@ ENTRIES = [
         _UNVERIFIED,
         "The ID token's aud does not hold the connection's Client ID (both in the details): another app "
         "registration's Client ID, or the Directory (tenant) ID pasted as the Client ID.",
-        "Copy the Application (client) ID from the app registration's Overview page into Client ID.",
+        "Copy the client's ID from the IdP into Client ID ({idp_client_id}).",
         "oidc",
     ),
     Entry(
@@ -30,7 +30,7 @@ ENTRIES = [
         "ID token issued to another party",
         _UNVERIFIED,
         "The ID token has several audiences and its azp is not the connection's Client ID.",
-        "Check the Client ID; the token was requested by another application.",
+        "Check the Client ID ({idp_client_id}); the token was requested by another application.",
         "oidc",
     ),
     Entry(
@@ -67,8 +67,8 @@ ENTRIES = [
         "ID token signature does not match",
         _UNVERIFIED,
         "The ID token is not signed by the key its header names in the IdP's published keys.",
-        "Check that the Discovery URL is the IdP that issues these tokens; if the IdP rotated its keys, try again "
-        "(keys are fetched again when an unknown key appears).",
+        "Check that the Discovery URL is the IdP that issues these tokens ({idp_discovery_url}); if the IdP rotated "
+        "its keys, try again (keys are fetched again when an unknown key appears).",
         "oidc",
     ),
     Entry(
@@ -77,7 +77,8 @@ ENTRIES = [
         _UNVERIFIED,
         "No key in the IdP's JWKS has the ID token's kid, even after fetching the keys again (a kid still unknown "
         "after a fresh fetch is not fetched for again within a minute).",
-        "Check the Discovery URL (another tenant's keys?) and that the IdP publishes its signing key.",
+        "Check the Discovery URL ({idp_discovery_url}; another tenant's keys?) and that the IdP publishes its "
+        "signing key.",
         "oidc",
     ),
     Entry(
@@ -113,9 +114,56 @@ ENTRIES = [
         "bad_alg",
         "ID token with a refused algorithm",
         _UNVERIFIED,
-        "The ID token is unsigned (alg none) or signed with a shared secret (HS256); only public-key signatures "
-        "are accepted.",
-        "Configure the IdP to sign ID tokens with RS256 (Entra ID always does).",
+        "The ID token is unsigned (alg none) or its header names an algorithm KloudSSO never verifies with (the "
+        "details quote it). Only RS, PS and ES signatures with the IdP's published keys are accepted, or the one "
+        "HS algorithm the connection is set to.",
+        "Set the IdP to sign ID tokens with RS256 ({idp_id_token_alg}). An unsigned ID token is never accepted.",
+        "oidc",
+    ),
+    Entry(
+        "hs_alg_not_chosen",
+        "ID token signed with the client secret",
+        _UNVERIFIED,
+        "The ID token is signed with HS256, HS384 or HS512 (an HMAC with the client secret; the details say "
+        "which), but the connection's ID token signing is the IdP's public keys. Some IdPs (LemonLDAP::NG among "
+        "them) sign this way by default. It is not checked: on a connection set to public keys, an HS token could "
+        "be forged by anyone who has the IdP's public key.",
+        "Set the IdP to sign ID tokens with RS256 ({idp_id_token_alg}). Or, to keep the HMAC, choose the same "
+        "algorithm under the connection's ID token signing: the client secret must then be at least 32 bytes long "
+        "for HS256, 48 for HS384, 64 for HS512.",
+        "oidc",
+    ),
+    Entry(
+        "id_token_alg_mismatch",
+        "ID token signed with another algorithm",
+        _UNVERIFIED,
+        "The connection's ID token signing is an HS algorithm (checked with the client secret), and the ID token "
+        "is signed with another one: a public-key algorithm, or another HS hash (both are in the details). Only "
+        "the algorithm chosen is accepted.",
+        "Choose under the connection's ID token signing what the IdP signs with (the details name it: RS, PS or "
+        "ES means The IdP's public keys), or set the IdP to the algorithm chosen ({idp_id_token_alg}).",
+        "oidc",
+    ),
+    Entry(
+        "secret_signature_mismatch",
+        "ID token signature does not match the client secret",
+        _UNVERIFIED,
+        "The connection checks ID tokens with the client secret (HS256, HS384 or HS512), and the token's "
+        "signature does not match it: the connection holds an old secret or another client's, or the token was "
+        "not made by this client's IdP.",
+        "Paste the client's current secret into the connection's Client secret ({idp_client_secret}): the IdP "
+        "signs ID tokens with it.",
+        "oidc",
+    ),
+    Entry(
+        "secret_too_short",
+        "Client secret too short for HS signatures",
+        _UNVERIFIED,
+        "The connection checks ID tokens with the client secret, and the secret is shorter than RFC 7518 §3.2 "
+        "allows for the algorithm (32 bytes for HS256, 48 for HS384, 64 for HS512): a short HMAC key can be "
+        "guessed, so it is not used.",
+        "Create a longer client secret at the IdP ({idp_client_secret}) and paste it into the connection, or set "
+        "the IdP to RS256 ({idp_id_token_alg}) and choose The IdP's public keys under ID token signing.",
         "oidc",
     ),
     Entry(
@@ -171,7 +219,7 @@ ENTRIES = [
         "The ID token carried no usable email, so the IdP's UserInfo endpoint was asked; its sub is not the ID "
         "token's (OpenID Connect Core §5.3.2 forbids using such an answer). Both are in the details.",
         "Check the discovery document's userinfo_endpoint (a proxy answering for someone else?), or add the email "
-        "claim to the ID token so that UserInfo is not needed.",
+        "claim to the ID token so that UserInfo is not needed ({idp_email_claim}).",
         "oidc",
     ),
     Entry(
@@ -180,8 +228,8 @@ ENTRIES = [
         "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
         "The ID token carried no usable email, so the IdP's UserInfo endpoint was asked, and that failed (quoted "
         "in the details): unreachable, an HTTP error, a signed (JWT) answer, or not JSON.",
-        "Add the email claim to the ID token (Entra ID: the optional claim email under Token configuration), or "
-        "fix the UserInfo endpoint; edit and save the connection to refresh its discovery document.",
+        "Add the email claim to the ID token ({idp_email_claim}), or fix the UserInfo endpoint; edit and save the "
+        "connection to refresh its discovery document.",
         "oidc",
     ),
     Entry(
@@ -210,8 +258,8 @@ ENTRIES = [
         "or expired client secret (Entra: AADSTS7000215 invalid secret, AADSTS7000222 expired secret), "
         "invalid_grant a reused or expired code, or a redirect URI mismatch. The IdP's answer is kept in full, "
         "secrets masked.",
-        "For invalid_client, create a new client secret (Certificates & secrets) and paste its Value into the "
-        "connection; for a redirect URI error, register {redirect_uri} as a Web redirect URI.",
+        "For invalid_client, create a new client secret ({idp_client_secret}) and paste it into the connection; "
+        "for a redirect URI error, register {redirect_uri} as a redirect URI ({idp_redirect_uri}).",
         "oidc",
     ),
     Entry(
@@ -222,9 +270,10 @@ ENTRIES = [
         "AADSTS7000215; often the Secret ID was pasted instead of its Value), an unknown Client ID (AADSTS700016) "
         "and a secret sent in a way the IdP does not take (AADSTS7000218), naming the method used and the ones "
         "the IdP allows. The IdP's answer is kept in full, secrets masked.",
-        "Create a new client secret under Certificates & secrets, and paste its Value (not its Secret ID) into the "
-        "connection's Client secret. If the secret is right, the IdP may not accept the way it is sent: set the "
-        "connection's Client authentication to a method the IdP allows (the details name the one used).",
+        "Create a new client secret ({idp_client_secret}) and paste it into the connection's Client secret (for "
+        "Entra ID its Value, not its Secret ID). If the secret is right, the IdP may not accept the way it is "
+        "sent: set the connection's Client authentication to a method the IdP allows (the details name the one "
+        "used).",
         "oidc",
     ),
     Entry(
@@ -232,8 +281,7 @@ ENTRIES = [
         "Client secret expired",
         "Your identity provider could not complete the sign-in. Try again, or ask your admin.",
         "The client secret has expired (Entra: AADSTS7000222). The IdP's answer is quoted.",
-        "Create a new client secret under Certificates & secrets, paste its Value into the connection, and note "
-        "its expiry date.",
+        "Create a new client secret ({idp_client_secret}), paste it into the connection, and note its expiry date.",
         "oidc",
     ),
     Entry(
@@ -241,7 +289,7 @@ ENTRIES = [
         "Redirect URI not registered",
         "Your identity provider could not complete the sign-in. Ask your admin.",
         "The IdP does not accept this site's redirect URI (Entra: AADSTS50011). The IdP's answer is quoted.",
-        "Register {redirect_uri} as a Web redirect URI in the app registration (Authentication).",
+        "Register {redirect_uri} as a redirect URI at the IdP ({idp_redirect_uri}).",
         "oidc",
     ),
     Entry(
@@ -259,8 +307,8 @@ ENTRIES = [
         "The IdP redirected back with error and error_description (quoted in the details). Entra: AADSTS50011 is "
         "a redirect URI mismatch, AADSTS50105 a user not assigned to the application, AADSTS700016 an unknown "
         "client ID.",
-        "Register {redirect_uri} as the redirect URI, assign the user to the application, or fix the Client ID, "
-        "as the quoted error says.",
+        "As the quoted error says: register {redirect_uri} as the redirect URI ({idp_redirect_uri}), assign the "
+        "person to the application ({idp_assign}), or fix the Client ID ({idp_client_id}).",
         "oidc",
     ),
 ]

@@ -1,21 +1,24 @@
-"""Validate an ID token fully, including what mozilla-django-oidc leaves out (iss, aud, azp, asymmetric alg only,
-an Entra connection's tenant), each refusal with its own catalogue code."""
+"""Validate an ID token fully, including what mozilla-django-oidc leaves out (iss, aud, azp, the one algorithm
+family the owner chose, an Entra connection's tenant), each refusal with its own catalogue code."""
 
 import hmac
 import time
 
 import jwt
+from django.views.decorators.debug import sensitive_variables
 
+from connections.oidc.models import ASYMMETRIC_ALGORITHMS, SECRET_MIN_BYTES
 from signin.errors import SignInError
 from signin.oidc.jwks import JWKSError, signing_key
-from signin.oidc.mistakes import audience_cause, issuer_cause, utc
+from signin.oidc.mistakes import alg_cause, audience_cause, issuer_cause, utc
 
-ASYMMETRIC_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+SECRET_ALGORITHMS = set(SECRET_MIN_BYTES)
 CLOCK_SKEW_SECONDS = 120
 _PERSON = "Your identity provider's answer could not be verified. Try again, or ask your admin."
 _RESTART = "This sign-in could not be matched to your browser. Start again from Sign in with SSO."
 
 
+@sensitive_variables("key")  # the client secret, for an HS connection
 def validate_id_token(token: str | None, *, oidc, nonce: str | None) -> dict:
     if not token:
         raise SignInError("no_id_token", _PERSON, "The token endpoint returned no id_token (is openid in Scopes?).")
@@ -24,14 +27,7 @@ def validate_id_token(token: str | None, *, oidc, nonce: str | None) -> dict:
     except jwt.InvalidTokenError as exc:  # not a JWT, a kid that is not a string, an unknown crit extension
         raise SignInError("bad_token", _PERSON, f"The ID token is not a valid JWT: {exc}") from None
     alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS:
-        raise SignInError(
-            "bad_alg", _PERSON, f"The ID token is signed with {alg!r}; only public-key algorithms are accepted."
-        )
-    try:
-        key = signing_key(oidc.jwks_uri, kid=header.get("kid"), alg=alg, issuer=oidc.issuer)
-    except JWKSError as exc:
-        raise SignInError(exc.code, _PERSON, exc.message) from None
+    key = _verification_key(alg, header, oidc)
     claims = _decode(token, key, alg, oidc)
     if not claims["sub"]:
         raise SignInError("bad_token", _PERSON, "The ID token's sub is empty.")
@@ -41,7 +37,52 @@ def validate_id_token(token: str | None, *, oidc, nonce: str | None) -> dict:
     return claims
 
 
+def _verification_key(alg, header: dict, oidc):
+    """The key for the algorithm the connection allows, or a refusal: the token's header is the attacker's to write,
+    so it never picks the kind of key. An HS token is checked with the client secret only on a connection set to
+    that very algorithm; on any other, the IdP's public key would be the HMAC secret anyone could forge with."""
+    chosen = oidc.id_token_signing_alg
+    if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS | SECRET_ALGORITHMS:
+        raise SignInError("bad_alg", _PERSON, f"The ID token is signed with {str(alg)[:40]!r}, {alg_cause(alg)}")
+    if chosen in SECRET_ALGORITHMS:
+        if alg != chosen:
+            raise SignInError(
+                "id_token_alg_mismatch",
+                _PERSON,
+                f"The ID token is signed with {alg}; the connection's ID token signing is {chosen} (with the client "
+                "secret), so nothing else is accepted.",
+            )
+        return _secret_key(oidc, alg)
+    if alg in SECRET_ALGORITHMS:
+        raise SignInError(
+            "hs_alg_not_chosen",
+            _PERSON,
+            f"The ID token is signed with {alg}, an HMAC with the client secret; the connection's ID token signing "
+            "is the IdP's public keys, so it was not checked.",
+        )
+    try:
+        return signing_key(oidc.jwks_uri, kid=header.get("kid"), alg=alg, issuer=oidc.issuer)
+    except JWKSError as exc:
+        raise SignInError(exc.code, _PERSON, exc.message) from None
+
+
+@sensitive_variables("key")
+def _secret_key(oidc, alg: str) -> bytes:
+    key = oidc.get_client_secret().encode()
+    needed = SECRET_MIN_BYTES[alg]
+    if len(key) < needed:  # RFC 7518 §3.2; the form refuses a shorter secret, this catches one saved before it did
+        raise SignInError(
+            "secret_too_short",
+            _PERSON,
+            f"The client secret is {len(key)} bytes long; {alg} needs one of at least {needed} bytes (RFC 7518 "
+            "§3.2), so it is not used to check the ID token.",
+        )
+    return key
+
+
+@sensitive_variables("key")
 def _decode(token, key, alg, oidc) -> dict:
+    with_secret = alg in SECRET_ALGORITHMS
     try:
         return jwt.decode(
             token,
@@ -50,7 +91,7 @@ def _decode(token, key, alg, oidc) -> dict:
             audience=oidc.client_id,
             issuer=oidc.issuer,
             leeway=CLOCK_SKEW_SECONDS,
-            options={"require": ["iss", "aud", "exp", "iat", "sub"]},
+            options={"require": ["iss", "aud", "exp", "iat", "sub"], "enforce_minimum_key_length": with_secret},
         )
     except jwt.ExpiredSignatureError:
         detail, code = _expired(_unverified(token)), "token_expired"
@@ -71,12 +112,18 @@ def _decode(token, key, alg, oidc) -> dict:
         )
         code = "issuer_mismatch"
     except jwt.InvalidSignatureError:
-        kid = jwt.get_unverified_header(token).get("kid")  # read once already: a JWT header
-        detail = (
-            f"The ID token's {alg} signature does not match the key with kid {str(kid)[:100]!r} in the IdP's "
-            f"signing keys ({oidc.jwks_uri}): the token was changed, or signed by another key under that kid."
-        )
-        code = "bad_signature"
+        detail, code = "", "bad_signature"
+        if with_secret:
+            detail = f"The ID token's {alg} signature does not match the connection's client secret."
+            code = "secret_signature_mismatch"
+        else:
+            kid = jwt.get_unverified_header(token).get("kid")  # read once already: a JWT header
+            detail = (
+                f"The ID token's {alg} signature does not match the key with kid {str(kid)[:100]!r} in the IdP's "
+                f"signing keys ({oidc.jwks_uri}): the token was changed, or signed by another key under that kid."
+            )
+    except jwt.InvalidKeyError as exc:  # HS only: PyJWT will not take a secret that looks like a PEM key
+        detail, code = f"The client secret cannot be an {alg} key: {exc}", "secret_signature_mismatch"
     except jwt.MissingRequiredClaimError as exc:
         detail, code = f"The ID token lacks the {exc.claim} claim.", "bad_token"
     except jwt.InvalidTokenError as exc:

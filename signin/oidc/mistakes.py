@@ -45,3 +45,9 @@ def audience_cause(claims: dict, client_id: str) -> str:
         "The token was issued to another application: the Client ID is that of another app registration (or "
         "of another environment's)."
     )
+
+
+def alg_cause(alg) -> str:
+    if isinstance(alg, str) and alg.lower() == "none":
+        return "that is, unsigned: anyone could have written it."
+    return "an algorithm KloudSSO does not verify ID tokens with (RS, PS or ES with the IdP's keys, or HS)."

@@ -45,7 +45,7 @@ def saml_connection(org, *, display_name="Okta", metadata="okta_metadata.xml"):
     )
 
 
-def oidc_connection_for_idp(org, idp, *, display_name="Entra ID"):
+def oidc_connection_for_idp(org, idp, *, display_name="Entra ID", id_token_signing_alg="jwks", client_secret=None):
     """A connection to a running OIDCIdP, saved the way the form saves it (its discovery document fetched)."""
     from connections.oidc.discovery import discover
 
@@ -54,6 +54,7 @@ def oidc_connection_for_idp(org, idp, *, display_name="Entra ID"):
         display_name=display_name,
         discovery=discover(idp.discovery_url),
         client_id=idp.client_id,
-        client_secret=idp.client_secret,
+        client_secret=client_secret or idp.client_secret,
         scopes="openid email profile",
+        id_token_signing_alg=id_token_signing_alg,
     )

@@ -15,7 +15,9 @@ and every endpoint lives under it. Accounts (password "pass"):
 Each has `oid` and `tid` (= tenant_id) in its ID token. There is no consent screen.
 `client_auth_methods` narrows the token endpoint's client authentication
 (token_endpoint_auth_methods_supported), e.g. ["client_secret_basic"] for a provider that
-refuses the secret in the request body.
+refuses the secret in the request body. `id_token_alg` is how the client's ID tokens are signed:
+"RS256" (the default) with the IdP's published key, or "HS256", "HS384", "HS512" with the client
+secret, as LemonLDAP::NG signs them by default.
 
     reason = available()
     if reason:
@@ -75,12 +77,14 @@ class OIDCIdP:
         redirect_uris: list[str],
         tenant_id: str = DEFAULT_TENANT_ID,
         client_auth_methods: list[str] | None = None,
+        id_token_alg: str = "RS256",
     ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = list(redirect_uris)
         self.tenant_id = tenant_id
         self.client_auth_methods = list(client_auth_methods or [])
+        self.id_token_alg = id_token_alg
         self.issuer: str | None = None
         self.port: int | None = None
         self._process: subprocess.Popen | None = None
@@ -105,6 +109,7 @@ class OIDCIdP:
             "CLIENT_SECRET": self.client_secret,
             "REDIRECT_URIS": ",".join(self.redirect_uris),
             "CLIENT_AUTH_METHODS": ",".join(self.client_auth_methods),
+            "ID_TOKEN_ALG": self.id_token_alg,
             "NODE_ENV": "test",
         }
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed by stop())

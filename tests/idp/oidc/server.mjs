@@ -21,6 +21,10 @@
 //                  comma-separated (token_endpoint_auth_methods_supported); the
 //                  client is registered with the first. Unset: oidc-provider's
 //                  defaults, the client registered with client_secret_post.
+//   ID_TOKEN_ALG   the client's id_token_signed_response_alg, default RS256.
+//                  HS256, HS384 or HS512: an HMAC with CLIENT_SECRET, as
+//                  LemonLDAP::NG does by default (the algorithm is then added to
+//                  id_token_signing_alg_values_supported).
 //
 // Once listening it prints exactly one line to stdout, `READY <issuer>`.
 // Everything else (oidc-provider's notices included) goes to stderr.
@@ -41,6 +45,7 @@ const CLIENT_ID = env.CLIENT_ID;
 const CLIENT_SECRET = env.CLIENT_SECRET;
 const REDIRECT_URIS = (env.REDIRECT_URIS || '').split(',').map((uri) => uri.trim()).filter(Boolean);
 const CLIENT_AUTH_METHODS = (env.CLIENT_AUTH_METHODS || '').split(',').map((m) => m.trim()).filter(Boolean);
+const ID_TOKEN_ALG = env.ID_TOKEN_ALG || 'RS256';
 const PORT = Number.parseInt(env.PORT || '0', 10);
 const HOST = '127.0.0.1';
 const PREFIX = `/${TENANT_ID}/v2.0`;
@@ -197,8 +202,11 @@ const configuration = {
     // as well: oidc-provider treats the two as interchangeable for a client
     // registered with either.
     token_endpoint_auth_method: CLIENT_AUTH_METHODS[0] || 'client_secret_post',
-    id_token_signed_response_alg: 'RS256',
+    id_token_signed_response_alg: ID_TOKEN_ALG,
   }],
+  enabledJWA: {
+    idTokenSigningAlgValues: [...new Set([ID_TOKEN_ALG, 'RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'])],
+  },
   ...(CLIENT_AUTH_METHODS.length ? { clientAuthMethods: CLIENT_AUTH_METHODS } : {}),
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
