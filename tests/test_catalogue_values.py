@@ -127,8 +127,20 @@ def jwt_idp(http_server, keys):  # noqa: F811
         client_id=CLIENT_ID,
         jwks_uri=http_server.url("/keys"),
         entra_tenant_id="",
+        id_token_signing_alg="jwks",
+        get_client_secret=lambda: HS_SECRET,
     )
     return SimpleNamespace(server=http_server, publish=publish, oidc=oidc)
+
+
+HS_SECRET = "lemonldap-client-secret-of-48-bytes-0123456789ab"
+
+
+def id_token_on_hs(f, chosen: str, **claims) -> SignInError:
+    """The refusal of an ID token on a connection whose owner chose the HS algorithm `chosen`."""
+    idp_ = f("jwt_idp")
+    idp_.oidc.id_token_signing_alg = chosen
+    return refused(idp_, token(idp_, f("keys"), **claims), nonce="n-1")
 
 
 def id_token(f, **claims) -> SignInError:
@@ -207,7 +219,21 @@ def token_of_another_tenant(f):
 
 def signed_with_a_shared_secret(f):
     error = id_token(f, alg="HS256", key="a-shared-secret-of-enough-length-0123456789")
-    return direct(error, ["'HS256'"])
+    return direct(error, ["HS256", "public keys"])
+
+
+def signed_with_public_keys_on_an_hs_connection(f):
+    return direct(id_token_on_hs(f, "HS256"), ["RS256", "HS256"])
+
+
+def signed_with_another_secret(f):
+    error = id_token_on_hs(f, "HS256", alg="HS256", key="another-clients-secret-also-32-bytes-long")
+    return direct(error, ["HS256", "client secret"], hides=[HS_SECRET])
+
+
+def signed_with_a_secret_too_short(f):
+    error = id_token_on_hs(f, "HS512", alg="HS512", key=HS_SECRET)
+    return direct(error, ["48 bytes", "HS512", "64 bytes"], hides=[HS_SECRET])
 
 
 def unsigned_token(f):
@@ -960,8 +986,11 @@ ROWS = [
     Row("jwks_unreachable", keys_answer_not_a_key_set, "not-a-key-set"),
     Row("jwks_unreachable", keys_unreachable, "unreachable"),
     Row("entra_tenant_mismatch", token_of_another_tenant),
-    Row("bad_alg", signed_with_a_shared_secret, "hs256"),
-    Row("bad_alg", unsigned_token, "none"),
+    Row("hs_alg_not_chosen", signed_with_a_shared_secret),
+    Row("id_token_alg_mismatch", signed_with_public_keys_on_an_hs_connection),
+    Row("secret_signature_mismatch", signed_with_another_secret),
+    Row("secret_too_short", signed_with_a_secret_too_short),
+    Row("bad_alg", unsigned_token),
     Row("bad_token", not_a_jwt, "not-a-jwt"),
     Row("bad_token", token_without_sub, "missing-claim"),
     Row("bad_token", token_with_an_empty_sub, "empty-sub"),
