@@ -36,6 +36,7 @@ def link_connection_save(*, link: SetupLink, kind: str, form, by: Actor) -> Conn
                 scopes=data["scopes"],
                 token_endpoint_auth_method=data["token_endpoint_auth_method"],
                 by=by,
+                allowed_tenants=data["entra_allowed_tenants"],
             )
         else:
             saved = saml_connection_save(

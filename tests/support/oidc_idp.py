@@ -17,6 +17,13 @@ Each has `oid` and `tid` (= tenant_id) in its ID token. There is no consent scre
 (token_endpoint_auth_methods_supported), e.g. ["client_secret_basic"] for a provider that
 refuses the secret in the request body.
 
+`organizations` ({tenant id: email domain}) puts more tenants behind Entra's multi-tenant endpoint:
+`organizations_discovery_url` is then http://127.0.0.1:<port>/organizations/v2.0/.well-known/openid-configuration,
+whose issuer is http://127.0.0.1:<port>/{tenantid}/v2.0. Its authorize endpoint sends the browser to the tenant whose
+domain is login_hint's (else the first listed), and that tenant's tokens carry its own tid and iss. Every tenant has
+the accounts above. `tenant_metadata_url(tid)` is a tenant's public OpenID configuration; a GUID that is no tenant
+here answers HTTP 400 AADSTS90002, as Entra does.
+
     reason = available()
     if reason:
         pytest.skip(reason)
@@ -75,12 +82,14 @@ class OIDCIdP:
         redirect_uris: list[str],
         tenant_id: str = DEFAULT_TENANT_ID,
         client_auth_methods: list[str] | None = None,
+        organizations: dict[str, str] | None = None,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = list(redirect_uris)
         self.tenant_id = tenant_id
         self.client_auth_methods = list(client_auth_methods or [])
+        self.organizations = dict(organizations or {})
         self.issuer: str | None = None
         self.port: int | None = None
         self._process: subprocess.Popen | None = None
@@ -90,6 +99,17 @@ class OIDCIdP:
     @property
     def discovery_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def organizations_discovery_url(self) -> str:
+        return f"{self.origin}/organizations/v2.0/.well-known/openid-configuration"
+
+    def tenant_metadata_url(self, tenant_id: str) -> str:
+        return f"{self.origin}/{tenant_id}/v2.0/.well-known/openid-configuration"
 
     def start(self) -> OIDCIdP:
         if self._process is not None:
@@ -105,6 +125,7 @@ class OIDCIdP:
             "CLIENT_SECRET": self.client_secret,
             "REDIRECT_URIS": ",".join(self.redirect_uris),
             "CLIENT_AUTH_METHODS": ",".join(self.client_auth_methods),
+            "ORGANIZATIONS": ",".join(f"{tenant}={domain}" for tenant, domain in self.organizations.items()),
             "NODE_ENV": "test",
         }
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed by stop())
