@@ -39,7 +39,13 @@ def idp(http_server, keys):
     return SimpleNamespace(
         server=http_server,
         publish=publish,
-        oidc=SimpleNamespace(issuer=issuer, client_id=CLIENT_ID, jwks_uri=http_server.url("/keys"), entra_tenant_id=""),
+        oidc=SimpleNamespace(
+            issuer=issuer,
+            client_id=CLIENT_ID,
+            jwks_uri=http_server.url("/keys"),
+            entra_tenant_id="",
+            entra_multi_tenant=False,
+        ),
     )
 
 
@@ -316,7 +322,11 @@ def test_a_flood_through_one_connection_does_not_block_a_rotation_for_another_on
     idp.publish()
     # Another connection whose IdP publishes its keys at the same URL (a shared JWKS, as Google's is).
     other = SimpleNamespace(
-        issuer="https://other.example", client_id=CLIENT_ID, jwks_uri=idp.oidc.jwks_uri, entra_tenant_id=""
+        issuer="https://other.example",
+        client_id=CLIENT_ID,
+        jwks_uri=idp.oidc.jwks_uri,
+        entra_tenant_id="",
+        entra_multi_tenant=False,
     )
     claims = validate_id_token(token(idp, keys, kid="k2", iss="https://other.example"), oidc=other, nonce="n-1")
     assert claims["sub"] == "sub-1"

@@ -97,9 +97,11 @@ def check_response_issuer(returned: str | None, oidc) -> None:
     issuer of one tenant, which check_same_tenant holds the ID token to."""
     if returned is None and oidc.discovery_document.get("authorization_response_iss_parameter_supported") is not True:
         return
-    if oidc.entra_multi_tenant and returned is not None and _is_tenant_issuer(returned, oidc.issuer):
-        return
-    if returned != oidc.issuer:
+    if oidc.entra_multi_tenant:
+        matches = returned is not None and _is_tenant_issuer(returned, oidc.issuer)
+    else:
+        matches = returned == oidc.issuer
+    if not matches:
         said = "no iss parameter" if returned is None else f"iss {returned[:300]!r}"
         raise SignInError(
             "response_issuer_mismatch",
