@@ -234,3 +234,38 @@ def test_editing_the_list_is_audited_and_keeps_what_entra_said(as_alice, acme, e
     event = AuditEvent.objects.get(action="connection.edited")
     assert event.changes["entra_allowed_tenants"] == [[f"{ACME} (Acme)"], [f"{ACME} (Acme HQ)", f"{ACME_EU} (Acme EU)"]]
     assert set(connection.oidc.allowed_tenants.values_list("lookup", flat=True)) == {"found"}
+
+
+# ----------------------------------------------------------------------------------------------- setup links --
+
+
+def test_a_setup_link_applies_the_same_rules_to_the_list(client, alice, acme, entra):
+    from kloudsso.audit.record import Actor
+    from setup_links.services import setup_link_create
+
+    _, token = setup_link_create(org=acme, by=Actor(user=alice, kind="owner"), protocol="oidc")
+    client.post(reverse("setup_links:open"), {"token": token})
+    connect_url = reverse("setup_links:connect", kwargs={"slug": "entra-oidc"})
+    data = {
+        "display_name": "Entra ID",
+        "discovery_url": entra.organizations_discovery_url,
+        "client_id": entra.client_id,
+        "client_secret": entra.client_secret,
+        "scopes": "openid email profile",
+    }
+    for tenants, expected in [
+        ("", "list the Directory (tenant) IDs allowed"),
+        ("acme", "'acme' is not a Directory (tenant) ID"),
+        (NOWHERE, f"Entra ID knows no tenant {NOWHERE}"),
+    ]:
+        response = client.post(connect_url, {**data, "entra_allowed_tenants": tenants})
+        assert response.status_code == 200 and expected in errors(response)
+    assert not Connection.objects.exists()
+    assert client.post(connect_url, {**data, "entra_allowed_tenants": f"{ACME} Acme"}).status_code == 302
+    oidc = Connection.objects.get().oidc
+    assert oidc.entra_multi_tenant
+    assert [(str(t.tenant_id), t.label, t.lookup) for t in oidc.allowed_tenants.all()] == [(ACME, "Acme", "found")]
+    page = client.get(connect_url).content.decode()
+    assert f"{ACME} Acme</textarea>" in page  # the link's next visit shows the list it saved
+    added = AuditEvent.objects.get(action="connection.added")
+    assert added.actor_kind == "setup_link" and added.changes["entra_allowed_tenants"][1] == [f"{ACME} (Acme)"]
