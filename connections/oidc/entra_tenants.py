@@ -19,7 +19,7 @@ from kloudsso.guarded_http import FetchError, fetch
 
 MAX_TENANTS = 50
 MAX_LABEL = 100
-EXAMPLE = "72f988bf-86f1-41af-91ab-2d7cd011db47 Contoso"
+EXAMPLE = "3f2a9c1e-5b7d-4e08-9a61-2c4d8e0b7f15 Contoso"  # a made-up tenant
 SEPARATOR = re.compile(r"[\s,;]+")
 NOT_FOUND_CODES = {90002}  # AADSTS90002: tenant not found
 
