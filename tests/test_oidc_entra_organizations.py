@@ -10,7 +10,9 @@ from connections.events import SignInEvent
 from connections.models import Connection, EntraAllowedTenant, SSOIdentity
 from connections.oidc.discovery import discover
 from connections.oidc.entra_tenants import AllowedTenant
+from connections.oidc.preflight import allowed_tenants_check
 from connections.oidc.services import oidc_connection_save
+from connections.preflight import WARN
 from domains.models import Domain
 from kloudsso.audit.models import AuditEvent
 from kloudsso.tenancy.models import Organization, Plan
@@ -193,7 +195,19 @@ def test_the_lookup_goes_where_the_setting_says(as_alice, acme, entra, http_serv
 def test_an_entra_that_does_not_answer_leaves_the_tenant_not_checked(as_alice, acme, entra, settings):
     settings.SSO_ENTRA_METADATA_BASE_URL = "http://127.0.0.1:9"  # nothing listens: connection refused
     assert post(as_alice, entra, ACME).status_code == 302
-    assert EntraAllowedTenant.objects.get().lookup == "not_checked"
+    oidc = EntraAllowedTenant.objects.get().oidc
+    assert oidc.allowed_tenants.get().lookup == "not_checked"
+    check = allowed_tenants_check(oidc)
+    assert check.status == WARN and f"Entra ID did not answer for {ACME}" in check.fix
+
+
+def test_one_timeout_and_the_rest_of_the_list_is_not_looked_up(as_alice, acme, entra, http_server, settings):
+    http_server.serve(f"/{ACME}/v2.0/.well-known/openid-configuration", "{}", delay=2.0)
+    settings.SSO_ENTRA_METADATA_BASE_URL = http_server.url("")
+    settings.SSO_HTTP_TIMEOUT_SECONDS = 0.5
+    assert post(as_alice, entra, f"{ACME}\n{ACME_EU}\n{STRANGER}").status_code == 302
+    assert http_server.requests == [f"/{ACME}/v2.0/.well-known/openid-configuration"]
+    assert set(EntraAllowedTenant.objects.values_list("lookup", flat=True)) == {"not_checked"}
 
 
 @pytest.mark.parametrize(

@@ -158,15 +158,23 @@ class OIDCConnectionForm(forms.Form):
             )
             return
         try:
-            cleaned["entra_allowed_tenants"] = [self._looked_up(tenant) for tenant in tenants]
+            cleaned["entra_allowed_tenants"] = self._looked_up(tenants)
         except TenantListError as exc:
             self.add_error("entra_allowed_tenants", exc.message)
 
-    def _looked_up(self, tenant):
-        stored = self.stored_tenants.get(tenant.tenant_id)
-        if stored is not None and stored.lookup == TenantLookup.FOUND:
-            return entra_tenants.AllowedTenant(tenant.tenant_id, tenant.label, stored.lookup, stored.region)
-        return entra_tenants.look_up(tenant, discovery_url=self.discovery.discovery_url)
+    def _looked_up(self, tenants: list) -> list:
+        """Each new tenant as Entra describes it; once Entra has not answered, the rest stay not checked, so a
+        long list costs one timeout, not one a tenant."""
+        answering, result = True, []
+        for tenant in tenants:
+            stored = self.stored_tenants.get(tenant.tenant_id)
+            if stored is not None and stored.lookup == TenantLookup.FOUND:
+                tenant = entra_tenants.AllowedTenant(tenant.tenant_id, tenant.label, stored.lookup, stored.region)
+            elif answering:
+                tenant = entra_tenants.look_up(tenant, discovery_url=self.discovery.discovery_url)
+                answering = tenant.lookup == TenantLookup.FOUND
+            result.append(tenant)
+        return result
 
     def _clean_auth_method(self, cleaned: dict, document: dict) -> None:
         """An explicit choice must be allowed by the provider; Automatic becomes the method it allows."""

@@ -6,7 +6,7 @@ from connections.audit import connection_saved, connection_snapshot
 from connections.connection import Connection, Kind
 from connections.oidc import client_auth, entra
 from connections.oidc.discovery import Discovery
-from connections.oidc.entra_tenants import AllowedTenant
+from connections.oidc.entra_tenants import MAX_TENANTS, AllowedTenant
 from connections.oidc.models import EntraAllowedTenant, OIDCSettings
 from connections.services import connection_upsert
 from kloudsso.audit.record import SYSTEM, Actor
@@ -71,8 +71,8 @@ def _save_allowed_tenants(oidc: OIDCSettings, tenants: list[AllowedTenant] | Non
         return
     if tenants is None:
         tenants = list(oidc.allowed_tenants.all())
-    if not tenants:
-        raise ValueError("A connection to Entra ID's /organizations/ endpoint needs at least one allowed tenant.")
+    if not tenants or len(tenants) > MAX_TENANTS:
+        raise ValueError(f"A connection to Entra ID's /organizations/ endpoint takes 1 to {MAX_TENANTS} tenants.")
     stored = {str(row.tenant_id): row for row in oidc.allowed_tenants.all()}
     wanted = {str(t.tenant_id): t for t in tenants}
     oidc.allowed_tenants.exclude(tenant_id__in=list(wanted)).delete()
