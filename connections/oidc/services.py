@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -74,13 +76,15 @@ def _save_allowed_tenants(oidc: OIDCSettings, tenants: list[AllowedTenant] | Non
     if not tenants or len(tenants) > MAX_TENANTS:
         raise ValueError(f"A connection to Entra ID's /organizations/ endpoint takes 1 to {MAX_TENANTS} tenants.")
     stored = {str(row.tenant_id): row for row in oidc.allowed_tenants.all()}
-    wanted = {str(t.tenant_id): t for t in tenants}
+    wanted = {str(uuid.UUID(str(t.tenant_id))): t for t in tenants}  # ValueError for anything but a GUID
     oidc.allowed_tenants.exclude(tenant_id__in=list(wanted)).delete()
     now = timezone.now()
     for tenant_id, tenant in wanted.items():
         row = stored.get(tenant_id) or EntraAllowedTenant(oidc=oidc, tenant_id=tenant_id)
-        looked_up = tenant.lookup != row.lookup or tenant.region != row.region
+        looked_up = row.pk is None or (tenant.lookup, tenant.region) != (row.lookup, row.region)
+        if not looked_up and tenant.label == row.label:
+            continue
         row.label, row.lookup, row.region = tenant.label, tenant.lookup, tenant.region
-        if looked_up or row.pk is None:
+        if looked_up:
             row.looked_up_at = now
         row.save()

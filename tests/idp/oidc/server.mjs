@@ -31,6 +31,9 @@
 //                  tokens carry its own tid and iss. /<any GUID>/v2.0/.well-known/
 //                  openid-configuration of no tenant here answers HTTP 400
 //                  AADSTS90002, as Entra does for a tenant that does not exist.
+//                  The tenants share oidc-provider's in-memory store, so a browser
+//                  signed in at one tenant is signed in at all of them, with the same
+//                  account: use a fresh session for each sign-in.
 //
 // Once listening it prints exactly one line to stdout, `READY <issuer>`.
 // Everything else (oidc-provider's notices included) goes to stderr.
