@@ -98,6 +98,12 @@ def _set_enabled(request, queryset, enabled: bool) -> int:
     return len(changing)
 
 
+def _entra_tenants(oidc) -> str:
+    if oidc.entra_multi_tenant:
+        return "/organizations/, allowed: " + (", ".join(map(str, oidc.allowed_tenants.all())) or "none")
+    return oidc.entra_tenant_id or "— (not Entra ID)"
+
+
 def _details(connection):
     if connection.kind == "oidc":
         oidc = connection.oidc
@@ -108,7 +114,7 @@ def _details(connection):
             ("Token endpoint", oidc.token_endpoint),
             ("JWKS URI", oidc.jwks_uri),
             ("UserInfo endpoint", oidc.userinfo_endpoint or "—"),
-            ("Entra ID tenant", oidc.entra_tenant_id or "— (not Entra ID)"),
+            ("Entra ID tenant", _entra_tenants(oidc)),
             ("Client ID", oidc.client_id),
             ("Client secret", SECRET_MASK),
             ("Client authentication", oidc.token_endpoint_auth_method),

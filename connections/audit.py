@@ -42,6 +42,8 @@ def connection_snapshot(connection) -> dict:
     values.update(snapshot(settings, fields))
     if "client_secret_encrypted" in values:
         values["client_secret"] = values.pop("client_secret_encrypted")
+    if connection.kind == "oidc":
+        values["entra_allowed_tenants"] = [str(tenant) for tenant in settings.allowed_tenants.order_by("tenant_id")]
     return values
 
 

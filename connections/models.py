@@ -4,7 +4,7 @@ from connections.answers import SignInAnswer
 from connections.connection import Connection, Kind
 from connections.events import SignInEvent
 from connections.identity import SSOIdentity
-from connections.oidc.models import OIDCSettings
+from connections.oidc.models import EntraAllowedTenant, OIDCSettings
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source, UsedAssertion
 from connections.saml.refresh_state import MetadataRefresh
 from connections.service_provider import ServiceProvider
@@ -12,6 +12,7 @@ from connections.subject_change import SubjectChange
 
 __all__ = [
     "Connection",
+    "EntraAllowedTenant",
     "Kind",
     "MetadataRefresh",
     "OIDCSettings",

@@ -137,6 +137,9 @@ if not SECRETS_ENCRYPTION_KEYS:
 SSO_ALLOW_INSECURE_IDP = _strict_bool("SSO_ALLOW_INSECURE_IDP", default=False)
 SSO_HTTP_TIMEOUT_SECONDS = env.float("SSO_HTTP_TIMEOUT_SECONDS", default=5.0)
 SSO_HTTP_MAX_BYTES = env.int("SSO_HTTP_MAX_BYTES", default=1_000_000)
+# Where an allowed Entra tenant's public OpenID configuration is looked up (<base>/<tenant id>/v2.0/...): empty = the
+# connection's own Entra host. Fetched through the guarded HTTP client like any IdP URL.
+SSO_ENTRA_METADATA_BASE_URL = env.str("SSO_ENTRA_METADATA_BASE_URL", default="")
 
 # Domain verification: the DNS servers to ask ("127.0.0.1:5353", comma-separated; empty = the system resolver).
 DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])

@@ -37,6 +37,7 @@ def link_connection_save(*, link: SetupLink, kind: str, form, by: Actor) -> Conn
                 token_endpoint_auth_method=data["token_endpoint_auth_method"],
                 by=by,
                 id_token_signing_alg=data["id_token_signing_alg"],
+                allowed_tenants=data["entra_allowed_tenants"],
             )
         else:
             saved = saml_connection_save(

@@ -11,6 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from connections.connection import Kind
 from connections.guides import guide_get, guide_list
 from connections.guides.render import guide_steps
+from connections.oidc.entra_tenants import format_tenant_lines
 from connections.oidc.forms import OIDCConnectionForm
 from connections.saml.forms import SAMLConnectionForm
 from connections.sp import service_provider_get_or_create, sp_details
@@ -129,11 +130,13 @@ def _form(protocol, existing, **kwargs):
     if protocol == Kind.OIDC:
         oidc = existing.oidc if existing else None
         stored = oidc.discovery_document if oidc else None
+        tenants = list(oidc.allowed_tenants.all()) if oidc else []
         return OIDCConnectionForm(
             kwargs.pop("data", None),
             has_secret=oidc is not None,
             stored_document=stored,
             stored_secret_bytes=oidc.client_secret_bytes() if oidc else None,
+            stored_tenants=tenants,
             **_no_files(kwargs),
         )
     return SAMLConnectionForm(kwargs.pop("data", None), kwargs.pop("files", None), **kwargs)
@@ -156,6 +159,7 @@ def _initial(chosen, existing) -> dict:
             "scopes": oidc.scopes,
             "token_endpoint_auth_method": oidc.token_endpoint_auth_method,
             "id_token_signing_alg": oidc.id_token_signing_alg,
+            "entra_allowed_tenants": format_tenant_lines(oidc.allowed_tenants.all()),
         }
     saml = existing.saml
     return {

@@ -172,7 +172,7 @@ def _oidc_warnings(oidc, vouched, info: dict) -> list[str]:
         if "email_verified" not in info:
             warnings.append(_unverified_warning(vouched.email, "the UserInfo response"))
         return warnings
-    if "email_verified" not in claims and not oidc.entra_tenant_id:
+    if "email_verified" not in claims and not (oidc.entra_tenant_id or oidc.entra_multi_tenant):
         return [_unverified_warning(vouched.email, "the ID token")]
     return []
 

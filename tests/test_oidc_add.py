@@ -59,14 +59,15 @@ def test_it_completes_an_issuer_url_with_the_well_known_path(as_alice, acme, goo
     assert OIDCSettings.objects.get().discovery_url == good_idp.url("/tenant-1/v2.0/.well-known/openid-configuration")
 
 
-@pytest.mark.parametrize("segment", ["common", "organizations", "consumers"])
-def test_it_rejects_entra_multi_tenant_discovery_urls(as_alice, segment):
+@pytest.mark.parametrize("segment", ["common", "consumers"])
+def test_it_rejects_entra_multi_tenant_discovery_urls_that_let_personal_accounts_in(as_alice, segment):
     url = f"https://login.microsoftonline.com/{segment}/v2.0/.well-known/openid-configuration"
     response = post(as_alice, url)
     assert response.status_code == 200
     errors = response.context["form"].errors["discovery_url"][0]
-    assert "{tenantid}" in errors
+    assert f"/{segment}/" in errors and "personal" in errors
     assert "https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0/.well-known/openid-configuration" in errors
+    assert "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration" in errors
     assert not Connection.objects.exists()
 
 

@@ -45,6 +45,7 @@ def idp(http_server, keys):
             jwks_uri=http_server.url("/keys"),
             entra_tenant_id="",
             id_token_signing_alg="jwks",
+            entra_multi_tenant=False,
         ),
     )
 
@@ -327,6 +328,7 @@ def test_a_flood_through_one_connection_does_not_block_a_rotation_for_another_on
         jwks_uri=idp.oidc.jwks_uri,
         entra_tenant_id="",
         id_token_signing_alg="jwks",
+        entra_multi_tenant=False,
     )
     claims = validate_id_token(token(idp, keys, kid="k2", iss="https://other.example"), oidc=other, nonce="n-1")
     assert claims["sub"] == "sub-1"

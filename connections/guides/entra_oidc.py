@@ -6,7 +6,7 @@ GUIDE = Guide(
     protocol="oidc",
     display_name="Entra ID",
     summary="An app registration with a client secret: the simpler setup for Entra ID. Use the tenant-specific "
-    "discovery URL; the multi-tenant ones cannot work.",
+    "discovery URL, or /organizations/ with the list of tenants allowed; /common/ and /consumers/ are refused.",
     steps=(
         Step(
             "register",
@@ -51,22 +51,28 @@ GUIDE = Guide(
             "Fill in the connection",
             "Discovery URL: https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0/"
             ".well-known/openid-configuration with your Directory (tenant) ID. Client ID: the Application "
-            "(client) ID. Client secret: the Value. Leave Scopes as openid email profile.",
+            "(client) ID. Client secret: the Value. Leave Scopes as openid email profile. For a multi-tenant "
+            "app registration (Accounts in any organizational directory), use "
+            "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration instead and list "
+            "each tenant allowed under Allowed Entra ID tenants: its Directory (tenant) ID, then a label.",
         ),
     ),
     email="the email claim (an optional claim, under Token configuration); else preferred_username or upn",
     traps=(
-        "The /common/, /organizations/ and /consumers/ discovery URLs are multi-tenant: their issuer holds "
-        "{tenantid} and no token can match it. Use the URL with your Directory (tenant) ID.",
+        "The /common/ and /consumers/ discovery URLs let personal Microsoft accounts in and are refused. "
+        "/organizations/ works only with the list of allowed tenants: any other tenant's sign-in is refused "
+        "(entra_tenant_not_allowed, naming its tid).",
         "The secret's Secret ID is not the secret: paste its Value.",
         "Tokens from https://sts.windows.net/… are v1.0: set accessTokenAcceptedVersion to 2 in the Manifest.",
     ),
     fields={
         "discovery_url": "https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0/.well-known/"
-        "openid-configuration; the tenant ID is on the app's Overview page",
+        "openid-configuration; the tenant ID is on the app's Overview page (several tenants: /organizations/)",
         "client_id": "Overview → Application (client) ID",
         "client_secret": "Certificates & secrets → Client secrets → the secret's Value (not its Secret ID)",
         "scopes": "leave openid email profile",
+        "entra_allowed_tenants": "only with /organizations/: each tenant's Directory (tenant) ID (its Overview page), "
+        "then a label",
         "id_token_signing_alg": "keep The IdP's public keys: Entra ID signs with RS256",
     },
     settings={

@@ -6,6 +6,8 @@ Kept here rather than in the catalogue's entries so that a guide's anchors and t
 FIX_STEPS: dict[str, tuple[tuple[str, str], ...]] = {
     "issuer_mismatch": (("entra-oidc", "discovery-url"), ("okta-oidc", "discovery-url")),
     "entra_tenant_mismatch": (("entra-oidc", "discovery-url"),),
+    "entra_tenant_not_allowed": (("entra-oidc", "discovery-url"),),
+    "entra_tid_missing": (("entra-oidc", "discovery-url"),),
     "aud_mismatch": (("entra-oidc", "ids"), ("okta-oidc", "credentials")),
     "unknown_key": (("entra-oidc", "discovery-url"), ("generic-oidc", "discovery-url")),
     "invalid_client": (("entra-oidc", "client-secret"), ("okta-oidc", "credentials"), ("adfs-oidc", "client-secret")),

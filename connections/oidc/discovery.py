@@ -49,6 +49,8 @@ class Discovery:
     document: dict
     # What the jwks_uri held when discovery ran (kid, kty, alg, use of each key): None when it was not fetched.
     signing_keys: tuple[dict, ...] | None = None
+    # Entra's /organizations/ endpoint: the issuer holds {tenantid}, and the connection needs its allowed tenants.
+    multi_tenant: bool = False
 
 
 def normalize_discovery_url(url: str) -> str:
@@ -68,9 +70,13 @@ def discover(url: str) -> Discovery:
     except FetchError as exc:
         raise DiscoveryError(exc.message, exc.code) from None
     _refuse_multi_tenant(url)
+    multi_tenant = entra.is_organizations_url(url)
     document = _fetch_json(url, what="the discovery document", endpoint="discovery")
     _check_required(document, url)
-    _check_issuer(document["issuer"], url)
+    if multi_tenant:
+        _check_organizations_issuer(document["issuer"], url)
+    else:
+        _check_issuer(document["issuer"], url)
     _check_endpoints(document)
     _check_lists(document)
     signing_keys = _check_jwks(document["jwks_uri"])
@@ -83,6 +89,7 @@ def discover(url: str) -> Discovery:
         userinfo_endpoint=document.get("userinfo_endpoint") or "",
         document=_kept(document),
         signing_keys=signing_keys,
+        multi_tenant=multi_tenant,
     )
 
 
@@ -101,14 +108,31 @@ def _fetch_json(url: str, *, what: str, endpoint: str) -> dict:
 
 
 def _refuse_multi_tenant(url: str) -> None:
+    """/common/ and /consumers/ let personal Microsoft accounts in, which no organization's connection may."""
     segment = entra.multi_tenant_segment(url)
-    if segment:
+    if segment and segment != entra.ORGANIZATIONS:
+        who = "personal Microsoft accounts only" if segment == "consumers" else "any tenant and personal accounts"
         raise DiscoveryError(
-            f"This is Entra ID's multi-tenant endpoint (/{segment}/). Its issuer contains the placeholder "
-            "{tenantid}, so every sign-in would fail issuer validation. Use your tenant-specific URL instead: "
-            f"{entra.tenant_specific_form(url)} (the Directory (tenant) ID is on the app registration's "
-            "Overview page).",
+            f"This is Entra ID's multi-tenant endpoint /{segment}/, which signs in {who}; it is refused. Use your "
+            f"tenant-specific URL: {entra.tenant_specific_form(url)} (the Directory (tenant) ID is on the app "
+            "registration's Overview page); or, for work and school accounts of several tenants, "
+            f"{_organizations_url(url)} with the list of allowed tenants below.",
             "entra_multi_tenant",
+        )
+
+
+def _organizations_url(url: str) -> str:
+    return entra.issuer_of_tenant(entra.organizations_issuer(url), entra.ORGANIZATIONS) + WELL_KNOWN
+
+
+def _check_organizations_issuer(issuer: str, url: str) -> None:
+    """The /organizations/ v2.0 document names the issuer template; each token's tid fills it in at sign-in."""
+    expected = entra.organizations_issuer(url)
+    if issuer != expected or url != _organizations_url(url):
+        raise DiscoveryError(
+            f"The discovery document at {url} says its issuer is {issuer!r}; Entra ID's /organizations/ v2.0 "
+            f"endpoint names {expected}. Use {_organizations_url(url)} as the Discovery URL (v2.0, not v1.0).",
+            "issuer_mismatch",
         )
 
 

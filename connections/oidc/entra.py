@@ -13,6 +13,13 @@ ENTRA_HOSTS = {
     "login.chinacloudapi.cn",
 }
 MULTI_TENANT_SEGMENTS = {"common", "organizations", "consumers"}
+# The one multi-tenant endpoint allowed, and only with a list of allowed tenants: work and school accounts only.
+# /common/ and /consumers/ also let personal Microsoft accounts in.
+ORGANIZATIONS = "organizations"
+TENANT_PLACEHOLDER = "{tenantid}"
+# The tenant of every personal Microsoft account (tid of their tokens): never an allowed tenant.
+PERSONAL_ACCOUNTS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 TENANT_SPECIFIC_FORM = "https://{host}/<Directory (tenant) ID>/v2.0/.well-known/openid-configuration"
 TENANT_ISSUER_PATH = re.compile(
     r"/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/v2\.0/?", re.IGNORECASE
@@ -31,6 +38,31 @@ def multi_tenant_segment(url: str) -> str | None:
         return None
     first = urlsplit(url).path.strip("/").split("/", 1)[0].lower()
     return first if first in MULTI_TENANT_SEGMENTS else None
+
+
+def is_organizations_url(url: str) -> bool:
+    """Entra's /organizations/ endpoint; with SSO_ALLOW_INSECURE_IDP also the local test IdP's, on loopback."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    first = parts.path.strip("/").split("/", 1)[0].lower()
+    is_test_idp = settings.SSO_ALLOW_INSECURE_IDP and parts.hostname in LOOPBACK_HOSTS
+    return first == ORGANIZATIONS and (is_entra(url) or is_test_idp)
+
+
+def organizations_issuer(url: str) -> str:
+    """The issuer template of the /organizations/ v2.0 endpoint at the URL's host."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/{TENANT_PLACEHOLDER}/v2.0"
+
+
+def issuer_of_tenant(template: str, tenant_id: str) -> str:
+    return template.replace(TENANT_PLACEHOLDER, tenant_id)
+
+
+def is_guid(value) -> bool:
+    return isinstance(value, str) and GUID.fullmatch(value) is not None
 
 
 def tenant_specific_form(url: str) -> str:

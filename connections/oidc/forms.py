@@ -7,9 +7,10 @@ from django.views.decorators.debug import sensitive_variables
 
 from connections.errors import ConfigurationError
 from connections.forms import DisplayNameField
-from connections.oidc import client_auth
+from connections.oidc import client_auth, entra_tenants
 from connections.oidc.discovery import DiscoveryError, discover
-from connections.oidc.models import DEFAULT_SCOPES, SECRET_MIN_BYTES, ClientAuthMethod, IdTokenSigning
+from connections.oidc.entra_tenants import MAX_TENANTS, TenantListError
+from connections.oidc.models import DEFAULT_SCOPES, SECRET_MIN_BYTES, ClientAuthMethod, IdTokenSigning, TenantLookup
 
 SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")  # RFC 6749 §3.3 scope-token
 AUTOMATIC = (
@@ -68,6 +69,16 @@ class OIDCConnectionForm(forms.Form):
         "64 for HS512.",
     )
 
+    entra_allowed_tenants = forms.CharField(
+        label="Allowed Entra ID tenants",
+        required=False,
+        max_length=MAX_TENANTS * 160,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "placeholder": entra_tenants.EXAMPLE}),
+        help_text="Only with Entra ID's /organizations/ Discovery URL, and then required: the only tenants whose "
+        "work or school accounts may sign in. One a line: the Directory (tenant) ID, then a label if you like "
+        f"(at most {MAX_TENANTS}). Each ID is checked at Entra ID when it is added.",
+    )
+
     def __init__(
         self,
         *args,
@@ -75,12 +86,15 @@ class OIDCConnectionForm(forms.Form):
         stored_document: dict | None = None,
         stored_expiry=None,
         stored_secret_bytes: int | None = None,
+        stored_tenants=(),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.discovery = None
         self.stored_expiry = stored_expiry
         self.stored_secret_bytes = stored_secret_bytes  # the kept secret's length, never the secret
+        # What Entra said of a tenant already on the list is not asked again at each save.
+        self.stored_tenants = {str(t.tenant_id): t for t in stored_tenants}
         if stored_document is not None:
             self.fields["token_endpoint_auth_method"].help_text = f"{client_auth.describe(stored_document)} {AUTOMATIC}"
         if has_secret:
@@ -116,6 +130,12 @@ class OIDCConnectionForm(forms.Form):
             raise forms.ValidationError("Scopes must include openid; without it the IdP sends no ID token.")
         return " ".join(scopes)
 
+    def clean_entra_allowed_tenants(self):
+        try:
+            return entra_tenants.parse_tenant_lines(self.cleaned_data["entra_allowed_tenants"])
+        except TenantListError as exc:
+            raise forms.ValidationError(exc.message) from None
+
     @method_decorator(sensitive_variables("cleaned"))
     def clean(self):
         cleaned = super().clean()
@@ -129,6 +149,7 @@ class OIDCConnectionForm(forms.Form):
             else:
                 cleaned["discovery_url"] = self.discovery.discovery_url
                 self._clean_auth_method(cleaned, self.discovery.document)
+                self._clean_tenants(cleaned)
         return cleaned
 
     def _clean_secret_length(self, cleaned: dict) -> None:
@@ -148,6 +169,45 @@ class OIDCConnectionForm(forms.Form):
             "the IdP to RS256 and choose The IdP's public keys."
         )
         self.add_error("client_secret" if typed else "id_token_signing_alg", message)
+
+    def _clean_tenants(self, cleaned: dict) -> None:
+        """/organizations/ takes any Entra tenant's accounts: the list says which; no other URL takes a list."""
+        if "entra_allowed_tenants" not in cleaned:
+            return  # already refused by its field
+        tenants = cleaned["entra_allowed_tenants"]
+        if not self.discovery.multi_tenant:
+            if tenants:
+                self.add_error(
+                    "entra_allowed_tenants",
+                    "Allowed tenants apply only to Entra ID's /organizations/ Discovery URL; this one signs in its "
+                    "own tenant alone. Empty the list, or use the /organizations/ URL.",
+                )
+            return
+        if not tenants:
+            self.add_error(
+                "entra_allowed_tenants",
+                "The /organizations/ endpoint signs in work and school accounts of every Entra ID tenant: list the "
+                f"Directory (tenant) IDs allowed to sign in, one a line (e.g. {entra_tenants.EXAMPLE}).",
+            )
+            return
+        try:
+            cleaned["entra_allowed_tenants"] = self._looked_up(tenants)
+        except TenantListError as exc:
+            self.add_error("entra_allowed_tenants", exc.message)
+
+    def _looked_up(self, tenants: list) -> list:
+        """Each new tenant as Entra describes it; once Entra has not answered, the rest stay not checked, so a
+        long list costs one timeout, not one a tenant."""
+        answering, result = True, []
+        for tenant in tenants:
+            stored = self.stored_tenants.get(tenant.tenant_id)
+            if stored is not None and stored.lookup == TenantLookup.FOUND:
+                tenant = entra_tenants.AllowedTenant(tenant.tenant_id, tenant.label, stored.lookup, stored.region)
+            elif answering:
+                tenant = entra_tenants.look_up(tenant, discovery_url=self.discovery.discovery_url)
+                answering = tenant.lookup == TenantLookup.FOUND
+            result.append(tenant)
+        return result
 
     def _clean_auth_method(self, cleaned: dict, document: dict) -> None:
         """An explicit choice must be allowed by the provider; Automatic becomes the method it allows."""

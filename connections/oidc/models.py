@@ -69,6 +69,11 @@ class OIDCSettings(models.Model):
         help_text="The Directory (tenant) ID of an Entra ID issuer, taken from the issuer at save time; blank for "
         "any other IdP. Only then are tid and oid checked and used as the identity.",
     )
+    entra_multi_tenant = models.BooleanField(
+        default=False,
+        help_text="Entra ID's /organizations/ endpoint, decided from the Discovery URL at save time: the issuer is "
+        "a {tenantid} template and only the tenants in allowed_tenants may sign in.",
+    )
     client_secret_expires_on = models.DateField(
         null=True,
         blank=True,
@@ -103,3 +108,28 @@ class OIDCSettings(models.Model):
             return None
         secret = self.get_client_secret()
         return len(secret.encode())
+
+
+class TenantLookup(models.TextChoices):
+    """What Entra's public metadata said of a tenant when it was added to the list."""
+
+    FOUND = "found", "Found at Entra ID"
+    NOT_CHECKED = "not_checked", "Not checked (Entra ID did not answer)"
+
+
+class EntraAllowedTenant(models.Model):
+    """One Entra ID tenant whose work and school accounts may sign in through a connection to /organizations/."""
+
+    oidc = models.ForeignKey(OIDCSettings, on_delete=models.CASCADE, related_name="allowed_tenants")
+    tenant_id = models.UUIDField(help_text="The Directory (tenant) ID: the tid claim of its people's ID tokens.")
+    label = models.CharField(max_length=100, blank=True, help_text="The owner's name for the tenant.")
+    lookup = models.CharField(max_length=20, choices=TenantLookup.choices, default=TenantLookup.NOT_CHECKED)
+    region = models.CharField(max_length=40, blank=True, help_text="tenant_region_scope of its public metadata.")
+    looked_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["label", "tenant_id"]
+        constraints = [models.UniqueConstraint(fields=["oidc", "tenant_id"], name="entra_tenant_once_per_connection")]
+
+    def __str__(self):
+        return f"{self.tenant_id} ({self.label})" if self.label else str(self.tenant_id)

@@ -1,8 +1,8 @@
 """The OIDC lines of the pre-flight checklist, from the settings row and what discovery fetched at save time."""
 
-from connections.oidc import client_auth
+from connections.oidc import client_auth, entra
 from connections.oidc.discovery import WELL_KNOWN
-from connections.oidc.models import ASYMMETRIC_ALGORITHMS, SECRET_MIN_BYTES, OIDCSettings
+from connections.oidc.models import ASYMMETRIC_ALGORITHMS, SECRET_MIN_BYTES, OIDCSettings, TenantLookup
 from connections.preflight import AT_IDP, FAIL, PASS, WARN, Check
 from connections.sp import oidc_redirect_uri
 
@@ -10,9 +10,11 @@ SAVE_AGAIN = "Open the form below and save the connection again: the save fetche
 
 
 def oidc_checks(oidc: OIDCSettings) -> list[Check]:
+    tenants = [allowed_tenants_check(oidc)] if oidc.entra_multi_tenant else []
     return [
         discovery_check(oidc),
         issuer_check(oidc),
+        *tenants,
         signing_keys_check(oidc),
         auth_method_check(oidc),
         id_token_signing_check(oidc),
@@ -32,9 +34,14 @@ def discovery_check(oidc: OIDCSettings) -> Check:
 
 def issuer_check(oidc: OIDCSettings) -> Check:
     expected = oidc.discovery_url
-    received = oidc.issuer.rstrip("/") + WELL_KNOWN
+    issuer = oidc.issuer
+    said = f"issuer {issuer} + {WELL_KNOWN}"
+    if oidc.entra_multi_tenant:  # the template, with organizations for {tenantid}, names the document itself
+        issuer = entra.issuer_of_tenant(issuer, entra.ORGANIZATIONS)
+        said = f"issuer {oidc.issuer} (each token's tid fills in {entra.TENANT_PLACEHOLDER})"
+    received = issuer.rstrip("/") + WELL_KNOWN
     if received == expected:
-        return Check("Issuer matches the discovery URL", PASS, expected, f"issuer {oidc.issuer} + {WELL_KNOWN}")
+        return Check("Issuer matches the discovery URL", PASS, expected, said)
     return Check(
         "Issuer matches the discovery URL",
         FAIL,
@@ -42,6 +49,34 @@ def issuer_check(oidc: OIDCSettings) -> Check:
         f"issuer {oidc.issuer} + {WELL_KNOWN}",
         f"Use {received} as the Discovery URL (OpenID Connect Discovery 1.0 §4.3).",
     )
+
+
+def allowed_tenants_check(oidc: OIDCSettings) -> Check:
+    """/organizations/ signs in any tenant's people: which ones may, and what Entra ID said of each."""
+    label = "Allowed Entra ID tenants"
+    expected = "At least one tenant, each found at Entra ID; every other tenant is refused (entra_tenant_not_allowed)"
+    tenants = list(oidc.allowed_tenants.all())
+    if not tenants:
+        return Check(label, FAIL, expected, "None: nobody can sign in", "List the allowed tenants in the form below.")
+    received = "; ".join(_describe_tenant(tenant) for tenant in tenants)
+    unchecked = [str(t.tenant_id) for t in tenants if t.lookup != TenantLookup.FOUND]
+    if unchecked:
+        return Check(
+            label,
+            WARN,
+            expected,
+            received,
+            f"Entra ID did not answer for {', '.join(unchecked)} when it was added: check the IDs on each tenant's "
+            "Overview page, then save the connection again to look them up anew.",
+        )
+    return Check(label, PASS, expected, received)
+
+
+def _describe_tenant(tenant) -> str:
+    name = f"{tenant.label} ({tenant.tenant_id})" if tenant.label else str(tenant.tenant_id)
+    if tenant.lookup != TenantLookup.FOUND:
+        return f"{name}, not checked at Entra ID"
+    return f"{name}, found" + (f" (region {tenant.region})" if tenant.region else "")
 
 
 def signing_keys_check(oidc: OIDCSettings) -> Check:
@@ -108,12 +143,12 @@ def id_token_signing_check(oidc: OIDCSettings) -> Check:
 def email_scope_check(oidc: OIDCSettings) -> Check:
     label = "Scopes that carry an email"
     scopes = oidc.scopes.split()
-    entra = bool(oidc.entra_tenant_id)
-    expected = "openid, and email or profile (Entra ID)" if entra else "openid and email"
+    is_entra = bool(oidc.entra_tenant_id) or oidc.entra_multi_tenant
+    expected = "openid, and email or profile (Entra ID)" if is_entra else "openid and email"
     received = " ".join(scopes)
     if "openid" not in scopes:
         return Check(label, FAIL, expected, received, "Add openid to Scopes: without it the IdP sends no ID token.")
-    carriers = {"email", "profile"} if entra else {"email"}
+    carriers = {"email", "profile"} if is_entra else {"email"}
     if not carriers & set(scopes):
         return Check(label, FAIL, expected, received, "Add email to Scopes, or no email address reaches KloudSSO.")
     offered = oidc.discovery_document.get("scopes_supported")

@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from connections.oidc.entra_tenants import format_tenant_lines
 from connections.oidc.forms import OIDCConnectionForm
 from connections.oidc.services import oidc_connection_save
 from connections.preflight import connection_preflight
@@ -28,6 +29,7 @@ def connection_form(request, connection=None):
             stored_document=_document(oidc),
             stored_expiry=_expiry(oidc),
             stored_secret_bytes=stored_secret_bytes(oidc),
+            stored_tenants=_tenants(oidc),
         )
         if form.is_valid():
             data = form.cleaned_data
@@ -43,6 +45,7 @@ def connection_form(request, connection=None):
                 by=actor_from_request(request),
                 client_secret_expires_on=data["client_secret_expires_on"],
                 id_token_signing_alg=data["id_token_signing_alg"],
+                allowed_tenants=data["entra_allowed_tenants"],
             )
             verb = "updated" if connection else "added"
             messages.success(
@@ -63,9 +66,15 @@ def connection_form(request, connection=None):
                 "token_endpoint_auth_method": oidc.token_endpoint_auth_method,
                 "client_secret_expires_on": oidc.client_secret_expires_on,
                 "id_token_signing_alg": oidc.id_token_signing_alg,
+                "entra_allowed_tenants": format_tenant_lines(_tenants(oidc)),
             }
         form = OIDCConnectionForm(initial=initial, has_secret=oidc is not None, stored_document=_document(oidc))
-    context = {"form": form, "connection": connection, "redirect_uri": oidc_redirect_uri()}
+    context = {
+        "form": form,
+        "connection": connection,
+        "redirect_uri": oidc_redirect_uri(),
+        "allowed_tenants": _tenants(oidc),
+    }
     if connection is not None:
         context["preflight"] = connection_preflight(connection=connection)
     return render(request, "connections/oidc_form.html", context)
@@ -73,6 +82,10 @@ def connection_form(request, connection=None):
 
 def _document(oidc) -> dict | None:
     return oidc.discovery_document if oidc is not None else None
+
+
+def _tenants(oidc) -> list:
+    return list(oidc.allowed_tenants.all()) if oidc is not None else []
 
 
 def _expiry(oidc):

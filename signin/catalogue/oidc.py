@@ -7,13 +7,13 @@ ENTRIES = [
         "issuer_mismatch",
         "ID token from another issuer",
         _UNVERIFIED,
-        "The ID token's iss is not the issuer of the connection's discovery document. With Entra ID this happens "
-        "with the multi-tenant /common/ or /organizations/ endpoints, whose issuer holds {tenantid}, or with a "
-        "v1.0 token (https://sts.windows.net/…). The details show both issuers and tell these apart: the same "
-        "tenant's v1.0 issuer, another tenant, a trailing slash, another IdP.",
+        "The ID token's iss is not the issuer of the connection's discovery document (for Entra ID's "
+        "/organizations/ endpoint: its {tenantid} template filled with the token's tid). With Entra ID this happens "
+        "with a v1.0 token (https://sts.windows.net/…) or a Discovery URL of another tenant. The details show both "
+        "issuers and tell these apart: the same tenant's v1.0 issuer, another tenant, a trailing slash, another IdP.",
         "Set the Discovery URL to that of the IdP people sign in at ({idp_discovery_url}). With Entra ID, use the "
-        "tenant-specific URL, and for a v1.0 issuer set accessTokenAcceptedVersion to 2 in the app registration's "
-        "manifest.",
+        "tenant-specific URL (or the /organizations/ one with a list of allowed tenants), and for a v1.0 issuer set "
+        "accessTokenAcceptedVersion to 2 in the app registration's manifest.",
         "oidc",
     ),
     Entry(
@@ -108,6 +108,30 @@ ENTRIES = [
         "A token of another tenant is never accepted, whoever signed it.",
         "Check that the Discovery URL holds your tenant's Directory (tenant) ID, as shown on the app registration's "
         "Overview page.",
+        "oidc",
+    ),
+    Entry(
+        "entra_tenant_not_allowed",
+        "Entra ID tenant not allowed",
+        "Your organization's Microsoft Entra ID tenant may not sign in here. Ask your admin to allow it.",
+        "The connection uses Entra ID's /organizations/ endpoint, which signs in work and school accounts of any "
+        "tenant, and the verified ID token's tid (named in the details, with the account that signed in) is not in "
+        "the connection's list of allowed tenants. Anyone can create a tenant, so no other tenant is ever accepted.",
+        "If that tenant is one of yours or a partner's you trust, add its Directory (tenant) ID to Allowed Entra ID "
+        "tenants on the connection's page; otherwise nothing is wrong: the list kept it out. If the app "
+        "registration is single-tenant, use its tenant-specific Discovery URL instead.",
+        "oidc",
+    ),
+    Entry(
+        "entra_tid_missing",
+        "ID token without a tenant (tid)",
+        _UNVERIFIED,
+        "The connection uses Entra ID's /organizations/ endpoint, whose issuer is a {tenantid} template filled with "
+        "the token's tid; this token has no tid, or one that is not a Directory (tenant) ID (quoted in the details), "
+        "so neither its issuer nor its tenant can be checked. Entra ID v2.0 ID tokens always carry tid.",
+        "Check that the Discovery URL is Entra ID's https://login.microsoftonline.com/organizations/v2.0/"
+        ".well-known/openid-configuration and that the app registration issues v2.0 tokens (manifest: "
+        "accessTokenAcceptedVersion 2).",
         "oidc",
     ),
     Entry(

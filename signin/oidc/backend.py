@@ -7,6 +7,7 @@ until authenticate(), which finds it from the callback's `state` (see state.py).
 from django.contrib.auth import get_user_model
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from connections.oidc import entra
 from signin import test_mode
 from signin.complete import Vouched, check_connection_usable, complete_sign_in
 from signin.errors import SignInError
@@ -58,14 +59,16 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
         tokens = request_tokens(oidc, code=request.GET["code"], code_verifier=code_verifier)
         claims = self.verify_token(tokens.get("id_token"), nonce=nonce, oidc=oidc)
         request.kloudsso_received = claims
-        email = email_from_claims(claims, entra=bool(oidc.entra_tenant_id))
+        check_same_tenant(request.GET.get("iss"), claims, oidc)
+        tenant = entra_tenant(claims, oidc)
+        email = email_from_claims(claims, entra=bool(tenant))
         # An address the ID token marks unverified is the IdP's answer already: UserInfo would only repeat it.
         if email.address is None and not email.unverified and oidc.userinfo_endpoint:
             info = userinfo_claims(oidc, tokens, subject=claims["sub"])
             request.kloudsso_received = {**claims, RECEIVED_KEY: info}
             email = email_from_userinfo(info, id_token_email=email, id_token_claims=claims)
         request.kloudsso_email_source = email.source if email.address else ""
-        subject = identity_subject(claims, entra_tenant_id=oidc.entra_tenant_id)
+        subject = identity_subject(claims, entra_tenant_id=tenant)
         return Vouched(
             connection,
             subject,
@@ -73,22 +76,52 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             claims,
             email.source,
             email_unverified=email.unverified,
-            former_subject=former_subject(claims, entra_tenant_id=oidc.entra_tenant_id),
+            former_subject=former_subject(claims, entra_tenant_id=tenant),
         )
 
     def verify_token(self, token, **kwargs):
         return validate_id_token(token, oidc=kwargs["oidc"], nonce=kwargs.get("nonce"))
 
 
+def entra_tenant(claims: dict, oidc) -> str:
+    """The Entra ID tenant of a verified ID token: the connection's own, or for /organizations/ the token's tid
+    (by now checked against the allowed tenants); "" when the connection is not Entra ID."""
+    if oidc.entra_multi_tenant:
+        return claims["tid"].lower()
+    return oidc.entra_tenant_id
+
+
 def check_response_issuer(returned: str | None, oidc) -> None:
     """RFC 9207: an authorization response's iss, when sent, must be the connection's issuer (a mix-up otherwise);
-    an IdP that says it always sends one must have sent it."""
+    an IdP that says it always sends one must have sent it. Through Entra's /organizations/ endpoint it is the
+    issuer of one tenant, which check_same_tenant holds the ID token to."""
     if returned is None and oidc.discovery_document.get("authorization_response_iss_parameter_supported") is not True:
         return
-    if returned != oidc.issuer:
+    if oidc.entra_multi_tenant:
+        matches = returned is not None and _is_tenant_issuer(returned, oidc.issuer)
+    else:
+        matches = returned == oidc.issuer
+    if not matches:
         said = "no iss parameter" if returned is None else f"iss {returned[:300]!r}"
         raise SignInError(
             "response_issuer_mismatch",
             _PERSON,
             f"The callback carried {said}; the connection's issuer is {oidc.issuer!r} (RFC 9207).",
+        )
+
+
+def _is_tenant_issuer(returned: str, template: str) -> bool:
+    head, _, tail = template.partition(entra.TENANT_PLACEHOLDER)
+    middle = returned[len(head) : len(returned) - len(tail)]
+    return returned.startswith(head) and returned.endswith(tail) and entra.is_guid(middle)
+
+
+def check_same_tenant(returned: str | None, claims: dict, oidc) -> None:
+    """/organizations/: the callback's iss, when sent, and the ID token's must name the same tenant."""
+    if oidc.entra_multi_tenant and returned is not None and returned != claims["iss"]:
+        raise SignInError(
+            "response_issuer_mismatch",
+            _PERSON,
+            f"The callback carried iss {returned[:300]!r}, the ID token iss {claims['iss'][:300]!r}: two tenants "
+            "in one sign-in (RFC 9207).",
         )

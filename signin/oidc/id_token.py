@@ -7,6 +7,7 @@ import time
 import jwt
 from django.views.decorators.debug import sensitive_variables
 
+from connections.oidc import entra
 from connections.oidc.models import ASYMMETRIC_ALGORITHMS, SECRET_MIN_BYTES
 from signin.errors import SignInError
 from signin.oidc.jwks import JWKSError, signing_key
@@ -28,11 +29,14 @@ def validate_id_token(token: str | None, *, oidc, nonce: str | None) -> dict:
         raise SignInError("bad_token", _PERSON, f"The ID token is not a valid JWT: {exc}") from None
     alg = header.get("alg")
     key = _verification_key(alg, header, oidc)
-    claims = _decode(token, key, alg, oidc)
+    claims = _decode(token, key, alg, oidc, issuer=_expected_issuer(token, oidc))
     if not claims["sub"]:
         raise SignInError("bad_token", _PERSON, "The ID token's sub is empty.")
     _check_azp(claims, oidc.client_id)
-    _check_entra_tenant(claims, oidc.entra_tenant_id)
+    if oidc.entra_multi_tenant:
+        _check_allowed_tenant(claims, oidc)
+    else:
+        _check_entra_tenant(claims, oidc.entra_tenant_id)
     _check_nonce(claims, nonce)
     return claims
 
@@ -80,8 +84,26 @@ def _secret_key(oidc, alg: str) -> bytes:
     return key
 
 
+def _expected_issuer(token: str, oidc) -> str:
+    """The connection's issuer; for Entra's /organizations/ endpoint its {tenantid} template filled with the token's
+    tid. That tid is read before the signature is checked, but only picks the issuer the signed iss must then equal,
+    and whether the tenant may sign in is decided from the verified claims."""
+    if not oidc.entra_multi_tenant:
+        return oidc.issuer
+    tid = _unverified(token).get("tid")
+    if not entra.is_guid(tid):
+        received = "no tid" if tid is None else f"tid {str(tid)[:100]!r}"
+        raise SignInError(
+            "entra_tid_missing",
+            _PERSON,
+            f"The ID token has {received}; through Entra ID's /organizations/ endpoint (issuer {oidc.issuer}) the "
+            "tid names the person's tenant, without which neither the issuer nor the tenant can be checked.",
+        )
+    return entra.issuer_of_tenant(oidc.issuer, tid)
+
+
 @sensitive_variables("key")
-def _decode(token, key, alg, oidc) -> dict:
+def _decode(token, key, alg, oidc, *, issuer: str) -> dict:
     with_secret = alg in SECRET_ALGORITHMS
     try:
         return jwt.decode(
@@ -89,7 +111,7 @@ def _decode(token, key, alg, oidc) -> dict:
             key,
             algorithms=[alg],
             audience=oidc.client_id,
-            issuer=oidc.issuer,
+            issuer=issuer,
             leeway=CLOCK_SKEW_SECONDS,
             options={"require": ["iss", "aud", "exp", "iat", "sub"], "enforce_minimum_key_length": with_secret},
         )
@@ -106,9 +128,10 @@ def _decode(token, key, alg, oidc) -> dict:
         code = "aud_mismatch"
     except jwt.InvalidIssuerError:
         received = _unverified(token).get("iss")
+        filled = f", for the token's tid {issuer!r}" if issuer != oidc.issuer else ""
         detail = (
             f"The ID token's iss is {str(received)[:300]!r}; the connection's issuer (from its discovery document) "
-            f"is {oidc.issuer!r}. {issuer_cause(received, oidc.issuer)}"
+            f"is {oidc.issuer!r}{filled}. {issuer_cause(received, issuer)}"
         )
         code = "issuer_mismatch"
     except jwt.InvalidSignatureError:
@@ -203,6 +226,25 @@ def _check_entra_tenant(claims: dict, tenant: str) -> None:
             _PERSON,
             f"The ID token has {received}; this connection's Entra ID tenant is {tenant} (from its issuer).",
         )
+    _check_oid(claims)
+
+
+def _check_allowed_tenant(claims: dict, oidc) -> None:
+    """/organizations/ signs in any tenant's people: only the owner's allowed tenants get further."""
+    tid = claims["tid"].lower()  # verified, and a GUID (_expected_issuer)
+    allowed = {str(tenant_id) for tenant_id in oidc.allowed_tenants.values_list("tenant_id", flat=True)}
+    if tid not in allowed:
+        who = claims.get("preferred_username")
+        who = f" ({who[:100]!r} signed in)" if isinstance(who, str) and who else ""
+        raise SignInError(
+            "entra_tenant_not_allowed",
+            "Your organization's Microsoft Entra ID tenant may not sign in here. Ask your admin to allow it.",
+            f"The ID token's tid {tid}{who} is not one of the connection's {len(allowed)} allowed Entra ID tenants.",
+        )
+    _check_oid(claims)
+
+
+def _check_oid(claims: dict) -> None:
     oid = claims.get("oid")
     if oid is not None and not (isinstance(oid, str) and oid):
         raise SignInError("bad_token", _PERSON, f"The ID token's oid is {oid!r}"[:200] + ", not an object ID.")

@@ -19,6 +19,13 @@ refuses the secret in the request body. `id_token_alg` is how the client's ID to
 "RS256" (the default) with the IdP's published key, or "HS256", "HS384", "HS512" with the client
 secret, as LemonLDAP::NG signs them by default.
 
+`organizations` ({tenant id: email domain}) puts more tenants behind Entra's multi-tenant endpoint:
+`organizations_discovery_url` is then http://127.0.0.1:<port>/organizations/v2.0/.well-known/openid-configuration,
+whose issuer is http://127.0.0.1:<port>/{tenantid}/v2.0. Its authorize endpoint sends the browser to the tenant whose
+domain is login_hint's (else the first listed), and that tenant's tokens carry its own tid and iss. Every tenant has
+the accounts above. `tenant_metadata_url(tid)` is a tenant's public OpenID configuration; a GUID that is no tenant
+here answers HTTP 400 AADSTS90002, as Entra does.
+
     reason = available()
     if reason:
         pytest.skip(reason)
@@ -78,6 +85,7 @@ class OIDCIdP:
         tenant_id: str = DEFAULT_TENANT_ID,
         client_auth_methods: list[str] | None = None,
         id_token_alg: str = "RS256",
+        organizations: dict[str, str] | None = None,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
@@ -85,6 +93,7 @@ class OIDCIdP:
         self.tenant_id = tenant_id
         self.client_auth_methods = list(client_auth_methods or [])
         self.id_token_alg = id_token_alg
+        self.organizations = dict(organizations or {})
         self.issuer: str | None = None
         self.port: int | None = None
         self._process: subprocess.Popen | None = None
@@ -94,6 +103,17 @@ class OIDCIdP:
     @property
     def discovery_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def organizations_discovery_url(self) -> str:
+        return f"{self.origin}/organizations/v2.0/.well-known/openid-configuration"
+
+    def tenant_metadata_url(self, tenant_id: str) -> str:
+        return f"{self.origin}/{tenant_id}/v2.0/.well-known/openid-configuration"
 
     def start(self) -> OIDCIdP:
         if self._process is not None:
@@ -110,6 +130,7 @@ class OIDCIdP:
             "REDIRECT_URIS": ",".join(self.redirect_uris),
             "CLIENT_AUTH_METHODS": ",".join(self.client_auth_methods),
             "ID_TOKEN_ALG": self.id_token_alg,
+            "ORGANIZATIONS": ",".join(f"{tenant}={domain}" for tenant, domain in self.organizations.items()),
             "NODE_ENV": "test",
         }
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed by stop())

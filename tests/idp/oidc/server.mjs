@@ -25,6 +25,19 @@
 //                  HS256, HS384 or HS512: an HMAC with CLIENT_SECRET, as
 //                  LemonLDAP::NG does by default (the algorithm is then added to
 //                  id_token_signing_alg_values_supported).
+//   ORGANIZATIONS  several more tenants behind Entra's multi-tenant endpoint, as
+//                  `<tenant id>=<email domain>` pairs, comma-separated. Unset: none.
+//                  Then /organizations/v2.0/.well-known/openid-configuration has
+//                  the issuer http://127.0.0.1:<port>/{tenantid}/v2.0 and its own
+//                  authorize, token and keys endpoints (no userinfo, as Entra's
+//                  document names Graph's); authorize sends the browser on to the
+//                  tenant whose domain is login_hint's (else the first), whose
+//                  tokens carry its own tid and iss. /<any GUID>/v2.0/.well-known/
+//                  openid-configuration of no tenant here answers HTTP 400
+//                  AADSTS90002, as Entra does for a tenant that does not exist.
+//                  The tenants share oidc-provider's in-memory store, so a browser
+//                  signed in at one tenant is signed in at all of them, with the same
+//                  account: use a fresh session for each sign-in.
 //
 // Once listening it prints exactly one line to stdout, `READY <issuer>`.
 // Everything else (oidc-provider's notices included) goes to stderr.
@@ -46,9 +59,14 @@ const CLIENT_SECRET = env.CLIENT_SECRET;
 const REDIRECT_URIS = (env.REDIRECT_URIS || '').split(',').map((uri) => uri.trim()).filter(Boolean);
 const CLIENT_AUTH_METHODS = (env.CLIENT_AUTH_METHODS || '').split(',').map((m) => m.trim()).filter(Boolean);
 const ID_TOKEN_ALG = env.ID_TOKEN_ALG || 'RS256';
+const ORGANIZATIONS = (env.ORGANIZATIONS || '').split(',').map((pair) => pair.trim()).filter(Boolean)
+  .map((pair) => {
+    const [tenant, domain = ''] = pair.split('=');
+    return { tenant: tenant.trim().toLowerCase(), domain: domain.trim().toLowerCase() };
+  });
 const PORT = Number.parseInt(env.PORT || '0', 10);
 const HOST = '127.0.0.1';
-const PREFIX = `/${TENANT_ID}/v2.0`;
+const PREFIX = `/${TENANT_ID}/v2.0`; // the default tenant's issuer path
 const PASSWORD = 'pass';
 
 for (const [name, value] of [['CLIENT_ID', CLIENT_ID], ['CLIENT_SECRET', CLIENT_SECRET], ['REDIRECT_URIS', REDIRECT_URIS.length]]) {
@@ -61,6 +79,13 @@ if (!/^[A-Za-z0-9._~-]+$/.test(TENANT_ID)) {
   console.error('oidc idp: TENANT_ID must be a single URL path segment');
   process.exit(2);
 }
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+for (const { tenant } of ORGANIZATIONS) {
+  if (!GUID.test(tenant) || tenant === TENANT_ID) {
+    console.error(`oidc idp: ORGANIZATIONS tenant ${tenant} must be a GUID other than TENANT_ID`);
+    process.exit(2);
+  }
+}
 
 // ---------------------------------------------------------------- accounts --
 
@@ -72,7 +97,7 @@ function account(login, sub, oidSuffix, claims, userinfoOnly = {}) {
     claims: {
       sub,
       oid: `00000000-0000-0000-0000-00000000${oidSuffix}`,
-      tid: TENANT_ID,
+      tid: TENANT_ID, // findAccountIn() puts the tenant of the provider asked
       ver: '2.0',
       ...claims,
     },
@@ -124,14 +149,18 @@ const ACCOUNTS = new Map([
 ].map((a) => [a.login, a]));
 const ACCOUNTS_BY_SUB = new Map([...ACCOUNTS.values()].map((a) => [a.sub, a]));
 
-async function findAccount(ctx, sub) {
-  const found = ACCOUNTS_BY_SUB.get(sub);
-  if (!found) return undefined;
-  return {
-    accountId: found.sub,
-    async claims(use) {
-      return use === 'userinfo' ? { ...found.claims, ...found.userinfoOnly } : { ...found.claims };
-    },
+// Every tenant has the same accounts; each tenant's tokens carry its own tid.
+function findAccountIn(tenant) {
+  return async (ctx, sub) => {
+    const found = ACCOUNTS_BY_SUB.get(sub);
+    if (!found) return undefined;
+    const claims = { ...found.claims, tid: tenant };
+    return {
+      accountId: found.sub,
+      async claims(use) {
+        return use === 'userinfo' ? { ...claims, ...found.userinfoOnly } : { ...claims };
+      },
+    };
   };
 }
 
@@ -191,7 +220,7 @@ const signingKey = {
   alg: 'RS256',
 };
 
-const configuration = {
+const configurationFor = (tenant) => ({
   clients: [{
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
@@ -210,7 +239,7 @@ const configuration = {
   ...(CLIENT_AUTH_METHODS.length ? { clientAuthMethods: CLIENT_AUTH_METHODS } : {}),
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
-  findAccount,
+  findAccount: findAccountIn(tenant),
   loadExistingGrant,
   renderError,
   scopes: SCOPES,
@@ -231,7 +260,7 @@ const configuration = {
     rpInitiatedLogout: { enabled: true },
   },
   interactions: {
-    url: (ctx, interaction) => `${PREFIX}/login/${interaction.uid}`,
+    url: (ctx, interaction) => `/${tenant}/v2.0/login/${interaction.uid}`,
   },
   routes: {
     authorization: '/oauth2/v2.0/authorize',
@@ -248,12 +277,12 @@ const configuration = {
     Session: 3600,
     Grant: 3600,
   },
-};
+});
 
 // ----------------------------------------------------------- interactions --
 
-function loginForm(uid, { login = '', error = '' } = {}) {
-  return page('Sign in', `${error ? `<p class="error" role="alert">${htmlEscape(error)}</p>\n` : ''}<form id="login-form" method="post" action="${PREFIX}/login/${htmlEscape(uid)}" autocomplete="off">
+function loginForm(prefix, uid, { login = '', error = '' } = {}) {
+  return page('Sign in', `${error ? `<p class="error" role="alert">${htmlEscape(error)}</p>\n` : ''}<form id="login-form" method="post" action="${prefix}/login/${htmlEscape(uid)}" autocomplete="off">
   <input type="hidden" name="prompt" value="login">
   <label>Login <input type="text" name="login" value="${htmlEscape(login)}" required autofocus></label>
   <label>Password <input type="password" name="password" placeholder="pass" required></label>
@@ -279,7 +308,7 @@ function send(res, status, html) {
   res.end(html);
 }
 
-async function handleInteraction(provider, req, res, uid) {
+async function handleInteraction(provider, prefix, req, res, uid) {
   let details;
   try {
     details = await provider.interactionDetails(req, res);
@@ -311,7 +340,7 @@ async function handleInteraction(provider, req, res, uid) {
   }
 
   if (req.method === 'GET') {
-    send(res, 200, loginForm(uid, { login: params.login_hint || '' }));
+    send(res, 200, loginForm(prefix, uid, { login: params.login_hint || '' }));
     return;
   }
   if (req.method !== 'POST') {
@@ -325,11 +354,11 @@ async function handleInteraction(provider, req, res, uid) {
   const login = (form.get('login') || '').trim();
   const found = ACCOUNTS.get(login);
   if (!found) {
-    send(res, 401, loginForm(uid, { login, error: `No account found for "${login}".` }));
+    send(res, 401, loginForm(prefix, uid, { login, error: `No account found for "${login}".` }));
     return;
   }
   if (form.get('password') !== PASSWORD) {
-    send(res, 401, loginForm(uid, { login, error: 'Wrong password.' }));
+    send(res, 401, loginForm(prefix, uid, { login, error: 'Wrong password.' }));
     return;
   }
   await provider.interactionFinished(req, res, {
@@ -340,38 +369,148 @@ async function handleInteraction(provider, req, res, uid) {
 // ------------------------------------------------------------------ server --
 
 const server = createServer();
+
+// One oidc-provider per tenant, all with the same keys and client (one
+// multi-tenant app registration, as in Entra), each mounted under its issuer.
+function mountTenant(origin, tenant) {
+  const prefix = `/${tenant}/v2.0`;
+  const provider = new Provider(`${origin}${prefix}`, configurationFor(tenant));
+  provider.on('server_error', (ctx, err) => console.error('oidc idp server_error', err));
+  return {
+    tenant,
+    prefix,
+    provider,
+    callback: provider.callback(),
+    loginPath: new RegExp(`^${prefix.replace(/[.]/g, '\\.')}/login/([A-Za-z0-9_-]+)/?(?:\\?.*)?$`),
+  };
+}
+
+function serveTenant(mounted, req, res) {
+  const url = req.url || '/';
+  const match = mounted.loginPath.exec(url);
+  if (match) {
+    handleInteraction(mounted.provider, mounted.prefix, req, res, match[1]).catch((err) => {
+      console.error('oidc idp interaction error', err);
+      if (!res.headersSent) send(res, 500, page('Sign-in error', `<p class="error">${htmlEscape(err.message)}</p>`));
+      else res.end();
+    });
+    return true;
+  }
+  if (url.startsWith(`${mounted.prefix}/`) || url.startsWith(`${mounted.prefix}?`)) {
+    // Mount the provider under the issuer's path the way express does:
+    // oidc-provider derives its endpoint URLs from originalUrl vs url.
+    req.originalUrl = url;
+    req.url = url.slice(mounted.prefix.length);
+    if (!req.url.startsWith('/')) req.url = `/${req.url}`;
+    mounted.callback(req, res);
+    return true;
+  }
+  return false;
+}
+
+function sendJSON(res, status, body) {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(JSON.stringify(body));
+}
+
+// ---------------------------------------------------- /organizations/ --
+
+function organizationsDocument(origin) {
+  const base = `${origin}/organizations`;
+  return {
+    issuer: `${origin}/{tenantid}/v2.0`,
+    authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+    token_endpoint: `${base}/oauth2/v2.0/token`,
+    jwks_uri: `${base}/discovery/v2.0/keys`,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    subject_types_supported: ['pairwise'],
+    scopes_supported: SCOPES,
+    id_token_signing_alg_values_supported: ['RS256'],
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.length
+      ? CLIENT_AUTH_METHODS : ['client_secret_post', 'client_secret_basic'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'oid', 'tid', 'ver', 'email', 'name',
+      'preferred_username'],
+    code_challenge_methods_supported: ['S256'],
+    tenant_region_scope: null,
+  };
+}
+
+function homeTenant(orgs, query) {
+  const hint = (query.get('login_hint') || '').toLowerCase();
+  const domain = hint.includes('@') ? hint.split('@').pop() : '';
+  return orgs.find((t) => t.domain && t.domain === domain) || orgs[0];
+}
+
+async function serveOrganizations(origin, orgs, codes, req, res) {
+  const url = new URL(req.url || '/', origin);
+  const path = url.pathname;
+  if (path === '/organizations/v2.0/.well-known/openid-configuration') {
+    sendJSON(res, 200, organizationsDocument(origin));
+  } else if (path === '/organizations/discovery/v2.0/keys') {
+    const { kid, kty, n, e, use, alg } = signingKey;
+    sendJSON(res, 200, { keys: [{ kid, kty, n, e, use, alg }] });
+  } else if (path === '/organizations/oauth2/v2.0/authorize') {
+    // Entra's home-realm discovery: the account's domain names its tenant.
+    const home = homeTenant(orgs, url.searchParams);
+    res.statusCode = 302;
+    res.setHeader('Location', `${home.prefix}/oauth2/v2.0/authorize${url.search}`);
+    res.end();
+  } else if (path === '/organizations/oauth2/v2.0/token' && req.method === 'POST') {
+    const body = await readForm(req);
+    const tenant = codes.get(body.get('code') || '');
+    const mounted = orgs.find((t) => t.tenant === tenant);
+    if (!mounted) {
+      sendJSON(res, 400, { error: 'invalid_grant', error_description: 'AADSTS70000: unknown authorization code' });
+      return;
+    }
+    // The tenant's provider reads an already-read body from req.body.
+    req.body = body.toString();
+    req.url = `${mounted.prefix}/oauth2/v2.0/token`;
+    serveTenant(mounted, req, res);
+  } else {
+    send(res, 404, page('Not found', '<p>not found</p>'));
+  }
+}
+
+const TENANT_METADATA = /^\/([0-9a-fA-F-]{36})\/v2\.0\/\.well-known\/openid-configuration$/;
+
 server.listen(PORT, HOST, () => {
   const { port } = server.address();
-  const issuer = `http://${HOST}:${port}${PREFIX}`;
-  const provider = new Provider(issuer, configuration);
-  provider.on('server_error', (ctx, err) => console.error('oidc idp server_error', err));
-  const callback = provider.callback();
-  const loginPath = new RegExp(`^${PREFIX.replace(/[.]/g, '\\.')}/login/([A-Za-z0-9_-]+)/?(?:\\?.*)?$`);
+  const origin = `http://${HOST}:${port}`;
+  const mounted = mountTenant(origin, TENANT_ID);
+  const orgs = ORGANIZATIONS.map(({ tenant, domain }) => ({ ...mountTenant(origin, tenant), domain }));
+  const codes = new Map(); // authorization code -> the tenant that issued it
+  for (const org of orgs) {
+    org.provider.on('authorization_code.saved', (code) => codes.set(code.jti, org.tenant));
+  }
 
   server.on('request', (req, res) => {
     const url = req.url || '/';
-    const match = loginPath.exec(url);
-    if (match) {
-      handleInteraction(provider, req, res, match[1]).catch((err) => {
-        console.error('oidc idp interaction error', err);
-        if (!res.headersSent) send(res, 500, page('Sign-in error', `<p class="error">${htmlEscape(err.message)}</p>`));
+    if (serveTenant(mounted, req, res) || orgs.some((org) => serveTenant(org, req, res))) return;
+    if (orgs.length && url.startsWith('/organizations/')) {
+      serveOrganizations(origin, orgs, codes, req, res).catch((err) => {
+        console.error('oidc idp organizations error', err);
+        if (!res.headersSent) sendJSON(res, 500, { error: 'server_error' });
         else res.end();
       });
       return;
     }
-    if (url.startsWith(`${PREFIX}/`) || url.startsWith(`${PREFIX}?`)) {
-      // Mount the provider under the issuer's path the way express does:
-      // oidc-provider derives its endpoint URLs from originalUrl vs url.
-      req.originalUrl = url;
-      req.url = url.slice(PREFIX.length);
-      if (!req.url.startsWith('/')) req.url = `/${req.url}`;
-      callback(req, res);
+    const unknown = TENANT_METADATA.exec(url.split('?')[0]);
+    if (unknown) {
+      sendJSON(res, 400, {
+        error: 'invalid_tenant',
+        error_description: `AADSTS90002: Tenant '${unknown[1]}' not found.`,
+        error_codes: [90002],
+      });
       return;
     }
     send(res, 404, page('Not found', '<p>not found</p>'));
   });
 
-  process.stdout.write(`READY ${issuer}\n`);
+  process.stdout.write(`READY ${origin}${PREFIX}\n`);
 });
 
 function shutdown() {
