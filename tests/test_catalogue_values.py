@@ -37,6 +37,7 @@ from signin.catalogue import CATALOGUE, ENTRIES
 from signin.errors import SignInError
 from signin.oidc.id_token import validate_id_token
 from signin.subject_kind import described
+from tests import test_oidc_entra_organizations_tokens as entra_tokens
 from tests.support.factories import oidc_connection
 from tests.support.oidc import CraftedIdP
 from tests.support.saml_craft import PREFIX as SAML
@@ -48,6 +49,9 @@ from tests.test_saml_acs import connection, idp, post, sp, start  # noqa: F401 -
 from tests.test_saml_idp_initiated import another_connection
 from tests.test_saml_pinpoint import ENTRA_A, answer, b64, unb64
 
+# Fixtures: a /organizations/ connection allowing one tenant, and the key that signs its tokens.
+entra_oidc, key = entra_tokens.oidc, entra_tokens.key
+LISTED, OTHER = entra_tokens.LISTED, entra_tokens.OTHER
 NOW = 1_800_000_000  # 2027-01-15T08:00:00Z
 AT_NOW = "2027-01-15T08:00:00Z"
 TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -128,6 +132,7 @@ def jwt_idp(http_server, keys):  # noqa: F811
         jwks_uri=http_server.url("/keys"),
         entra_tenant_id="",
         id_token_signing_alg="jwks",
+        entra_multi_tenant=False,
         get_client_secret=lambda: HS_SECRET,
     )
     return SimpleNamespace(server=http_server, publish=publish, oidc=oidc)
@@ -220,6 +225,20 @@ def token_of_another_tenant(f):
 def signed_with_a_shared_secret(f):
     error = id_token(f, alg="HS256", key="a-shared-secret-of-enough-length-0123456789")
     return direct(error, ["HS256", "public keys"])
+
+
+def entra_token_of(f, **claims) -> SignInError:
+    oidc_, key_ = f("entra_oidc"), f("key")
+    return raised(validate_id_token, entra_tokens.token(oidc_, key_, **claims), oidc=oidc_, nonce="n")
+
+
+def a_tenant_not_on_the_list(f):
+    error = entra_token_of(f, tid=OTHER)
+    return direct(error, [OTHER, "'ada@acme.test'", f"{LISTED} (Acme)"])
+
+
+def a_token_without_its_tenant(f):
+    return direct(entra_token_of(f, tid=None, iss="https://login.example.test/x/v2.0"), ["no tid", "{tenantid}"])
 
 
 def signed_with_public_keys_on_an_hs_connection(f):
@@ -325,7 +344,7 @@ def no_nonce_kept(f):
 def callback_iss_of_another_idp(f):
     from signin.oidc.backend import check_response_issuer
 
-    oidc = SimpleNamespace(issuer="https://idp.example.test/realm", discovery_document={})
+    oidc = SimpleNamespace(issuer="https://idp.example.test/realm", discovery_document={}, entra_multi_tenant=False)
     error = raised(check_response_issuer, "https://mix-up.example.test/", oidc)
     return direct(error, ["'https://mix-up.example.test/'", "'https://idp.example.test/realm'"])
 
@@ -334,7 +353,9 @@ def callback_without_the_promised_iss(f):
     from signin.oidc.backend import check_response_issuer
 
     document = {"authorization_response_iss_parameter_supported": True}
-    oidc = SimpleNamespace(issuer="https://idp.example.test/realm", discovery_document=document)
+    oidc = SimpleNamespace(
+        issuer="https://idp.example.test/realm", discovery_document=document, entra_multi_tenant=False
+    )
     return direct(raised(check_response_issuer, None, oidc), ["no iss parameter", "'https://idp.example.test/realm'"])
 
 
@@ -987,6 +1008,8 @@ ROWS = [
     Row("jwks_unreachable", keys_unreachable, "unreachable"),
     Row("entra_tenant_mismatch", token_of_another_tenant),
     Row("hs_alg_not_chosen", signed_with_a_shared_secret),
+    Row("entra_tenant_not_allowed", a_tenant_not_on_the_list),
+    Row("entra_tid_missing", a_token_without_its_tenant),
     Row("id_token_alg_mismatch", signed_with_public_keys_on_an_hs_connection),
     Row("secret_signature_mismatch", signed_with_another_secret),
     Row("secret_too_short", signed_with_a_secret_too_short),

@@ -44,6 +44,7 @@ def connection(idp, alg: str, secret: str = SECRET):
         jwks_uri=idp.url("/keys"),
         entra_tenant_id="",
         id_token_signing_alg=alg,
+        entra_multi_tenant=False,
         get_client_secret=lambda: secret,
     )
 

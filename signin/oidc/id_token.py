@@ -232,14 +232,17 @@ def _check_entra_tenant(claims: dict, tenant: str) -> None:
 def _check_allowed_tenant(claims: dict, oidc) -> None:
     """/organizations/ signs in any tenant's people: only the owner's allowed tenants get further."""
     tid = claims["tid"].lower()  # verified, and a GUID (_expected_issuer)
-    allowed = {str(tenant_id) for tenant_id in oidc.allowed_tenants.values_list("tenant_id", flat=True)}
+    allowed = {str(tenant_id): label for tenant_id, label in oidc.allowed_tenants.values_list("tenant_id", "label")}
     if tid not in allowed:
         who = claims.get("preferred_username")
         who = f" ({who[:100]!r} signed in)" if isinstance(who, str) and who else ""
+        listed = ", ".join(f"{t} ({label})" if label else t for t, label in sorted(allowed.items())[:10])
+        more = f" and {len(allowed) - 10} more" if len(allowed) > 10 else ""
         raise SignInError(
             "entra_tenant_not_allowed",
             "Your organization's Microsoft Entra ID tenant may not sign in here. Ask your admin to allow it.",
-            f"The ID token's tid {tid}{who} is not one of the connection's {len(allowed)} allowed Entra ID tenants.",
+            f"The ID token's tid {tid}{who} is not one of the connection's {len(allowed)} allowed Entra ID tenants: "
+            f"{listed}{more}. Add it to the list only if it is a tenant of your organization's.",
         )
     _check_oid(claims)
 
