@@ -103,12 +103,33 @@ def provisioning_words(known: Before, org, email: str) -> str:
     return f"{mode}: {email} is neither a member nor invited."
 
 
-def role_words(known: Before, role_label: str) -> str:
+def role_words(known: Before, role_label: str, signed=None) -> str:
+    decision = signed.decision if signed is not None else None
+    if decision is not None and decision.role is not None:
+        before_role = known.membership.role if known.membership else None
+        moved = f" (was {before_role}, changed at this sign-in)" if before_role and before_role != signed.role else ""
+        return f"{role_label}{moved}: by the connection's group mapping. {decision.words}"
     if known.membership is not None:
-        return f"{role_label}: their current role, unchanged by sign-ins."
+        said = f" {decision.words}" if decision is not None else ""
+        return f"{role_label}: their current role, unchanged by sign-ins.{said}"
     if known.invitation is not None:
         return f"{role_label}: the role of their invitation."
     return f"{role_label}: the role every just-in-time member starts with."
+
+
+def names_label(names) -> str:
+    shown = names.full_name or " ".join(n for n in (names.first_name, names.last_name) if n)
+    return shown or "none sent"
+
+
+def names_words(signed) -> str:
+    names = signed.names
+    if not names.given():
+        return "The IdP sent no name (given_name, family_name, name or the SAML name attributes): names are kept."
+    parts = f"first name {names.first_name or '(none)'}, last name {names.last_name or '(none)'}"
+    if signed.names_kept:
+        return f"Sent: {parts}. Not written: this person belongs to other organizations too, whose names stay theirs."
+    return f"Sent: {parts}. Written to the account at each sign-in and shown on the Members page."
 
 
 def fallback_warnings(vouched, received: dict | None) -> list[str]:

@@ -15,7 +15,9 @@ and every endpoint lives under it. Accounts (password "pass"):
 Each has `oid` and `tid` (= tenant_id) in its ID token. There is no consent screen.
 `client_auth_methods` narrows the token endpoint's client authentication
 (token_endpoint_auth_methods_supported), e.g. ["client_secret_basic"] for a provider that
-refuses the secret in the request body.
+refuses the secret in the request body. `accounts` adds accounts (login → the claims of its ID token,
+e.g. given_name, family_name, groups, or Entra's group overage: hasgroups, or _claim_names and
+_claim_sources naming groups); each gets a sub "<login>-sub", oid, tid and ver.
 
     reason = available()
     if reason:
@@ -27,6 +29,7 @@ refuses the secret in the request body.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -75,12 +78,14 @@ class OIDCIdP:
         redirect_uris: list[str],
         tenant_id: str = DEFAULT_TENANT_ID,
         client_auth_methods: list[str] | None = None,
+        accounts: dict[str, dict] | None = None,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = list(redirect_uris)
         self.tenant_id = tenant_id
         self.client_auth_methods = list(client_auth_methods or [])
+        self.accounts = dict(accounts or {})
         self.issuer: str | None = None
         self.port: int | None = None
         self._process: subprocess.Popen | None = None
@@ -106,6 +111,7 @@ class OIDCIdP:
             "REDIRECT_URIS": ",".join(self.redirect_uris),
             "CLIENT_AUTH_METHODS": ",".join(self.client_auth_methods),
             "NODE_ENV": "test",
+            "EXTRA_ACCOUNTS": json.dumps([{"login": login, "claims": c} for login, c in self.accounts.items()]),
         }
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed by stop())
         self._process = subprocess.Popen(

@@ -21,6 +21,10 @@
 //                  comma-separated (token_endpoint_auth_methods_supported); the
 //                  client is registered with the first. Unset: oidc-provider's
 //                  defaults, the client registered with client_secret_post.
+//   EXTRA_ACCOUNTS more accounts, as JSON: [{"login", "sub", "claims", "userinfo"}],
+//                  claims put in the ID token (given_name, family_name, groups,
+//                  hasgroups, _claim_names/_claim_sources...), userinfo only
+//                  in the UserInfo response. Each gets oid, tid and ver too.
 //
 // Once listening it prints exactly one line to stdout, `READY <issuer>`.
 // Everything else (oidc-provider's notices included) goes to stderr.
@@ -116,6 +120,13 @@ const ACCOUNTS = new Map([
     email: 'uma@acme.test',
     email_verified: true,
   }),
+  ...JSON.parse(env.EXTRA_ACCOUNTS || '[]').map((extra, n) => account(
+    extra.login,
+    extra.sub || `${extra.login}-sub`,
+    (0xe000 + n).toString(16),
+    extra.claims || {},
+    extra.userinfo || {},
+  )),
 ].map((a) => [a.login, a]));
 const ACCOUNTS_BY_SUB = new Map([...ACCOUNTS.values()].map((a) => [a.sub, a]));
 
@@ -207,9 +218,11 @@ const configuration = {
   renderError,
   scopes: SCOPES,
   claims: {
-    openid: ['sub', 'oid', 'tid', 'ver'],
+    // groups, and Entra's group overage (hasgroups, or _claim_names/_claim_sources
+    // naming groups), are in the ID token of the accounts that have them.
+    openid: ['sub', 'oid', 'tid', 'ver', 'groups', 'hasgroups'],
     email: ['email', 'email_verified'],
-    profile: ['name', 'preferred_username'],
+    profile: ['name', 'preferred_username', 'given_name', 'family_name'],
   },
   // The ID token carries every claim of the granted scopes, not only `sub`,
   // even though the code flow also issues an access token (as Entra does).
