@@ -140,7 +140,7 @@ def test_oidc_names_and_a_mapped_group_make_an_admin(oidc_site):
 
 
 def test_oidc_names_are_updated_at_each_sign_in_unless_the_person_belongs_elsewhere(oidc_site):
-    base_url, org, _ = oidc_site
+    base_url, _, _ = oidc_site
     oidc_sign_in(requests.Session(), base_url, "gia@acme.test", "gia")
     User.objects.filter(email="gia@acme.test").update(first_name="Old", full_name="Old Name")
     oidc_sign_in(requests.Session(), base_url, "gia@acme.test", "gia")
@@ -218,7 +218,8 @@ def test_saml_names_and_group_attribute_values_make_an_admin(saml_site):
     gia = User.objects.get(email="gia@acme.test")
     assert (gia.first_name, gia.last_name, gia.full_name) == ("Gia", "Rossi", "Gia Rossi")
     assert role_of("gia@acme.test", org) == "admin"
-    assert "groups holds Admins, mapped to admin" in AuditEvent.objects.get(action="member.role_set_by_groups").changes["because"][1]
+    because = AuditEvent.objects.get(action="member.role_set_by_groups").changes["because"][1]
+    assert "groups holds Admins, mapped to admin" in because
 
 
 def test_saml_no_matching_group_refused_and_overage_refused(saml_site):
