@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from connections.guides.profiles import preset_slug, profile_for
 from connections.role_mapping_forms import RuleForm, SettingsForm
@@ -38,9 +37,10 @@ def groups(request, public_id):
 
 
 @sso_manager_required
-@require_POST
 def groups_settings(request, public_id):
     mapping = role_mapping_get(org=request.org, connection_public_id=public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = SettingsForm(request.POST, instance=mapping)
     if not form.is_valid():
         return _page(request, mapping, RuleForm(), form, status=400)
@@ -56,9 +56,10 @@ def groups_settings(request, public_id):
 
 
 @sso_manager_required
-@require_POST
 def groups_remove(request, public_id):
     mapping = role_mapping_get(org=request.org, connection_public_id=public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     group = request.POST.get("group", "")
     try:
         role_rule_remove(org=request.org, mapping=mapping, group=group, by=actor_from_request(request))
