@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from connections.identity import SSOIdentity
+from connections.role_mapping import Unmatched, role_mapping_of
 from domains.selectors import verified_domain_for_email
 from kloudsso.tenancy.models import Invitation, Membership, ProvisioningMode
 from signin.oidc.claims import USERINFO
 from signin.oidc.userinfo import RECEIVED_KEY
+from signin.person import groups_of
 from signin.subject_kind import EMAIL_NAMEID, NAMEID, PERSISTENT, TRANSIENT, described, kind_of
 
 NAMEID_FORMATS = {
@@ -204,3 +206,22 @@ def _unverified_warning(email: str, where: str) -> str:
         "accepted, as an absent claim is. Make sure the IdP only gives people addresses it has verified, or have "
         "it send email_verified."
     )
+
+
+def group_notes(vouched) -> list[str]:
+    """What the groups in this answer mean for groups → roles, when the role check does not say it already."""
+    mapping = role_mapping_of(vouched.connection)
+    active = mapping is not None and mapping.active
+    groups = groups_of(vouched, claim=mapping.groups_claim if mapping else "")
+    if groups.overage and not active:
+        return [
+            f"Entra ID left this person's groups out of the token ({groups.overage}): were groups mapped to roles, "
+            "their sign-in would be refused (groups_overage). Send only the groups assigned to the application "
+            "(Token configuration → Edit groups claim) before mapping groups."
+        ]
+    if active and not groups.found and mapping.unmatched == Unmatched.MEMBER:
+        return [
+            f"Groups are mapped to roles, but the IdP sent no {groups.claim}: everyone signs in as a member. Make the "
+            "IdP send the groups (see the connection's Groups page), or name the claim that carries them there."
+        ]
+    return []

@@ -54,7 +54,7 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
             _why(error) if vouched is None else "",
         )
     ]
-    outcome, warnings = "", []
+    outcome, warnings, notes = "", [], []
     if vouched is not None:
         disabled = not connection.enabled
         connection.enabled = True  # judged as if enabled (in memory only): the report says it is off
@@ -62,6 +62,7 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         checks += more
         connection.enabled = not disabled
         warnings = explain.fallback_warnings(vouched, received)
+        notes = explain.group_notes(vouched)
         if outcome and disabled:
             outcome += " The connection is disabled: enable it for people to sign in."
     link = setup_link_reported(request, connection, passed=all(check.passed for check in checks[:2]))
@@ -71,10 +72,12 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         if all(check.passed for check in checks[:2]):
             error, outcome = None, "The identity provider's part works; the organization's owners decide who signs in."
         checks = checks[:2]
+        notes = []  # the owners' group mapping is theirs too
     context = {
         "connection": connection,
         "checks": checks,
         "warnings": warnings,
+        "notes": notes,
         "error": error,
         "received": redact(received),
         "outcome": outcome,
