@@ -11,7 +11,7 @@ import requests
 from connections.role_mapping import RoleMapping
 from domains.models import Domain
 from kloudsso.audit.models import AuditEvent
-from tests.support.browser import allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
+from tests.support.browser import ARTIFACTS, allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
 from tests.support.factories import oidc_connection_for_idp
 from tests.support.sso_browser import oidc_sign_in
 from tests.test_group_roles_flow import ADMINS, mapping_idp  # noqa: F401 -- a fixture
@@ -85,3 +85,6 @@ def test_the_members_page_shows_the_names_the_idp_sent(owner_page, live_server, 
     row = page.locator("tr", has_text="gia@acme.test").inner_text()
     assert "Gia Rossi" in row
     screenshot(page, "group-roles-5-members")
+    page.goto(f"{live_server.url}/orgs/acme/connections/guides/entra-oidc/")
+    assert "Names and groups." in page.inner_text(".guide-facts")
+    page.locator(".guide-facts").screenshot(path=str(ARTIFACTS / "group-roles-6-guide-facts.png"))

@@ -141,3 +141,23 @@ def test_names_come_from_the_saml_presets_attributes(acme):
     connection = saml_connection(acme)  # Okta
     names = names_of(Vouched(connection, "s", "p@acme.test", {"firstName": ["Pat\n"], "lastName": ["Doe"]}))
     assert (names.first_name, names.last_name, names.full_name) == ("Pat", "Doe", "Pat Doe")
+
+
+def test_each_guide_says_where_names_and_groups_come_from(as_alice):
+    page = as_alice.get(reverse("connections:guide", kwargs={"org_slug": "acme", "slug": "entra-saml"}))
+    words = page.content.decode()
+    assert "Names and groups." in words
+    assert "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups" in words and "Add a group" in words
+    adfs = as_alice.get(reverse("connections:guide", kwargs={"org_slug": "acme", "slug": "adfs-saml"}))
+    assert "Token-Groups - Unqualified Names" in adfs.content.decode()
+
+
+def test_an_adfs_entity_id_gets_the_adfs_preset(acme):
+    from connections.guides.profiles import preset_slug
+
+    connection = saml_connection(acme)
+    saml = connection.saml
+    saml.idp_entity_id = "http://adfs.corp.test/adfs/services/trust"
+    saml.sso_redirect_url = saml.sso_post_url = "https://adfs.corp.test/adfs/ls/"
+    assert preset_slug(connection) == "adfs-saml"
+    assert preset_slug(oidc_connection(acme)) == "entra-oidc"
