@@ -20,6 +20,12 @@ def role_mapping_get(*, org, connection_public_id) -> RoleMapping:
     return mapping if mapping is not None else RoleMapping(connection=connection)
 
 
+def connections_mapping_groups(*, org) -> list[str]:
+    """The display names of the organization's connections whose sign-ins set roles from groups."""
+    mapped = Connection.objects.filter(organization=org, role_mapping__isnull=False)
+    return list(mapped.exclude(role_mapping__rules_data=[]).values_list("display_name", flat=True))
+
+
 def _target(mapping: RoleMapping) -> Target:
     return Target("connection", str(mapping.connection.public_id), mapping.connection.display_name)
 

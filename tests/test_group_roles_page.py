@@ -90,11 +90,19 @@ def test_another_organizations_connection_is_a_404_and_untouched(client, charlie
     assert not RoleMapping.objects.exists()
 
 
-def test_the_members_page_shows_the_names(as_alice, alice):
+def test_the_members_page_shows_the_names_and_which_connections_set_roles(as_alice, alice, connection, globex):
     alice.first_name, alice.last_name, alice.full_name = "Alice", "Liddell", "Alice L."
     alice.save()
-    page = as_alice.get(reverse("members:list", kwargs={"org_slug": "acme"})).content.decode()
-    assert "Alice L." in page and "Alice Liddell" in page
+    members = reverse("members:list", kwargs={"org_slug": "acme"})
+    page = as_alice.get(members).content.decode()
+    assert "Alice L." in page and "Alice Liddell" in page and "roles-from-groups" not in page
+    theirs = oidc_connection(globex, display_name="Globex IdP")
+    RoleMapping.objects.create(connection=theirs, rules_data=[{"group": "a", "role": "admin"}])
+    RoleMapping.objects.create(connection=connection)  # no rule: sets no role
+    assert "roles-from-groups" not in as_alice.get(members).content.decode()
+    RoleMapping.objects.filter(connection=connection).update(rules_data=[{"group": "a", "role": "admin"}])
+    page = as_alice.get(members).content.decode()
+    assert "Roles of people who sign in through Entra ID follow" in page and "Globex IdP" not in page
 
 
 # ---------------------------------------------------------------------------------------------------------------
