@@ -3,6 +3,9 @@
 Identity is keyed on (connection, subject). The email is an attribute: it must be on a domain the connection's
 organization has verified, and it is only used to find a person the organization already knows (a member or an
 invitation) the first time a subject is seen.
+
+At every sign-in, for both protocols: the names the IdP sent are written to the account (signin/person.py) and the
+connection's groups → roles mapping sets the person's role or refuses them (signin/roles.py), owners excepted.
 """
 
 import logging
