@@ -77,3 +77,11 @@ def test_names_of_a_person_in_other_organizations_are_kept(report, connection, g
         Membership.objects.create(user=Membership.objects.get(user__email="ada@acme.test").user, organization=globex)
     words = report(**answer(givenName=["Ada"], sn=["Lovelace"]))
     assert ("Not written: this person belongs to other organizations too" in words) == elsewhere
+
+
+def test_the_owners_group_claim_replaces_the_presets(report, connection):  # noqa: F811
+    mapping = mapped(connection, {"Admins": "admin"})
+    mapping.groups_claim = "memberOf"
+    mapping.save()
+    words = report(**answer(["Admins"], memberOf=["Staff"]))  # groups is not read any more
+    assert "Role: member" in words and "memberOf holds Staff: none of the mapped groups" in words
