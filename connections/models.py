@@ -5,6 +5,7 @@ from connections.connection import Connection, Kind
 from connections.events import SignInEvent
 from connections.identity import SSOIdentity
 from connections.oidc.models import EntraAllowedTenant, OIDCSettings
+from connections.role_mapping import RoleMapping
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source, UsedAssertion
 from connections.saml.refresh_state import MetadataRefresh
 from connections.service_provider import ServiceProvider
@@ -16,6 +17,7 @@ __all__ = [
     "Kind",
     "MetadataRefresh",
     "OIDCSettings",
+    "RoleMapping",
     "SAMLCertificate",
     "SAMLSettings",
     "SSOIdentity",

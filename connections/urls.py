@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from connections import events_views, relink_views, sp_key_views, views
+from connections import events_views, relink_views, role_mapping_views, sp_key_views, views
 from connections.guides import views as guide_views
 from connections.oidc import views as oidc_views
 from connections.saml import refresh_views
@@ -32,6 +32,9 @@ urlpatterns = [
     path("<uuid:public_id>/toggle/", views.toggle, name="toggle"),
     path("<uuid:public_id>/test/", views.test_connection, name="test"),
     path("<uuid:public_id>/delete/", views.delete, name="delete"),
+    path("<uuid:public_id>/groups/", role_mapping_views.groups, name="groups"),
+    path("<uuid:public_id>/groups/settings/", role_mapping_views.groups_settings, name="groups_settings"),
+    path("<uuid:public_id>/groups/remove/", role_mapping_views.groups_remove, name="groups_remove"),
     path("<uuid:public_id>/metadata/refresh/", refresh_views.refresh_now, name="metadata_refresh"),
     path("<uuid:public_id>/metadata/confirm/", refresh_views.pending_confirm, name="metadata_confirm"),
     path("<uuid:public_id>/metadata/dismiss/", refresh_views.pending_dismiss, name="metadata_dismiss"),

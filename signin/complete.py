@@ -3,6 +3,9 @@
 Identity is keyed on (connection, subject). The email is an attribute: it must be on a domain the connection's
 organization has verified, and it is only used to find a person the organization already knows (a member or an
 invitation) the first time a subject is seen.
+
+At every sign-in, for both protocols: the names the IdP sent are written to the account (signin/person.py) and the
+connection's groups → roles mapping sets the person's role or refuses them (signin/roles.py), owners excepted.
 """
 
 import logging
@@ -11,16 +14,20 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from connections.connection import Connection
 from connections.identity import SSOIdentity
+from connections.role_mapping import role_mapping_of
 from domains.selectors import verified_domain_for_email
 from kloudsso.accounts import last_login
+from kloudsso.audit.record import SYSTEM, Actor, Target, audit_record
 from kloudsso.tenancy.models import Invitation, Membership, ProvisioningMode, Role
 from signin.errors import SignInError
+from signin.person import Names, groups_of, names_of
 from signin.relink import refusal, window_relink
+from signin.roles import RoleDecision, decide
 
 MAX_EMAIL_LENGTH = 254
 MAX_SUBJECT_LENGTH = 512
@@ -41,6 +48,25 @@ class Vouched:
     email_note: str = ""  # where the email came from, or what was looked for
     email_unverified: str = ""  # an address the IdP said is not verified (so it is not `email` by any route)
     former_subject: str = ""  # the key this connection gave the person before, moved to `subject` when found
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who signs in, and what the sign-in decided of them (for Test connection)."""
+
+    user: object
+    role: str  # their role in the organization after this sign-in
+    decision: RoleDecision
+    names: Names
+    names_kept: bool  # the names the IdP sent were not written: the person belongs to other organizations too
+
+
+@dataclass
+class _Person:
+    user: object
+    identity: object
+    role: str
+    elsewhere: bool  # a member of other organizations as well
 
 
 def check_connection_usable(connection: Connection) -> None:
@@ -78,6 +104,10 @@ def _unverified_domain(org, email: str, routed) -> str:
 
 def complete_sign_in(vouched: Vouched):
     """The user to sign in, after the domain and provisioning rules; raises SignInError otherwise."""
+    return complete_sign_in_explained(vouched).user
+
+
+def complete_sign_in_explained(vouched: Vouched) -> SignedIn:
     try:
         return _complete(vouched)
     except SignInError as exc:
@@ -132,13 +162,46 @@ def _complete(vouched: Vouched):
         return _provisioned(vouched, org, email, now)
 
 
-def _provisioned(vouched: Vouched, org, email: str, now):
+def _provisioned(vouched: Vouched, org, email: str, now) -> SignedIn:
+    names = names_of(vouched)
+    mapping = role_mapping_of(vouched.connection)
+    groups = groups_of(vouched, claim=mapping.groups_claim if mapping else "")
     with transaction.atomic():
         identity = _known_identity(vouched, org)
-        user, identity = _user_for(vouched, org, email, identity, now)
-        _record_identity(vouched, identity, user, email, now)
+        person = _user_for(vouched, org, email, identity, now, names)
+        decision = decide(mapping, groups, person.role, org_name=org.name)
+        role = _apply_role(vouched.connection, org, person, decision)
+        _apply_names(person, names)
+        _record_identity(vouched, person.identity, person.user, email, now)
         _note_success(vouched.connection, now)
-    return user
+    return SignedIn(person.user, role, decision, names, names_kept=person.elsewhere)
+
+
+def _apply_names(person: _Person, names: Names) -> None:
+    """Names are the account's, not the organization's: an IdP renames only a person who belongs to its
+    organization alone, so one organization's directory never renames someone another organization also knows."""
+    changes = {} if person.elsewhere else names.changes_for(person.user)
+    if changes:
+        get_user_model().objects.filter(pk=person.user.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(person.user, name, value)
+
+
+def _apply_role(connection, org, person: _Person, decision: RoleDecision) -> str:
+    if decision.role is None or decision.role == person.role:
+        return person.role
+    membership = Membership.objects.filter(user=person.user, organization=org).exclude(role=Role.OWNER)
+    public_id = membership.values_list("public_id", flat=True).first()
+    if public_id is None or not membership.update(role=decision.role):
+        return person.role  # made an owner meanwhile: never touched
+    audit_record(
+        org=org,
+        actor=Actor(user=None, kind=SYSTEM.kind, name=f"{connection.display_name} (IdP groups)"),
+        action="member.role_set_by_groups",
+        target=Target("member", str(public_id), person.user.email),
+        changes={"role": [person.role, decision.role], "because": [None, decision.words]},
+    )
+    return decision.role
 
 
 def _note_success(connection, now) -> None:
@@ -151,38 +214,42 @@ def _note_success(connection, now) -> None:
 
 def _known_identity(vouched: Vouched, org):
     """The identity of this subject, or of the key this connection gave the person before; with its user, and
-    whether that user is a member of the organization (`user_is_member`)."""
+    their role in the organization (`user_role`, None when not a member) and whether they belong to others too."""
     identity = _identity(vouched.connection, vouched.subject, org)
     if identity is None and vouched.former_subject:
         identity = _identity(vouched.connection, vouched.former_subject, org)
     return identity
 
 
-def _user_for(vouched: Vouched, org, email: str, identity, now):
-    """The person to sign in, and their identity on this connection when they have one."""
+def _user_for(vouched: Vouched, org, email: str, identity, now, names: Names) -> _Person:
+    """The person to sign in, their identity on this connection when they have one, and their role."""
     if identity is not None:
-        user, is_member = identity.user, identity.user_is_member
+        user, role, elsewhere = identity.user, identity.user_role, identity.user_elsewhere
     else:
         user = _with_membership(get_user_model().objects, org, "pk").filter(email__iexact=email).first()
-        is_member = user is not None and user.is_member
+        role, elsewhere = (user.role, user.elsewhere) if user is not None else (None, False)
         if user is not None:
-            identity = _refuse_unsafe_link(user, vouched.connection, org, email, vouched.subject, is_member, now)
+            identity = _refuse_unsafe_link(user, vouched.connection, org, email, vouched.subject, bool(role), now)
     if user is not None and not user.is_active:
         raise SignInError("account_disabled", detail=f"The account {user.email} is deactivated.")
-    if is_member:
-        return user, identity
-    return _provision(org, email, user, now), identity
+    if role:
+        return _Person(user, identity, role, elsewhere)
+    user, role = _provision(org, email, user, now, names)
+    return _Person(user, identity, role, elsewhere)
 
 
 def _identity(connection, subject: str, org):
     identities = SSOIdentity.objects.select_related("user").filter(connection=connection, subject=subject)
-    return _with_membership(identities, org, "user_id", name="user_is_member").first()
+    return _with_membership(identities, org, "user_id", prefix="user_").first()
 
 
-def _with_membership(queryset, org, user_column: str, *, name: str = "is_member"):
-    # Asked in the same statement as the person: whether they are already a member of the connection's organization.
-    members = Membership.objects.filter(user=OuterRef(user_column), organization=org)
-    return queryset.annotate(**{name: Exists(members)})
+def _with_membership(queryset, org, user_column: str, *, prefix: str = ""):
+    # Asked in the same statement as the person: their role in the connection's organization (None: not a member),
+    # and whether they belong to other organizations too (their names are then not the IdP's to change).
+    person = OuterRef(user_column)
+    role = Membership.objects.filter(user=person, organization=org).values("role")[:1]
+    others = Membership.objects.filter(user=person).exclude(organization=org)
+    return queryset.annotate(**{f"{prefix}role": Subquery(role), f"{prefix}elsewhere": Exists(others)})
 
 
 def _record_identity(vouched: Vouched, identity, user, email: str, now) -> None:
@@ -211,7 +278,7 @@ def _refuse_unsafe_link(user, connection, org, email: str, subject: str, is_memb
         # Another account at the IdP once had this email, or the IdP now names people differently: either way a
         # new subject does not inherit the account unless an owner re-links it (signin/relink.py tells which).
         if is_member and window_relink(linked, connection=connection, org=org, subject=subject, email=email, now=now):
-            linked.user_is_member = True
+            linked.user_role, linked.user_elsewhere = user.role, user.elsewhere
             return linked
         raise refusal(linked, subject=subject, email=email, member=is_member)
     elsewhere = (
@@ -230,7 +297,7 @@ def _refuse_unsafe_link(user, connection, org, email: str, subject: str, is_memb
     return None
 
 
-def _provision(org, email: str, user, now):
+def _provision(org, email: str, user, now, names: Names):
     invitation = (
         Invitation.objects.select_for_update()
         .filter(organization=org, email__iexact=email, accepted_at__isnull=True)
@@ -249,12 +316,13 @@ def _provision(org, email: str, user, now):
     role = invitation.role if invitation else Role.MEMBER
     if user is None:
         # No usable password: SSO only. The sign-in's last_login goes in the INSERT (last_login.mark_saved).
-        user = get_user_model().objects.create_user(email, last_login=now)
+        user = get_user_model().objects.create_user(email, last_login=now, **names.given())
         last_login.mark_saved(user)
         Membership.objects.create(user=user, organization=org, role=role)  # an account this transaction created
     else:  # another tab's sign-in may have made the person a member since the lookup
-        Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+        membership, _ = Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+        role = membership.role
     if invitation is not None:
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
-    return user
+    return user, role

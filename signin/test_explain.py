@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from connections.identity import SSOIdentity
+from connections.role_mapping import Unmatched, role_mapping_of
 from domains.selectors import verified_domain_for_email
 from kloudsso.tenancy.models import Invitation, Membership, ProvisioningMode
 from signin.oidc.claims import USERINFO
 from signin.oidc.userinfo import RECEIVED_KEY
+from signin.person import groups_of
 from signin.subject_kind import EMAIL_NAMEID, NAMEID, PERSISTENT, TRANSIENT, described, kind_of
 
 NAMEID_FORMATS = {
@@ -103,12 +105,33 @@ def provisioning_words(known: Before, org, email: str) -> str:
     return f"{mode}: {email} is neither a member nor invited."
 
 
-def role_words(known: Before, role_label: str) -> str:
+def role_words(known: Before, role_label: str, signed=None) -> str:
+    decision = signed.decision if signed is not None else None
+    if decision is not None and decision.role is not None:
+        before_role = known.membership.role if known.membership else None
+        moved = f" (was {before_role}, changed at this sign-in)" if before_role and before_role != signed.role else ""
+        return f"{role_label}{moved}: by the connection's group mapping. {decision.words}"
     if known.membership is not None:
-        return f"{role_label}: their current role, unchanged by sign-ins."
+        said = f" {decision.words}" if decision is not None else ""
+        return f"{role_label}: their current role, unchanged by sign-ins.{said}"
     if known.invitation is not None:
         return f"{role_label}: the role of their invitation."
     return f"{role_label}: the role every just-in-time member starts with."
+
+
+def names_label(names) -> str:
+    shown = names.full_name or " ".join(n for n in (names.first_name, names.last_name) if n)
+    return shown or "none sent"
+
+
+def names_words(signed) -> str:
+    names = signed.names
+    if not names.given():
+        return "The IdP sent no name (given_name, family_name, name or the SAML name attributes): names are kept."
+    parts = f"first name {names.first_name or '(none)'}, last name {names.last_name or '(none)'}"
+    if signed.names_kept:
+        return f"Sent: {parts}. Not written: this person belongs to other organizations too, whose names stay theirs."
+    return f"Sent: {parts}. Written to the account at each sign-in and shown on the Members page."
 
 
 def fallback_warnings(vouched, received: dict | None) -> list[str]:
@@ -183,3 +206,22 @@ def _unverified_warning(email: str, where: str) -> str:
         "accepted, as an absent claim is. Make sure the IdP only gives people addresses it has verified, or have "
         "it send email_verified."
     )
+
+
+def group_notes(vouched) -> list[str]:
+    """What the groups in this answer mean for groups → roles, when the role check does not say it already."""
+    mapping = role_mapping_of(vouched.connection)
+    active = mapping is not None and mapping.active
+    groups = groups_of(vouched, claim=mapping.groups_claim if mapping else "")
+    if groups.overage and not active:
+        return [
+            f"Entra ID left this person's groups out of the token ({groups.overage}): were groups mapped to roles, "
+            "their sign-in would be refused (groups_overage). Send only the groups assigned to the application "
+            "(Token configuration → Edit groups claim) before mapping groups."
+        ]
+    if active and not groups.found and mapping.unmatched == Unmatched.MEMBER:
+        return [
+            f"Groups are mapped to roles, but the IdP sent no {groups.claim}: everyone signs in as a member. Make the "
+            "IdP send the groups (see the connection's Groups page), or name the claim that carries them there."
+        ]
+    return []

@@ -13,7 +13,7 @@ from connections.sp import fix_values, oidc_redirect_uri, saml_acs_url
 from kloudsso.tenancy.models import Membership
 from setup_links.test_report import setup_link_reported
 from signin import test_explain as explain
-from signin.complete import Vouched, complete_sign_in
+from signin.complete import Vouched, complete_sign_in_explained
 from signin.errors import SignInError
 from signin.event_log import redact
 from signin.subject_kind import described
@@ -23,6 +23,7 @@ _EMAIL_CODES = {"no_email", "email_not_verified", "bad_identity"}
 _DOMAIN_CODES = {"email_domain_not_verified"}
 _IDENTITY_CODES = {"subject_format_changed", "email_reused"}
 _PEOPLE_CODES = {"not_invited", "account_exists", "account_disabled"}
+_ROLE_CODES = {"no_matching_group", "groups_overage"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
             _why(error) if vouched is None else "",
         )
     ]
-    outcome, warnings = "", []
+    outcome, warnings, notes = "", [], []
     if vouched is not None:
         disabled = not connection.enabled
         connection.enabled = True  # judged as if enabled (in memory only): the report says it is off
@@ -61,6 +62,7 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         checks += more
         connection.enabled = not disabled
         warnings = explain.fallback_warnings(vouched, received)
+        notes = explain.group_notes(vouched)
         if outcome and disabled:
             outcome += " The connection is disabled: enable it for people to sign in."
     link = setup_link_reported(request, connection, passed=all(check.passed for check in checks[:2]))
@@ -70,10 +72,12 @@ def report(request, connection, *, vouched: Vouched | None, received: dict | Non
         if all(check.passed for check in checks[:2]):
             error, outcome = None, "The identity provider's part works; the organization's owners decide who signs in."
         checks = checks[:2]
+        notes = []  # the owners' group mapping is theirs too
     context = {
         "connection": connection,
         "checks": checks,
         "warnings": warnings,
+        "notes": notes,
         "error": error,
         "received": redact(received),
         "outcome": outcome,
@@ -89,10 +93,11 @@ def _judged(vouched: Vouched, received, email_source: str):
     org = vouched.connection.organization
     email = (vouched.email or "").strip().lower()
     known = explain.before(vouched, email)
-    user, role, error = None, "", None
+    user, role, error, signed = None, "", None, None
     try:
         with transaction.atomic():
-            user = complete_sign_in(vouched)
+            signed = complete_sign_in_explained(vouched)
+            user = signed.user
             membership = Membership.objects.get(user=user, organization=org)
             role = membership.get_role_display()
             transaction.set_rollback(True)  # a test leaves nothing behind
@@ -104,6 +109,7 @@ def _judged(vouched: Vouched, received, email_source: str):
     reached = email_ok and bool(domain_ok)
     identity_ok = None if not reached else code not in _IDENTITY_CODES
     people_ok = None if not reached or not identity_ok else code not in _PEOPLE_CODES
+    role_ok = True if user is not None else False if code in _ROLE_CODES else None
     checks = [
         Check(f"Email: {vouched.email or 'none'} ({email_source})", email_ok, _why(error) if not email_ok else ""),
         Check(
@@ -123,10 +129,12 @@ def _judged(vouched: Vouched, received, email_source: str):
         ),
         Check(
             f"Role: {role.lower() if role else 'none'}",
-            True if user is not None else None,
-            explain.role_words(known, role) if user is not None else "",
+            role_ok,
+            _why(error) if role_ok is False else explain.role_words(known, role, signed) if role_ok else "",
         ),
     ]
+    if signed is not None:
+        checks.append(Check(f"Names: {explain.names_label(signed.names)}", True, explain.names_words(signed)))
     outcome = ""
     if user is not None:
         how = "their existing account" if known.account_exists else "a new account would be created"

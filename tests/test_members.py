@@ -40,8 +40,9 @@ def test_the_list_takes_a_constant_number_of_queries(as_alice, acme, django_asse
         user = User.objects.create_user(f"p{i}@acme.test", "x-long-password")
         Membership.objects.create(user=user, organization=acme)
         SSOIdentity.objects.create(connection=connection, subject=f"s{i}", user=user, email=user.email)
-    # session, user, membership+organization, members with users and SSO flag, pending invitations, header menu
-    with django_assert_num_queries(6):
+    # session, user, membership+organization, members with users and SSO flag, pending invitations, the connections
+    # whose sign-ins set roles from groups, header menu
+    with django_assert_num_queries(7):
         as_alice.get(LIST)
 
 

@@ -143,9 +143,10 @@ def test_the_sign_in_endpoints_run_a_fixed_number_of_queries(site, client, oidc_
     # session (read, and saved with the state used up before the token request), the connection, the domain check,
     # identity and user lookups (each with the membership), the checks that the existing account is this
     # organization's alone (this connection's identities, memberships and identities elsewhere), the identity's
-    # insert, the connection's last sign-in, the user's last_login, the sign-in event, the session's save (its row
+    # insert, the account's names from the ID token's name claim (written only when they differ: the first time
+    # here), the connection's last sign-in, the user's last_login, the sign-in event, the session's save (its row
     # moved to a new key). The JWKS comes from the shared cache: no fetch once warm (see test_oidc_id_token).
-    with assert_queries(14):
+    with assert_queries(15):
         landed = client.get(f"{callback.path}?{callback.query}")
     assert landed["Location"] == "/orgs/acme/"
 

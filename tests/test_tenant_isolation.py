@@ -7,7 +7,15 @@ from django.urls import reverse
 from connections.models import Connection
 from tests.support.factories import oidc_connection, saml_connection
 
-CONNECTION_URLS = ["connections:edit", "connections:toggle", "connections:delete", "connections:idp_initiated"]
+CONNECTION_URLS = [
+    "connections:edit",
+    "connections:toggle",
+    "connections:delete",
+    "connections:idp_initiated",
+    "connections:groups",
+    "connections:groups_settings",
+    "connections:groups_remove",
+]
 ORG_URLS = [
     "connections:list",
     "connections:add",

@@ -6,6 +6,8 @@ shown with a copy button. `fields` says, for each field of our connection form, 
 
 from dataclasses import dataclass, field
 
+from connections.guides.profiles import PROFILES, Profile
+
 # Our values a step can show (connections/sp.py SPDetails attributes) and what each is called.
 OUR_VALUES = {
     "redirect_uri": "Redirect URI",
@@ -44,6 +46,11 @@ class Guide:
     # id_token_alg, email_claim, redirect_uri, assign (connections/guides/idp_words.py).
     settings: dict[str, str] = field(default_factory=dict)
     display_name: str = ""  # a good Display name for the connection
+
+    @property
+    def profile(self) -> Profile | None:
+        """Where this IdP puts names and groups (connections/guides/profiles.py)."""
+        return PROFILES.get(self.slug)
 
     @property
     def title(self) -> str:

@@ -15,6 +15,7 @@ FAMILIES = {
     "organization": "Organization",
     "identity": "SSO identities",
     "setup_link": "Setup links",
+    "group_roles": "Group roles",
 }
 
 ACTIONS = {
@@ -42,6 +43,7 @@ ACTIONS = {
     "sso_settings.changed": "SSO settings changed",
     "member.added": "Member added",
     "member.role_changed": "Member's role changed",
+    "member.role_set_by_groups": "Member's role set by their IdP groups at sign-in",
     "member.changed": "Membership changed in the admin",
     "member.removed": "Member removed",
     "invitation.created": "Invitation sent",
@@ -50,6 +52,9 @@ ACTIONS = {
     "setup_link.created": "Setup link created",
     "setup_link.revoked": "Setup link revoked",
     "setup_link.completed": "Setup completed through a link",
+    "group_roles.rule_added": "Group mapped to a role",
+    "group_roles.rule_removed": "Group's role mapping removed",
+    "group_roles.changed": "Group role settings changed",
     "organization.added": "Organization created",
     "organization.changed": "Organization changed",
     "organization.deleted": "Organization deleted",

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
+from connections.role_mapping_services import connections_mapping_groups
 from domains.selectors import org_covers_email
 from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy import members
@@ -35,6 +36,7 @@ def index(request):
         "memberships": members.member_list(org=request.org),
         "invitations": members.invitation_list(org=request.org),
         "roles": Role.choices,
+        "mapped_connections": connections_mapping_groups(org=request.org),
     }
     return render(request, "tenancy/members.html", context)
 

@@ -96,4 +96,33 @@ ENTRIES = [
         "Check the IdP's NameID or claims.",
         "email",
     ),
+    Entry(
+        "no_matching_group",
+        "In no group mapped to a role",
+        "Your identity provider does not put you in a group that may sign in to this organization. Ask your admin.",
+        "The connection maps IdP groups to roles and refuses people in none of them (its Groups page). The IdP's "
+        "answer held none of the mapped groups: the details list the groups it sent, in which claim or attribute, "
+        "and the groups mapped. Often the IdP sends no groups at all (no group claim configured), or sends names "
+        "where object IDs are mapped.",
+        "Add the person to one of the mapped groups at the IdP; or map one of their groups on the connection's "
+        "Groups page (an Entra ID group by its Object ID, as the groups claim carries it unless sAMAccountName is "
+        "chosen); or let people in no mapped group sign in as members. If the IdP sent no groups, make it send "
+        "them (Entra ID: Token configuration → Add groups claim; Okta: a Groups claim filter on the app; ADFS: "
+        "Token-Groups as Group).",
+        "email",
+    ),
+    Entry(
+        "groups_overage",
+        "Too many groups for the token (Entra ID group overage)",
+        "Your identity provider sent too many groups to decide your role. Ask your admin.",
+        "Entra ID puts at most 200 groups in a JWT and 150 in a SAML token; for a person in more it leaves them "
+        "out and points to Microsoft Graph instead (_claim_names and _claim_sources naming groups, or hasgroups "
+        "true; in SAML the groups.link attribute). KloudSSO does not call Graph, so with groups mapped to roles "
+        "the person's role cannot be decided and the sign-in is refused rather than guessed.",
+        "In Entra ID, send only the groups that matter: App registrations → your app → Token configuration → Edit "
+        "groups claim → Groups assigned to the application (SAML: Enterprise applications → Single sign-on → "
+        "Attributes & Claims → the group claim), then assign the mapped groups to the enterprise application "
+        "(Users and groups). The token then carries those groups, under the limit.",
+        "email",
+    ),
 ]

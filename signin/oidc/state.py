@@ -22,4 +22,5 @@ def take(request, state: str) -> Connection | None:
     request.session[SESSION_KEY] = pending
     if public_id is None:
         return None
-    return Connection.objects.select_related("oidc", "organization").filter(public_id=public_id, kind="oidc").first()
+    connections = Connection.objects.select_related("oidc", "organization", "role_mapping")
+    return connections.filter(public_id=public_id, kind="oidc").first()

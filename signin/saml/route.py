@@ -77,7 +77,7 @@ def _unsolicited(seen) -> Route:
     """An IdP-initiated response: the connection is the one IdP (Issuer) and audience (our SP) name, a hint only;
     the response is then verified with that connection's certificates and held to its audience."""
     candidates = list(
-        Connection.objects.select_related("saml", "organization__service_provider")
+        Connection.objects.select_related("saml", "organization__service_provider", "role_mapping")
         .filter(
             kind=Kind.SAML,
             saml__idp_entity_id=seen.issuer,

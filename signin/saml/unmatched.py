@@ -69,5 +69,5 @@ def not_held(request, requests: list[str]) -> Unmatched:
 
 def connection_of(public_id) -> Connection | None:
     # The service provider too: the finish step verifies the response with it (connections.sp).
-    connections = Connection.objects.select_related("saml", "organization__service_provider")
+    connections = Connection.objects.select_related("saml", "organization__service_provider", "role_mapping")
     return connections.filter(public_id=public_id, kind=Kind.SAML).first()

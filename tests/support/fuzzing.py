@@ -23,6 +23,7 @@ from connections.connection import Connection, Kind
 from connections.events import SignInEvent
 from connections.identity import SSOIdentity
 from connections.oidc.models import OIDCSettings
+from connections.role_mapping import RoleMapping
 from connections.saml.models import SAMLCertificate, SAMLSettings, Source, UsedAssertion
 from connections.saml.refresh_state import MetadataRefresh
 from connections.service_provider import ServiceProvider
@@ -46,6 +47,7 @@ TRACKED = (
     SSOIdentity,
     SignInEvent,
     UsedAssertion,
+    RoleMapping,
 )
 CONNECTION_TABLES = frozenset(
     {

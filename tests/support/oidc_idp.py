@@ -26,6 +26,10 @@ domain is login_hint's (else the first listed), and that tenant's tokens carry i
 the accounts above. `tenant_metadata_url(tid)` is a tenant's public OpenID configuration; a GUID that is no tenant
 here answers HTTP 400 AADSTS90002, as Entra does.
 
+`accounts` adds accounts (login → the claims of its ID token,
+e.g. given_name, family_name, groups, or Entra's group overage: hasgroups, or _claim_names and
+_claim_sources naming groups); each gets a sub "<login>-sub", oid, tid and ver.
+
     reason = available()
     if reason:
         pytest.skip(reason)
@@ -36,6 +40,7 @@ here answers HTTP 400 AADSTS90002, as Entra does.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -86,6 +91,7 @@ class OIDCIdP:
         client_auth_methods: list[str] | None = None,
         id_token_alg: str = "RS256",
         organizations: dict[str, str] | None = None,
+        accounts: dict[str, dict] | None = None,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
@@ -94,6 +100,7 @@ class OIDCIdP:
         self.client_auth_methods = list(client_auth_methods or [])
         self.id_token_alg = id_token_alg
         self.organizations = dict(organizations or {})
+        self.accounts = dict(accounts or {})
         self.issuer: str | None = None
         self.port: int | None = None
         self._process: subprocess.Popen | None = None
@@ -132,6 +139,7 @@ class OIDCIdP:
             "ID_TOKEN_ALG": self.id_token_alg,
             "ORGANIZATIONS": ",".join(f"{tenant}={domain}" for tenant, domain in self.organizations.items()),
             "NODE_ENV": "test",
+            "EXTRA_ACCOUNTS": json.dumps([{"login": login, "claims": c} for login, c in self.accounts.items()]),
         }
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed by stop())
         self._process = subprocess.Popen(

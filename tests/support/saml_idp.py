@@ -21,6 +21,9 @@ Accounts of the `example-userpass` source (password "pass"):
     nomail  uid nomail only: no mail, no email (its NameID is transient)
     eve     mail eve@evil.test
 
+`users` adds accounts (username → attributes, each a list of values, e.g. givenName, sn, groups) or
+replaces one of these.
+
     reason = available()
     if reason:
         pytest.skip(reason)
@@ -107,7 +110,10 @@ def available() -> str | None:
 class SimpleSAMLphpIdP:
     """SimpleSAMLphp under `php -S` as a child process: start() waits for its metadata, stop() ends it."""
 
-    def __init__(self, sp_entity_id: str, acs_url: str, sp_certificate_pem: str):
+    def __init__(
+        self, sp_entity_id: str, acs_url: str, sp_certificate_pem: str, *, users: dict[str, dict] | None = None
+    ):
+        self.users = {**USERS, **(users or {})}
         self.sp_entity_id = sp_entity_id
         self.acs_url = acs_url
         self.sp_certificate_pem = sp_certificate_pem
@@ -322,7 +328,7 @@ class SimpleSAMLphpIdP:
 
         authsources = {
             "admin": {0: "core:AdminPassword"},
-            "example-userpass": {0: "exampleauth:UserPass", **{f"{u}:{PASSWORD}": a for u, a in USERS.items()}},
+            "example-userpass": {0: "exampleauth:UserPass", **{f"{u}:{PASSWORD}": a for u, a in self.users.items()}},
         }
         _write_php(root / "config" / "authsources.php", "config", authsources)
 

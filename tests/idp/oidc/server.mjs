@@ -38,6 +38,10 @@
 //                  The tenants share oidc-provider's in-memory store, so a browser
 //                  signed in at one tenant is signed in at all of them, with the same
 //                  account: use a fresh session for each sign-in.
+//   EXTRA_ACCOUNTS more accounts, as JSON: [{"login", "sub", "claims", "userinfo"}],
+//                  claims put in the ID token (given_name, family_name, groups,
+//                  hasgroups, _claim_names/_claim_sources...), userinfo only
+//                  in the UserInfo response. Each gets oid, tid and ver too.
 //
 // Once listening it prints exactly one line to stdout, `READY <issuer>`.
 // Everything else (oidc-provider's notices included) goes to stderr.
@@ -146,6 +150,13 @@ const ACCOUNTS = new Map([
     email: 'uma@acme.test',
     email_verified: true,
   }),
+  ...JSON.parse(env.EXTRA_ACCOUNTS || '[]').map((extra, n) => account(
+    extra.login,
+    extra.sub || `${extra.login}-sub`,
+    (0xe000 + n).toString(16),
+    extra.claims || {},
+    extra.userinfo || {},
+  )),
 ].map((a) => [a.login, a]));
 const ACCOUNTS_BY_SUB = new Map([...ACCOUNTS.values()].map((a) => [a.sub, a]));
 
@@ -244,9 +255,11 @@ const configurationFor = (tenant) => ({
   renderError,
   scopes: SCOPES,
   claims: {
-    openid: ['sub', 'oid', 'tid', 'ver'],
+    // groups, and Entra's group overage (hasgroups, or _claim_names/_claim_sources
+    // naming groups), are in the ID token of the accounts that have them.
+    openid: ['sub', 'oid', 'tid', 'ver', 'groups', 'hasgroups'],
     email: ['email', 'email_verified'],
-    profile: ['name', 'preferred_username'],
+    profile: ['name', 'preferred_username', 'given_name', 'family_name'],
   },
   // The ID token carries every claim of the granted scopes, not only `sub`,
   // even though the code flow also issues an access token (as Entra does).

@@ -1,0 +1,58 @@
+"""Groups → roles at every sign-in: the role the connection's mapping gives the person, or a refusal.
+
+Owners are never granted or removed by the IdP: an owner's role and sign-in do not depend on groups at all (an
+IdP group change must not lock an organization's owners out). The highest mapped role among the person's groups
+wins; a person in no mapped group is a member (an admin who left their group is demoted) or refused, as the owners
+chose. Entra ID's group overage leaves the groups unknown, so a mapping refuses it rather than guess.
+"""
+
+from dataclasses import dataclass
+
+from connections.role_mapping import RANK, RoleMapping, Unmatched
+from kloudsso.tenancy.models import Role
+from signin.errors import SignInError
+from signin.person import Groups
+
+MAX_MAPPED_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class RoleDecision:
+    role: str | None  # the role the mapping gives; None: the role stays as it is
+    words: str  # what Test connection says of the decision
+
+
+def decide(mapping: RoleMapping | None, groups: Groups, current_role: str, *, org_name: str) -> RoleDecision:
+    if mapping is None or not mapping.active:
+        return RoleDecision(None, "No group is mapped to a role on this connection: roles are set on the Members page.")
+    if current_role == Role.OWNER:
+        return RoleDecision(None, "An owner: never granted or removed by the IdP's groups, which are not consulted.")
+    rules = mapping.rules()
+    mapped = _mapped(rules)
+    if groups.overage:
+        raise SignInError(
+            "groups_overage",
+            detail=f"Entra ID's group overage: {groups.overage}. The groups mapped to roles ({mapped}) cannot be "
+            "read from it, so the role cannot be decided.",
+        )
+    matched = [(rule, value) for rule in rules for value in groups.values if rule.matches(value)]
+    if matched:
+        rule, value = max(matched, key=lambda pair: RANK[pair[0].role])
+        also = len({r.group for r, _ in matched}) - 1
+        more = f" (the highest of {also + 1} mapped groups they are in)" if also else ""
+        return RoleDecision(rule.role, f"{groups.claim} holds {value}, mapped to {rule.role}{more}.")
+    held = f"{groups.claim} holds {groups.shown()}" if groups.found else f"The answer has no {groups.claim}"
+    if mapping.unmatched == Unmatched.MEMBER:
+        return RoleDecision(
+            Role.MEMBER, f"{held}: none of the mapped groups ({mapped}); people in none of them are members."
+        )
+    raise SignInError(
+        "no_matching_group",
+        f"Your identity provider does not put you in a group that may sign in to {org_name}. Ask your admin.",
+        f"{held}; the groups mapped to a role are {mapped}, and people in none of them are refused.",
+    )
+
+
+def _mapped(rules) -> str:
+    shown = ", ".join(f"{rule.group} → {rule.role}" for rule in rules[:MAX_MAPPED_SHOWN])
+    return shown + (f" and {len(rules) - MAX_MAPPED_SHOWN} more" if len(rules) > MAX_MAPPED_SHOWN else "")
