@@ -241,6 +241,29 @@ def a_token_without_its_tenant(f):
     return direct(entra_token_of(f, tid=None, iss="https://login.example.test/x/v2.0"), ["no tid", "{tenantid}"])
 
 
+def role_of(f, claims: dict):
+    """The groups -> roles decision for a member signing in through a connection mapping `it` to admin."""
+    from connections.role_mapping import RoleMapping
+    from signin.complete import Vouched
+    from signin.person import groups_of
+    from signin.roles import decide
+
+    connection_ = oidc_connection(f("acme"))
+    mapping = RoleMapping(connection=connection_, rules_data=[{"group": "it", "role": "admin"}], unmatched="refuse")
+    groups = groups_of(Vouched(connection_, "s", "p@acme.test", claims))
+    return raised(decide, mapping, groups, "member", org_name="Acme")
+
+
+def in_no_mapped_group(f):
+    return direct(role_of(f, {"groups": ["staff", "sales"]}), ["staff", "sales", "it → admin", "groups"])
+
+
+def groups_too_many_for_the_token(f):
+    graph = "https://graph.microsoft.com/v1.0/users/u-1/getMemberObjects"
+    claims = {"_claim_names": {"groups": "src1"}, "_claim_sources": {"src1": {"endpoint": graph}}}
+    return direct(role_of(f, claims), [graph, "it → admin"])
+
+
 def signed_with_public_keys_on_an_hs_connection(f):
     return direct(id_token_on_hs(f, "HS256"), ["RS256", "HS256"])
 
@@ -1009,6 +1032,8 @@ ROWS = [
     Row("entra_tenant_mismatch", token_of_another_tenant),
     Row("hs_alg_not_chosen", signed_with_a_shared_secret),
     Row("entra_tenant_not_allowed", a_tenant_not_on_the_list),
+    Row("no_matching_group", in_no_mapped_group),
+    Row("groups_overage", groups_too_many_for_the_token),
     Row("entra_tid_missing", a_token_without_its_tenant),
     Row("id_token_alg_mismatch", signed_with_public_keys_on_an_hs_connection),
     Row("secret_signature_mismatch", signed_with_another_secret),
