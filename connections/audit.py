@@ -9,6 +9,7 @@ OIDC_FIELDS = [
     "client_secret_encrypted",
     "scopes",
     "token_endpoint_auth_method",
+    "single_logout",
 ]
 SAML_FIELDS = [
     "source",
@@ -20,6 +21,9 @@ SAML_FIELDS = [
     "email_attribute",
     "nameid_format",
     "metadata_valid_until",
+    "slo_redirect_url",
+    "slo_post_url",
+    "single_logout",
 ]
 # Never shown: the client secret (encrypted, but still not the log's to keep), and the metadata document, too long
 # for a log row (its entity ID, URLs, validity and certificates are recorded field by field).

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from connections.events import Outcome, SignInEvent
 from connections.selectors import connection_list
-from connections.sp import oidc_redirect_uri, saml_acs_url, service_provider_get_or_create
+from connections.sp import (
+    logout_done_url,
+    oidc_redirect_uri,
+    saml_acs_url,
+    saml_slo_url,
+    service_provider_get_or_create,
+)
 from kloudsso.tenancy.access import sso_manager_required
 from signin.catalogue import CATALOGUE, ENTRIES
 from signin.saml.signers import verdict
@@ -100,4 +106,10 @@ def troubleshooting(request):
 
 def _values(org) -> dict:
     sp = service_provider_get_or_create(org=org)
-    return {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url(), "sp_entity_id": sp.entity_id}
+    return {
+        "redirect_uri": oidc_redirect_uri(),
+        "acs_url": saml_acs_url(),
+        "sp_entity_id": sp.entity_id,
+        "slo_url": saml_slo_url(),
+        "logout_done_url": logout_done_url(),
+    }

@@ -18,6 +18,17 @@ AUTOMATIC = (
 )
 
 
+SINGLE_LOGOUT_HELP = (
+    "Signing out of KloudSSO also signs the person out at the IdP. Register the post-logout redirect URI "
+    "shown below at the IdP."
+)
+
+
+def _end_session_endpoint(document: dict) -> str:
+    value = document.get("end_session_endpoint")
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else ""
+
+
 class OIDCConnectionForm(forms.Form):
     """Add and edit share this form. On edit a blank Client secret keeps the stored one."""
 
@@ -56,11 +67,24 @@ class OIDCConnectionForm(forms.Form):
         help_text=f"How the client secret is sent to the token endpoint. {AUTOMATIC}",
     )
 
+    single_logout = forms.BooleanField(
+        label="Sign out at the IdP too",
+        required=False,
+        help_text=f"{SINGLE_LOGOUT_HELP} Only when the provider's discovery document has an end_session_endpoint.",
+    )
+
     def __init__(
         self, *args, has_secret: bool = False, stored_document: dict | None = None, stored_expiry=None, **kwargs
     ):
         super().__init__(*args, **kwargs)
         self.discovery = None
+        if stored_document is not None and not _end_session_endpoint(stored_document):
+            # Not offered: the provider says it has no logout endpoint. A new discovery URL is read on save.
+            self.fields[
+                "single_logout"
+            ].help_text = (
+                "Not available: the provider's discovery document has no end_session_endpoint (RP-initiated logout)."
+            )
         self.stored_expiry = stored_expiry
         if stored_document is not None:
             self.fields["token_endpoint_auth_method"].help_text = f"{client_auth.describe(stored_document)} {AUTOMATIC}"
@@ -109,6 +133,12 @@ class OIDCConnectionForm(forms.Form):
             else:
                 cleaned["discovery_url"] = self.discovery.discovery_url
                 self._clean_auth_method(cleaned, self.discovery.document)
+                if cleaned.get("single_logout") and not _end_session_endpoint(self.discovery.document):
+                    self.add_error(
+                        "single_logout",
+                        f"{self.discovery.issuer} does not support sign-out from here: its discovery document has no "
+                        "end_session_endpoint. Leave this off.",
+                    )
         return cleaned
 
     def _clean_auth_method(self, cleaned: dict, document: dict) -> None:

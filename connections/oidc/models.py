@@ -43,6 +43,12 @@ class OIDCSettings(models.Model):
         help_text="The Directory (tenant) ID of an Entra ID issuer, taken from the issuer at save time; blank for "
         "any other IdP. Only then are tid and oid checked and used as the identity.",
     )
+    single_logout = models.BooleanField(
+        "sign out at the IdP too",
+        default=False,
+        help_text="Our sign-out also signs the person out at the IdP (RP-initiated logout at the discovery "
+        "document's end_session_endpoint).",
+    )
     client_secret_expires_on = models.DateField(
         null=True,
         blank=True,
@@ -59,6 +65,12 @@ class OIDCSettings(models.Model):
     @property
     def idp_label(self) -> str:
         return self.issuer
+
+    @property
+    def end_session_endpoint(self) -> str:
+        """The discovery document's end_session_endpoint (RP-initiated logout), or "" when it has none usable."""
+        value = (self.discovery_document or {}).get("end_session_endpoint")
+        return value if isinstance(value, str) and value.startswith(("https://", "http://")) else ""
 
     def set_client_secret(self, plaintext: str) -> None:
         self.client_secret_encrypted = encrypt_secret(plaintext)

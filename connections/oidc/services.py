@@ -25,6 +25,7 @@ def oidc_connection_save(
     token_endpoint_auth_method: str = "",
     by: Actor = SYSTEM,
     client_secret_expires_on=None,
+    single_logout: bool = False,
 ) -> Connection:
     """Create or update an OIDC connection in one transaction; a blank client_secret keeps the stored one, a blank
     token_endpoint_auth_method takes what the discovery document allows (ConfigurationError if it allows none).
@@ -50,6 +51,7 @@ def oidc_connection_save(
         oidc.token_endpoint_auth_method = method
         oidc.entra_tenant_id = entra.tenant_of_issuer(discovery.issuer)
         oidc.client_secret_expires_on = client_secret_expires_on
+        oidc.single_logout = single_logout and bool(oidc.end_session_endpoint)
         if client_secret:
             oidc.set_client_secret(client_secret)
         elif not oidc.client_secret_encrypted:

@@ -6,7 +6,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from connections.oidc.forms import OIDCConnectionForm
 from connections.oidc.services import oidc_connection_save
 from connections.preflight import connection_preflight
-from connections.sp import oidc_redirect_uri
+from connections.sp import logout_done_url, oidc_redirect_uri
 from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 
@@ -38,6 +38,7 @@ def connection_form(request, connection=None):
                 token_endpoint_auth_method=data["token_endpoint_auth_method"],
                 by=actor_from_request(request),
                 client_secret_expires_on=data["client_secret_expires_on"],
+                single_logout=data["single_logout"],
             )
             verb = "updated" if connection else "added"
             messages.success(
@@ -57,9 +58,15 @@ def connection_form(request, connection=None):
                 "scopes": oidc.scopes,
                 "token_endpoint_auth_method": oidc.token_endpoint_auth_method,
                 "client_secret_expires_on": oidc.client_secret_expires_on,
+                "single_logout": oidc.single_logout,
             }
         form = OIDCConnectionForm(initial=initial, has_secret=oidc is not None, stored_document=_document(oidc))
-    context = {"form": form, "connection": connection, "redirect_uri": oidc_redirect_uri()}
+    context = {
+        "form": form,
+        "connection": connection,
+        "redirect_uri": oidc_redirect_uri(),
+        "logout_done_url": logout_done_url(),
+    }
     if connection is not None:
         context["preflight"] = connection_preflight(connection=connection)
     return render(request, "connections/oidc_form.html", context)

@@ -57,6 +57,7 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
         check_response_issuer(request.GET.get("iss"), oidc)
         tokens = request_tokens(oidc, code=request.GET["code"], code_verifier=code_verifier)
         claims = self.verify_token(tokens.get("id_token"), nonce=nonce, oidc=oidc)
+        request.kloudsso_id_token = tokens.get("id_token")  # for id_token_hint at sign-out (signin/sso_session)
         request.kloudsso_received = claims
         email = email_from_claims(claims, entra=bool(oidc.entra_tenant_id))
         # An address the ID token marks unverified is the IdP's answer already: UserInfo would only repeat it.
