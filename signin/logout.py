@@ -6,20 +6,17 @@ not sign anyone out. Where the browser goes next is the IdP's endpoint on file o
 from the request.
 """
 
-import logging
-
 from django.conf import settings
 from django.contrib import auth
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from connections.connection import Connection, Kind
 from signin import sso_session
 from signin.errors import SignInError
+from signin.logout_pages import signed_out_page
 from signin.oidc import logout as oidc_logout
 from signin.saml import logout as saml_logout
-
-logger = logging.getLogger(__name__)
 
 
 @require_POST
@@ -60,16 +57,3 @@ def logout_done(request):
     if connection is None:
         return signed_out_page(request, error=SignInError("logout_state_mismatch"))
     return signed_out_page(request, idp=connection.display_name)
-
-
-def signed_out_page(request, *, idp: str = "", error: SignInError | None = None, connection=None):
-    """Signed out of KloudSSO in any case; signed out at the IdP too (`idp`), or what went wrong there."""
-    if error is not None:
-        # For whoever runs the servers: the code and the values involved, never a token.
-        logger.warning(
-            "Sign-out at the IdP did not complete%s: %s %s",
-            f" (connection {connection.public_id})" if connection is not None else "",
-            error.code,
-            error.detail,
-        )
-    return render(request, "sso/signed_out.html", {"idp": idp, "error": error}, status=400 if error else 200)

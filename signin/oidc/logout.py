@@ -5,12 +5,12 @@ id_token_hint, our client_id, the post_logout_redirect_uri under PUBLIC_BASE_URL
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.http import HttpResponseRedirect
 from django.views.decorators.debug import sensitive_variables
 
 from connections.connection import Connection
 from connections.sp import logout_done_url
 from signin import sso_session
+from signin.logout_pages import leaving_page
 
 STATE_SESSION_KEY = "kloudsso_logout_state"
 
@@ -29,7 +29,7 @@ def to_idp(request, connection, remembered: dict):
         ("client_id", oidc.client_id),
         ("state", state),
     ]
-    return HttpResponseRedirect(urlunsplit(parts._replace(query=urlencode(query))))
+    return leaving_page(request, urlunsplit(parts._replace(query=urlencode(query))), connection=connection)
 
 
 def returned(request):

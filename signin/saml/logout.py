@@ -18,6 +18,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from connections.sp import SIGNATURE_ALGORITHMS, service_provider_get_or_create
 from signin.errors import SignInError
+from signin.logout_pages import leaving_page
 from signin.saml import signer
 from signin.saml.clients import client_for
 from signin.saml.post_binding import post_binding_page
@@ -63,7 +64,7 @@ def to_idp(request, connection, remembered: dict):
     cache.set(_outstanding_key(request_id), connection.pk, OUTSTANDING_SECONDS)
     info = client.apply_binding(binding, str(logout_request), destination, sign=True, sigalg=SIG_RSA_SHA256)
     if binding == BINDING_HTTP_REDIRECT:
-        return HttpResponseRedirect(dict(info["headers"])["Location"])
+        return leaving_page(request, dict(info["headers"])["Location"], connection=connection)
     return post_binding_page(request, info)
 
 

@@ -23,7 +23,7 @@ from saml2.samlp import STATUS_SUCCESS
 from connections.connection import Connection, Kind
 from signin import sso_session
 from signin.errors import SignInError
-from signin.logout import signed_out_page
+from signin.logout_pages import signed_out_page
 from signin.saml import logout
 from signin.saml.logout import Received
 
