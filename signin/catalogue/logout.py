@@ -4,8 +4,8 @@ signed out of KloudSSO first; these say what did not happen at the IdP, or why a
 from signin.catalogue.entry import Entry
 
 _STILL_AT_IDP = (
-    "You are signed out of KloudSSO, but your identity provider may still have you signed in. Close the browser, "
-    "or sign out on the identity provider's site."
+    "Your identity provider may still have you signed in. Close the browser, or sign out on the identity "
+    "provider's site."
 )
 _REFUSED = "This sign-out request could not be verified, so it changed nothing here."
 
