@@ -41,6 +41,8 @@ class SPDetails:
     acs_url: str
     metadata_url: str
     key_rotating: bool
+    slo_url: str = ""
+    logout_done_url: str = ""
 
 
 def oidc_redirect_uri() -> str:
@@ -67,6 +69,8 @@ def sp_details(sp: ServiceProvider) -> SPDetails:
         acs_url=saml_acs_url(),
         metadata_url=f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{sp.organization.public_id}",
         key_rotating=sp.rotating,
+        slo_url=saml_slo_url(),
+        logout_done_url=logout_done_url(),
     )
 
 

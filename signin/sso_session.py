@@ -6,6 +6,7 @@ encrypted in the session like any secret at rest, never logged, never shown.
 """
 
 import hashlib
+import secrets
 from datetime import timedelta
 from importlib import import_module
 
@@ -16,6 +17,7 @@ from connections.saml.models import SAMLSignedInSession
 from kloudsso.crypto import decrypt_secret, encrypt_secret
 
 SESSION_KEY = "kloudsso_sso"
+SWEEP_ONE_IN = 50  # as the replay table: now and then a sign-in removes the rows of sessions that have expired
 
 
 def remember_oidc(request, connection, id_token: str) -> None:
@@ -37,7 +39,10 @@ def remember_saml(request, connection, *, name_id_xml: str, name_id: str, sessio
     }
     # The login cycled the key; the browser's new key is only made when the session is saved: save it now.
     request.session.save()
-    expires_at = timezone.now() + timedelta(seconds=request.session.get_expiry_age())
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=request.session.get_expiry_age())
+    if secrets.randbelow(SWEEP_ONE_IN) == 0:
+        SAMLSignedInSession.objects.filter(expires_at__lte=now).delete()
     person = person_key(connection, name_id)
     for index in session_indexes or [""]:
         SAMLSignedInSession.objects.update_or_create(
@@ -73,7 +78,6 @@ def end_sessions(connection, *, name_id: str, session_indexes: list[str]) -> int
     for key in keys:
         store.delete(key)
     SAMLSignedInSession.objects.filter(session_key__in=keys).delete()
-    SAMLSignedInSession.objects.filter(expires_at__lte=timezone.now()).delete()  # what no one can use any more
     return len(keys)
 
 
