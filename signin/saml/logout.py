@@ -65,7 +65,7 @@ def to_idp(request, connection, remembered: dict):
     info = client.apply_binding(binding, str(logout_request), destination, sign=True, sigalg=SIG_RSA_SHA256)
     if binding == BINDING_HTTP_REDIRECT:
         return leaving_page(request, dict(info["headers"])["Location"], connection=connection)
-    return post_binding_page(request, info)
+    return post_binding_page(request, info, signing_out=True)
 
 
 def take_outstanding(in_response_to: str) -> int | None:
@@ -126,12 +126,12 @@ def parse_response(connection, received: Received):
     return parsed
 
 
-def answer(request, connection, parsed_request, *, relay_state: str | None):
+def answer(request, connection, parsed_request, *, arrived_by: str, relay_state: str | None):
     """Our signed LogoutResponse (Success) to the IdP's single logout URL on file, in the binding it arrived with
     when the IdP offers it there."""
     saml = connection.saml
     client = client_of(connection)
-    binding = parsed_request.binding if _slo_location(saml, parsed_request.binding) else _any_binding(saml)
+    binding = arrived_by if _slo_location(saml, arrived_by) else _any_binding(saml)
     destination = _slo_location(saml, binding)
     response = client.create_logout_response(
         parsed_request.message,
@@ -145,7 +145,7 @@ def answer(request, connection, parsed_request, *, relay_state: str | None):
     )
     if binding == BINDING_HTTP_REDIRECT:
         return HttpResponseRedirect(dict(info["headers"])["Location"])
-    return post_binding_page(request, info)
+    return post_binding_page(request, info, signing_out=True)
 
 
 def _slo_location(saml, binding: str) -> str:

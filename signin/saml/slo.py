@@ -98,7 +98,7 @@ def _idp_signs_out(request, received: Received, peeked: Peeked):
         return signed_out_page(request, error=error, connection=connection)
     connection, parsed = answering
     logger.info("SAML single logout from the IdP of connection %s ended %d session(s)", connection.public_id, ended)
-    return logout.answer(request, connection, parsed, relay_state=received.relay_state)
+    return logout.answer(request, connection, parsed, arrived_by=received.binding, relay_state=received.relay_state)
 
 
 def _named(message) -> tuple[str, list[str]]:
