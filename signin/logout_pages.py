@@ -3,6 +3,7 @@
 import logging
 
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 from signin.errors import SignInError
 
@@ -13,7 +14,9 @@ def leaving_page(request, url: str, *, connection):
     """Our session has ended; the browser goes on to the IdP by a refresh of this page, not by a redirect of the
     sign-out form's POST: the page that held the form allows forms to post to our own site only (CSP form-action,
     which Chromium applies to where the POST is redirected as well)."""
-    return render(request, "sso/signing_out.html", {"url": url, "idp": connection.display_name})
+    response = render(request, "sso/signing_out.html", {"url": url, "idp": connection.display_name})
+    add_never_cache_headers(response)  # the URL may carry the ID token (id_token_hint): no cache keeps the page
+    return response
 
 
 def signed_out_page(request, *, idp: str = "", error: SignInError | None = None, connection=None):

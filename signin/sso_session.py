@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from connections.saml.models import SAMLSignedInSession
-from kloudsso.crypto import decrypt_secret, encrypt_secret
+from kloudsso.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
 
 SESSION_KEY = "kloudsso_sso"
 SWEEP_ONE_IN = 50  # as the replay table: now and then a sign-in removes the rows of sessions that have expired
@@ -57,7 +57,11 @@ def remembered(request) -> dict | None:
 
 
 def id_token_of(value: dict) -> str:
-    return decrypt_secret(value["id_token"])
+    """The ID token kept at sign-in, or "" when it can no longer be read (an encryption key since removed)."""
+    try:
+        return decrypt_secret(value.get("id_token") or "")
+    except SecretUnreadable:
+        return ""
 
 
 def forget_index(session_key: str | None) -> None:

@@ -23,8 +23,10 @@ def to_idp(request, connection, remembered: dict):
     request.session[STATE_SESSION_KEY] = {"state": state, "connection": str(connection.public_id)}
     parts = urlsplit(oidc.end_session_endpoint)
     query = parse_qsl(parts.query, keep_blank_values=True)  # an endpoint may carry its own (Entra's p=...)
+    # Without a readable ID token the provider is asked all the same: client_id says who asks (it may then ask
+    # the person to confirm).
+    query += [("id_token_hint", id_token)] if id_token else []
     query += [
-        ("id_token_hint", id_token),
         ("post_logout_redirect_uri", logout_done_url()),
         ("client_id", oidc.client_id),
         ("state", state),
