@@ -10,6 +10,7 @@ OIDC_FIELDS = [
     "scopes",
     "token_endpoint_auth_method",
     "id_token_signing_alg",
+    "single_logout",
 ]
 SAML_FIELDS = [
     "source",
@@ -21,6 +22,9 @@ SAML_FIELDS = [
     "email_attribute",
     "nameid_format",
     "metadata_valid_until",
+    "slo_redirect_url",
+    "slo_post_url",
+    "single_logout",
 ]
 # Never shown: the client secret (encrypted, but still not the log's to keep), and the metadata document, too long
 # for a log row (its entity ID, URLs, validity and certificates are recorded field by field).

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from saml2 import BINDING_HTTP_POST, element_to_extension_element, md, samlp
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, element_to_extension_element, md, samlp
 from saml2 import xmldsig as ds
 from saml2.extension import algsupport
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT
@@ -19,6 +19,8 @@ from kloudsso.crypto import encrypt_secret
 
 OIDC_REDIRECT_PATH = "/sso/oidc"
 SAML_ACS_PATH = "/sso/saml"
+SAML_SLO_PATH = "/sso/saml/slo"
+LOGOUT_DONE_PATH = "/sso/logout/done"
 SP_CERTIFICATE_YEARS = 10
 # What a SAML response may be signed with: published in our SP metadata, enforced at sign-in (signin/saml/algorithms).
 SIGNATURE_ALGORITHMS = tuple(
@@ -39,6 +41,8 @@ class SPDetails:
     acs_url: str
     metadata_url: str
     key_rotating: bool
+    slo_url: str = ""
+    logout_done_url: str = ""
 
 
 def oidc_redirect_uri() -> str:
@@ -49,6 +53,15 @@ def saml_acs_url() -> str:
     return settings.PUBLIC_BASE_URL + SAML_ACS_PATH
 
 
+def saml_slo_url() -> str:
+    return settings.PUBLIC_BASE_URL + SAML_SLO_PATH
+
+
+def logout_done_url() -> str:
+    """OIDC's post_logout_redirect_uri: owners register it at the IdP beside the redirect URI."""
+    return settings.PUBLIC_BASE_URL + LOGOUT_DONE_PATH
+
+
 def sp_details(sp: ServiceProvider) -> SPDetails:
     return SPDetails(
         redirect_uri=oidc_redirect_uri(),
@@ -56,6 +69,8 @@ def sp_details(sp: ServiceProvider) -> SPDetails:
         acs_url=saml_acs_url(),
         metadata_url=f"{settings.PUBLIC_BASE_URL}/sso/saml/metadata/{sp.organization.public_id}",
         key_rotating=sp.rotating,
+        slo_url=saml_slo_url(),
+        logout_done_url=logout_done_url(),
     )
 
 
@@ -71,7 +86,13 @@ def fix_values(*, org, connection=None) -> dict:
     without one). Every page that shows a fix fills them all."""
     from connections.guides.idp_words import idp_words  # the guides name our values: imported at use
 
-    ours = {"redirect_uri": oidc_redirect_uri(), "acs_url": saml_acs_url(), "sp_entity_id": sp_entity_id(org=org)}
+    ours = {
+        "redirect_uri": oidc_redirect_uri(),
+        "acs_url": saml_acs_url(),
+        "sp_entity_id": sp_entity_id(org=org),
+        "slo_url": saml_slo_url(),
+        "logout_done_url": logout_done_url(),
+    }
     return {**ours, **idp_words(connection)}
 
 
@@ -143,6 +164,10 @@ def sp_metadata_xml(sp: ServiceProvider) -> str:
         authn_requests_signed="true",
         want_assertions_signed="true",
         key_descriptor=[md.KeyDescriptor(use="signing", key_info=_key_info(pem)) for pem in _published(sp)],
+        single_logout_service=[
+            md.SingleLogoutService(binding=binding, location=saml_slo_url())
+            for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST)
+        ],
         name_id_format=[
             md.NameIDFormat(text=NAMEID_FORMAT_EMAILADDRESS),
             md.NameIDFormat(text=NAMEID_FORMAT_PERSISTENT),

@@ -6,8 +6,9 @@ from connections import views as connection_views
 from kloudsso.accounts.forms import AdminEmailAuthenticationForm, EmailAuthenticationForm
 from kloudsso.tenancy import notification_settings, sso_settings
 from kloudsso.tenancy import views as tenancy_views
-from signin import home_realm
+from signin import home_realm, logout
 from signin.oidc import views as oidc_flow
+from signin.saml import slo
 from signin.saml import views as saml_flow
 from signin.signed_in import sign_in_as_someone_else
 
@@ -25,7 +26,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", logout.sign_out, name="logout"),
     path("switch/", tenancy_views.switch, name="switch_org"),
     path("orgs/<slug:org_slug>/", tenancy_views.org_home, name="org_home"),
     path("orgs/<slug:org_slug>/connections/", include("connections.urls")),
@@ -44,6 +45,8 @@ urlpatterns = [
     path("sso/start/<uuid:public_id>", home_realm.sso_start, name="sso_start"),
     path("sso/oidc", oidc_flow.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("sso/saml", saml_flow.acs, name="saml_acs"),
+    path("sso/saml/slo", slo.slo, name="saml_slo"),
+    path("sso/logout/done", logout.logout_done, name="sso_logout_done"),
     re_path(r"^sso/saml/finish/(?P<key>[A-Za-z0-9_-]{43})$", saml_flow.finish, name="saml_finish"),
     path(
         "sso/saml/metadata/<uuid:org_public_id>",

@@ -19,7 +19,9 @@ def test_the_service_provider_card_shows_the_values_to_copy_before_any_connectio
     assert '<code id="sp-acs-url">http://testserver/sso/saml</code>' in html
     assert f'<code id="sp-entity-id">{sp.entity_id}</code>' in html
     assert sp.entity_id == f"http://testserver/sso/saml/metadata/{acme.public_id}"
-    assert html.count("data-copy=") == 4
+    assert '<code id="sp-slo-url">http://testserver/sso/saml/slo</code>' in html
+    assert '<code id="sp-logout-done-url">http://testserver/sso/logout/done</code>' in html
+    assert html.count("data-copy=") == 6
     assert "No connection yet" in html
 
 

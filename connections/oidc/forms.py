@@ -19,6 +19,17 @@ AUTOMATIC = (
 )
 
 
+SINGLE_LOGOUT_HELP = (
+    "Signing out of KloudSSO also signs the person out at the IdP. Register the post-logout redirect URI "
+    "shown below at the IdP."
+)
+
+
+def _end_session_endpoint(document: dict) -> str:
+    value = document.get("end_session_endpoint")
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else ""
+
+
 class OIDCConnectionForm(forms.Form):
     """Add and edit share this form. On edit a blank Client secret keeps the stored one."""
 
@@ -79,6 +90,12 @@ class OIDCConnectionForm(forms.Form):
         f"(at most {MAX_TENANTS}). Each ID is checked at Entra ID when it is added.",
     )
 
+    single_logout = forms.BooleanField(
+        label="Sign out at the IdP too",
+        required=False,
+        help_text=f"{SINGLE_LOGOUT_HELP} Only when the provider's discovery document has an end_session_endpoint.",
+    )
+
     def __init__(
         self,
         *args,
@@ -91,6 +108,13 @@ class OIDCConnectionForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         self.discovery = None
+        if stored_document is not None and not _end_session_endpoint(stored_document):
+            # Not offered: the provider says it has no logout endpoint. A new discovery URL is read on save.
+            self.fields[
+                "single_logout"
+            ].help_text = (
+                "Not available: the provider's discovery document has no end_session_endpoint (RP-initiated logout)."
+            )
         self.stored_expiry = stored_expiry
         self.stored_secret_bytes = stored_secret_bytes  # the kept secret's length, never the secret
         # What Entra said of a tenant already on the list is not asked again at each save.
@@ -150,6 +174,12 @@ class OIDCConnectionForm(forms.Form):
                 cleaned["discovery_url"] = self.discovery.discovery_url
                 self._clean_auth_method(cleaned, self.discovery.document)
                 self._clean_tenants(cleaned)
+                if cleaned.get("single_logout") and not _end_session_endpoint(self.discovery.document):
+                    self.add_error(
+                        "single_logout",
+                        f"{self.discovery.issuer} does not support sign-out from here: its discovery document has no "
+                        "end_session_endpoint. Leave this off.",
+                    )
         return cleaned
 
     def _clean_secret_length(self, cleaned: dict) -> None:

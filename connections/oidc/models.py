@@ -74,6 +74,12 @@ class OIDCSettings(models.Model):
         help_text="Entra ID's /organizations/ endpoint, decided from the Discovery URL at save time: the issuer is "
         "a {tenantid} template and only the tenants in allowed_tenants may sign in.",
     )
+    single_logout = models.BooleanField(
+        "sign out at the IdP too",
+        default=False,
+        help_text="Our sign-out also signs the person out at the IdP (RP-initiated logout at the discovery "
+        "document's end_session_endpoint).",
+    )
     client_secret_expires_on = models.DateField(
         null=True,
         blank=True,
@@ -94,6 +100,12 @@ class OIDCSettings(models.Model):
     @property
     def signed_with_secret(self) -> bool:
         return self.id_token_signing_alg in SECRET_MIN_BYTES
+
+    @property
+    def end_session_endpoint(self) -> str:
+        """The discovery document's end_session_endpoint (RP-initiated logout), or "" when it has none usable."""
+        value = (self.discovery_document or {}).get("end_session_endpoint")
+        return value if isinstance(value, str) and value.startswith(("https://", "http://")) else ""
 
     def set_client_secret(self, plaintext: str) -> None:
         self.client_secret_encrypted = encrypt_secret(plaintext)

@@ -30,6 +30,7 @@ def oidc_connection_save(
     client_secret_expires_on=None,
     id_token_signing_alg: str = IdTokenSigning.PUBLIC_KEYS,
     allowed_tenants: list[AllowedTenant] | None = None,
+    single_logout: bool | None = None,
 ) -> Connection:
     """Create or update an OIDC connection in one transaction; a blank client_secret keeps the stored one, a blank
     token_endpoint_auth_method takes what the discovery document allows (ConfigurationError if it allows none).
@@ -59,6 +60,9 @@ def oidc_connection_save(
         oidc.entra_tenant_id = entra.tenant_of_issuer(discovery.issuer)
         oidc.entra_multi_tenant = discovery.multi_tenant
         oidc.client_secret_expires_on = client_secret_expires_on
+        if single_logout is not None:  # a form without the switch (a setup link's) leaves it as it is
+            oidc.single_logout = single_logout
+        oidc.single_logout = oidc.single_logout and bool(oidc.end_session_endpoint)
         if client_secret:
             oidc.set_client_secret(client_secret)
         elif not oidc.client_secret_encrypted:

@@ -7,7 +7,7 @@ from connections.oidc.entra_tenants import format_tenant_lines
 from connections.oidc.forms import OIDCConnectionForm
 from connections.oidc.services import oidc_connection_save
 from connections.preflight import connection_preflight
-from connections.sp import oidc_redirect_uri
+from connections.sp import logout_done_url, oidc_redirect_uri
 from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 
@@ -46,6 +46,7 @@ def connection_form(request, connection=None):
                 client_secret_expires_on=data["client_secret_expires_on"],
                 id_token_signing_alg=data["id_token_signing_alg"],
                 allowed_tenants=data["entra_allowed_tenants"],
+                single_logout=data["single_logout"],
             )
             verb = "updated" if connection else "added"
             messages.success(
@@ -67,6 +68,7 @@ def connection_form(request, connection=None):
                 "client_secret_expires_on": oidc.client_secret_expires_on,
                 "id_token_signing_alg": oidc.id_token_signing_alg,
                 "entra_allowed_tenants": format_tenant_lines(_tenants(oidc)),
+                "single_logout": oidc.single_logout,
             }
         form = OIDCConnectionForm(initial=initial, has_secret=oidc is not None, stored_document=_document(oidc))
     context = {
@@ -74,6 +76,7 @@ def connection_form(request, connection=None):
         "connection": connection,
         "redirect_uri": oidc_redirect_uri(),
         "allowed_tenants": _tenants(oidc),
+        "logout_done_url": logout_done_url(),
     }
     if connection is not None:
         context["preflight"] = connection_preflight(connection=connection)

@@ -81,10 +81,22 @@ class SAMLConnectionForm(forms.Form):
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress (Entra ID's user.mail).",
     )
     nameid_format = forms.ChoiceField(label="NameID format", choices=NAMEID_FORMATS, required=False)
+    single_logout = forms.BooleanField(
+        label="Sign out at the IdP too (single logout)",
+        required=False,
+        help_text="Signing out of KloudSSO sends the IdP a signed LogoutRequest, and a sign-out at the IdP ends the "
+        "session here. Only when the IdP's metadata lists a SingleLogoutService.",
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, slo_supported: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.idp_config: IdPConfig | None = None
+        if slo_supported is False:
+            self.fields[
+                "single_logout"
+            ].help_text = (
+                "Not available: the IdP's metadata lists no SingleLogoutService. Save metadata that lists one first."
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -92,6 +104,13 @@ class SAMLConnectionForm(forms.Form):
         readers = {Source.XML: self._from_xml, Source.URL: self._from_url, Source.MANUAL: self._from_manual}
         if source in readers:
             self.idp_config = readers[source](cleaned)
+        config = self.idp_config
+        if cleaned.get("single_logout") and config is not None and not (config.slo_redirect_url or config.slo_post_url):
+            self.add_error(
+                "single_logout",
+                "The IdP's metadata lists no SingleLogoutService (HTTP-Redirect or HTTP-POST), so it cannot be "
+                "signed out of from here. Leave this off, or give metadata that lists one.",
+            )
         return cleaned
 
     def _from_xml(self, cleaned) -> IdPConfig | None:

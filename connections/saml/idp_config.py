@@ -19,6 +19,8 @@ class IdPConfig:
     valid_until: datetime | None = None
     metadata_xml: str = ""
     other_entity_ids: tuple[str, ...] = field(default=())
+    slo_redirect_url: str = ""  # the IdP's SingleLogoutService, when its metadata lists one
+    slo_post_url: str = ""
 
     @property
     def warnings(self) -> list[str]:

@@ -258,6 +258,8 @@ def _read_with_pysaml2(text: str, entity, root, all_ids: tuple[str, ...]) -> IdP
         redirect = _location(store, entity_id, BINDING_HTTP_REDIRECT)
         post = _location(store, entity_id, BINDING_HTTP_POST)
         certificates = store.certs(entity_id, "idpsso", "signing")
+        slo_redirect = _location(store, entity_id, BINDING_HTTP_REDIRECT, "single_logout_service")
+        slo_post = _location(store, entity_id, BINDING_HTTP_POST, "single_logout_service")
     except PYSAML2_PARSE_ERRORS:
         raise MetadataError(
             "The SAML library could not read this metadata: an element it needs is missing or malformed (for "
@@ -279,17 +281,21 @@ def _read_with_pysaml2(text: str, entity, root, all_ids: tuple[str, ...]) -> IdP
         valid_until=_valid_until(root, entity),
         metadata_xml=text,
         other_entity_ids=tuple(i for i in all_ids if i != entity_id),
+        slo_redirect_url=slo_redirect,
+        slo_post_url=slo_post,
     )
 
 
-def _location(store, entity_id: str, binding: str) -> str:
-    services = store.service(entity_id, "idpsso_descriptor", "single_sign_on_service", binding) or []
+def _location(store, entity_id: str, binding: str, service: str = "single_sign_on_service") -> str:
+    services = store.service(entity_id, "idpsso_descriptor", service, binding) or []
     if not services:
         return ""
     location = services[0]["location"]
     try:
         return check_url(location)
     except FetchError as exc:
+        if service != "single_sign_on_service":
+            return ""  # single logout is optional: a URL we would not send anyone to is as good as none
         raise MetadataError(f"The IdP's single sign-on URL is not usable: {exc.message}", "bad_sso_url") from None
 
 

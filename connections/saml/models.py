@@ -26,6 +26,14 @@ class SAMLSettings(models.Model):
     email_attribute = models.CharField(max_length=255, blank=True)
     nameid_format = models.CharField("NameID format", max_length=255, blank=True)
     allow_idp_initiated = models.BooleanField("allow IdP-initiated sign-in", default=False)
+    slo_redirect_url = models.URLField("Single logout URL (HTTP-Redirect)", max_length=2048, blank=True)
+    slo_post_url = models.URLField("Single logout URL (HTTP-POST)", max_length=2048, blank=True)
+    single_logout = models.BooleanField(
+        "sign out at the IdP too",
+        default=False,
+        help_text="Our sign-out sends the IdP a signed LogoutRequest, and the IdP's own LogoutRequest ends the "
+        "matching session here (SAML single logout).",
+    )
 
     class Meta:
         verbose_name = "SAML settings"
@@ -37,6 +45,10 @@ class SAMLSettings(models.Model):
     @property
     def idp_label(self) -> str:
         return self.idp_entity_id
+
+    @property
+    def slo_supported(self) -> bool:
+        return bool(self.slo_redirect_url or self.slo_post_url)
 
     @property
     def metadata_expired(self) -> bool:
@@ -110,6 +122,27 @@ class UsedAssertion(models.Model):
 
     class Meta:
         verbose_name = "used SAML assertion"
+
+    def __str__(self):
+        return f"{self.key[:12]}… until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class SAMLSignedInSession(models.Model):
+    """Which Django session a SAML sign-in made, found by what the IdP's LogoutRequest names: the connection, the
+    NameID and the SessionIndex. Written only for connections with single logout on; any app server reads it.
+
+    Hashed keys: the table holds no NameID (an email address, often) in the clear.
+    """
+
+    key = models.CharField(max_length=64, unique=True, help_text="sha256 of connection, NameID and SessionIndex")
+    person_key = models.CharField(
+        max_length=64, db_index=True, help_text="sha256 of connection and NameID: a LogoutRequest without SessionIndex"
+    )
+    session_key = models.CharField(max_length=40)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "SAML signed-in session"
 
     def __str__(self):
         return f"{self.key[:12]}… until {self.expires_at:%Y-%m-%d %H:%M}"

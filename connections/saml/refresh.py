@@ -165,7 +165,9 @@ def _apply_document(saml: SAMLSettings, config: IdPConfig, now: datetime, by: Ac
     changes = certificates_follow(saml, config.certificates, now=now, by=by)
     saml.metadata_xml = config.metadata_xml
     saml.metadata_valid_until = config.valid_until
-    saml.save(update_fields=["metadata_xml", "metadata_valid_until"])
+    # The single logout URLs follow the metadata: sign-out at the IdP uses whichever it lists now, or none.
+    saml.slo_redirect_url, saml.slo_post_url = config.slo_redirect_url, config.slo_post_url
+    saml.save(update_fields=["metadata_xml", "metadata_valid_until", "slo_redirect_url", "slo_post_url"])
     return changes
 
 

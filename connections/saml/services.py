@@ -25,6 +25,9 @@ FORM_FIELDS = [
     "sso_post_url",
     "email_attribute",
     "nameid_format",
+    "slo_redirect_url",
+    "slo_post_url",
+    "single_logout",
 ]
 
 
@@ -39,6 +42,7 @@ def saml_connection_save(
     metadata_url: str = "",
     email_attribute: str = "",
     nameid_format: str = "",
+    single_logout: bool | None = None,
     by: Actor = SYSTEM,
 ) -> Connection:
     """Create or update a SAML connection and its certificates in one transaction, with the audit log's events:
@@ -62,6 +66,11 @@ def saml_connection_save(
     saml.sso_post_url = idp.sso_post_url
     saml.email_attribute = email_attribute.strip()
     saml.nameid_format = nameid_format
+    saml.slo_redirect_url = idp.slo_redirect_url
+    saml.slo_post_url = idp.slo_post_url
+    if single_logout is not None:  # a form without the switch (a setup link's) leaves it as it is
+        saml.single_logout = single_logout
+    saml.single_logout = saml.single_logout and saml.slo_supported
     # Only what the form holds: the IdP-initiated switch is the owner's, on its own form (saml_idp_initiated_set).
     saml.save(update_fields=None if is_new else FORM_FIELDS)
     # What the owner saves supersedes a waiting change, a dismissed one and a failure streak: the refresh starts over.

@@ -33,7 +33,7 @@ def add(request):
 def connection_form(request, connection=None, *, next_certificate_form=None):
     """Add and edit: the caller has already checked access and scoped `connection` to request.org."""
     if request.method == "POST" and next_certificate_form is None:
-        form = SAMLConnectionForm(request.POST, request.FILES)
+        form = SAMLConnectionForm(request.POST, request.FILES, slo_supported=_slo_supported(connection))
         if form.is_valid():
             data = form.cleaned_data
             saved = saml_connection_save(
@@ -45,6 +45,7 @@ def connection_form(request, connection=None, *, next_certificate_form=None):
                 metadata_url=data["metadata_url"],
                 email_attribute=data["email_attribute"],
                 nameid_format=data["nameid_format"],
+                single_logout=data["single_logout"],
                 by=actor_from_request(request),
             )
             verb = "updated" if connection else "added"
@@ -57,7 +58,9 @@ def connection_form(request, connection=None, *, next_certificate_form=None):
             # To the connection's page: its pre-flight checklist and the Test connection button are the next step.
             return redirect(reverse("connections:edit", args=[request.org.slug, saved.public_id]) + "#preflight")
     else:
-        form = SAMLConnectionForm(initial=_initial(connection) if connection else None)
+        form = SAMLConnectionForm(
+            initial=_initial(connection) if connection else None, slo_supported=_slo_supported(connection)
+        )
     refresh = metadata_refresh_summary(connection=connection) if connection else None
     context = {"form": form, "connection": connection, "refresh": refresh}
     if connection is not None:
@@ -189,4 +192,9 @@ def _initial(connection) -> dict:
         "signing_certificate": "".join(c.certificate_pem for c in saml.certificates.all()),
         "email_attribute": saml.email_attribute,
         "nameid_format": saml.nameid_format,
+        "single_logout": saml.single_logout,
     }
+
+
+def _slo_supported(connection) -> bool | None:
+    return connection.saml.slo_supported if connection is not None else None

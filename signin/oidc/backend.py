@@ -58,6 +58,7 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
         check_response_issuer(request.GET.get("iss"), oidc)
         tokens = request_tokens(oidc, code=request.GET["code"], code_verifier=code_verifier)
         claims = self.verify_token(tokens.get("id_token"), nonce=nonce, oidc=oidc)
+        request.kloudsso_id_token = tokens.get("id_token")  # for id_token_hint at sign-out (signin/sso_session)
         request.kloudsso_received = claims
         check_same_tenant(request.GET.get("iss"), claims, oidc)
         tenant = entra_tenant(claims, oidc)

@@ -9,7 +9,7 @@ from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from connections.sp import oidc_redirect_uri
-from signin import test_mode
+from signin import sso_session, test_mode
 from signin.errors import SignInError
 from signin.oidc import state
 from signin.pages import LOGIN_EMAIL_SESSION_KEY, signin_failed, signin_succeeded
@@ -130,7 +130,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
     def login_success(self):
         response = super().login_success()
-        signin_succeeded(self.request, self.request.kloudsso_connection)
+        connection = self.request.kloudsso_connection
+        id_token = getattr(self.request, "kloudsso_id_token", None)
+        if connection.oidc.single_logout and id_token:
+            sso_session.remember_oidc(self.request, connection, id_token)
+        signin_succeeded(self.request, connection)
         return response
 
     @property

@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from kloudsso.csp_exceptions import forms_lead_to_an_idp
 
-FIELDS = ("SAMLRequest", "RelayState")
+FIELDS = ("SAMLRequest", "SAMLResponse", "RelayState")
 
 
 class _FormFields(HTMLParser):
@@ -25,9 +25,10 @@ class _FormFields(HTMLParser):
 
 
 @forms_lead_to_an_idp
-def post_binding_page(request, info: dict):
-    """`info` is what pysaml2's prepare_for_authenticate returns for the HTTP-POST binding."""
+def post_binding_page(request, info: dict, *, signing_out: bool = False):
+    """`info` is what pysaml2's prepare_for_authenticate (or apply_binding) returns for the HTTP-POST binding."""
     parser = _FormFields()
     parser.feed(info["data"])
     parser.close()
-    return render(request, "sso/saml_post.html", {"action": info["url"], "fields": parser.fields})
+    context = {"action": info["url"], "fields": parser.fields, "signing_out": signing_out}
+    return render(request, "sso/saml_post.html", context)

@@ -20,7 +20,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md, samlp
 from saml2 import xmldsig as ds
 from saml2.saml import NAMEID_FORMAT_TRANSIENT
 
-from connections.sp import saml_acs_url
+from connections.sp import saml_acs_url, saml_slo_url
 from signin.saml.signer import OnFile, certificates_on_file
 
 CLOCK_SKEW_SECONDS = 120
@@ -42,6 +42,9 @@ class Inputs:
     idp_certificates: tuple[str, ...]
     allow_idp_initiated: bool
     acs_url: str
+    slo_redirect_url: str = ""
+    slo_post_url: str = ""
+    slo_url: str = ""
 
 
 def inputs_of(
@@ -63,6 +66,9 @@ def inputs_of(
         idp_certificates=tuple(cert.pem for cert in certificates),
         allow_idp_initiated=saml.allow_idp_initiated if allow_idp_initiated is None else allow_idp_initiated,
         acs_url=saml_acs_url(),
+        slo_redirect_url=saml.slo_redirect_url,
+        slo_post_url=saml.slo_post_url,
+        slo_url=saml_slo_url(),
     )
 
 
@@ -82,8 +88,19 @@ def idp_metadata_xml(inputs: Inputs) -> str:
         )
         if location
     ]
+    logout = [
+        md.SingleLogoutService(binding=binding, location=location)
+        for binding, location in (
+            (BINDING_HTTP_REDIRECT, inputs.slo_redirect_url),
+            (BINDING_HTTP_POST, inputs.slo_post_url),
+        )
+        if location
+    ]
     descriptor = md.IDPSSODescriptor(
-        protocol_support_enumeration=samlp.NAMESPACE, key_descriptor=certificates, single_sign_on_service=services
+        protocol_support_enumeration=samlp.NAMESPACE,
+        key_descriptor=certificates,
+        single_logout_service=logout,
+        single_sign_on_service=services,
     )
     return md.EntityDescriptor(entity_id=inputs.idp_entity_id, idpsso_descriptor=[descriptor]).to_string().decode()
 
@@ -104,7 +121,14 @@ def sp_config_values(inputs: Inputs, *, private_key_pem: Callable[[], str]) -> d
         "allow_unknown_attributes": True,  # else pysaml2 drops Entra's claim URIs and plain "email"
         "service": {
             "sp": {
-                "endpoints": {"assertion_consumer_service": [(inputs.acs_url, BINDING_HTTP_POST)]},
+                "endpoints": {
+                    "assertion_consumer_service": [(inputs.acs_url, BINDING_HTTP_POST)],
+                    # where LogoutRequests and LogoutResponses must be addressed (their Destination is checked)
+                    "single_logout_service": [
+                        (inputs.slo_url, BINDING_HTTP_REDIRECT),
+                        (inputs.slo_url, BINDING_HTTP_POST),
+                    ],
+                },
                 "authn_requests_signed": True,
                 "want_response_signed": False,  # Entra signs only the assertion by default
                 "want_assertions_signed": True,  # as our SP metadata says: a signed Response is not enough

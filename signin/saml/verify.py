@@ -30,6 +30,8 @@ class Verified:
     name_id: str
     session_info: dict
     assertion_info: dict
+    name_id_xml: str = ""  # the NameID element, for a LogoutRequest (signin/saml/logout)
+    session_indexes: tuple[str, ...] = ()
 
     @property
     def received(self) -> dict:
@@ -65,6 +67,8 @@ def verify_response(
         name_id=name_id.text.strip(),
         session_info=_session_info(response, assertion),
         assertion_info={"assertion_id": assertion.id},
+        name_id_xml=name_id.to_string().decode(),
+        session_indexes=tuple(s.session_index for s in assertion.authn_statement if s.session_index),
     )
 
 

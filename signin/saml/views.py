@@ -18,7 +18,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from connections.connection import Connection
 from connections.sp import service_provider_get_or_create
-from signin import test_mode
+from signin import sso_session, test_mode
 from signin.complete import Vouched, check_connection_usable
 from signin.errors import SignInError
 from signin.pages import signin_failed, signin_succeeded
@@ -138,6 +138,14 @@ def finish(request, key):
             _keep_answer(request, connection, stash["response"])
         return signin_failed(request, error or _issuer_refused(verified))
     auth.login(request, user)
+    if connection.saml.single_logout:
+        sso_session.remember_saml(
+            request,
+            connection,
+            name_id_xml=verified.name_id_xml,
+            name_id=verified.name_id,
+            session_indexes=list(verified.session_indexes),
+        )
     signin_succeeded(request, connection)
     if not route.request_id:  # IdP-initiated: the IdP says where to
         return redirect(idp_initiated.landing(request, stash.get("relay_state", ""), org=connection.organization))

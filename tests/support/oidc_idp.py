@@ -13,6 +13,8 @@ and every endpoint lives under it. Accounts (password "pass"):
     uma     sub uma-sub     preferred_username "uma"; email uma@acme.test only in the UserInfo response
 
 Each has `oid` and `tid` (= tenant_id) in its ID token. There is no consent screen.
+`post_logout_redirect_uris` registers the client's post_logout_redirect_uris for RP-initiated logout
+(end_session_endpoint <issuer>/oauth2/v2.0/logout; confirm_logout() answers its "sign me out?" page).
 `client_auth_methods` narrows the token endpoint's client authentication
 (token_endpoint_auth_methods_supported), e.g. ["client_secret_basic"] for a provider that
 refuses the secret in the request body. `id_token_alg` is how the client's ID tokens are signed:
@@ -92,6 +94,7 @@ class OIDCIdP:
         id_token_alg: str = "RS256",
         organizations: dict[str, str] | None = None,
         accounts: dict[str, dict] | None = None,
+        post_logout_redirect_uris: list[str] | None = None,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
@@ -101,6 +104,7 @@ class OIDCIdP:
         self.id_token_alg = id_token_alg
         self.organizations = dict(organizations or {})
         self.accounts = dict(accounts or {})
+        self.post_logout_redirect_uris = list(post_logout_redirect_uris or [])
         self.issuer: str | None = None
         self.port: int | None = None
         self._process: subprocess.Popen | None = None
@@ -138,6 +142,7 @@ class OIDCIdP:
             "CLIENT_AUTH_METHODS": ",".join(self.client_auth_methods),
             "ID_TOKEN_ALG": self.id_token_alg,
             "ORGANIZATIONS": ",".join(f"{tenant}={domain}" for tenant, domain in self.organizations.items()),
+            "POST_LOGOUT_REDIRECT_URIS": ",".join(self.post_logout_redirect_uris),
             "NODE_ENV": "test",
             "EXTRA_ACCOUNTS": json.dumps([{"login": login, "claims": c} for login, c in self.accounts.items()]),
         }
@@ -279,3 +284,20 @@ def complete_login(session: requests.Session, authorize_url: str, login: str) ->
     if isinstance(result, str):
         return result
     raise AssertionError(f"the IdP did not sign {login!r} in: {_page_text(result)}")
+
+
+def confirm_logout(session: requests.Session, end_session_url: str) -> str:
+    """Follow our redirect to the end_session_endpoint, answer the IdP's "Do you want to sign out?" form with yes
+    (as a person clicks it), and return where the IdP sends the browser next (the post_logout_redirect_uri with
+    its state), without fetching it. AssertionError with the page's text if the IdP refuses."""
+    page = session.get(end_session_url, allow_redirects=False)
+    forms = _parse(page.text).forms if page.status_code == 200 else []
+    if not forms:
+        raise AssertionError(f"the IdP showed no sign-out form: {_page_text(page)}")
+    form = forms[0]
+    data = {i["name"]: i["value"] for i in form["inputs"] if i["type"] == "hidden"}
+    data["logout"] = "yes"
+    answered = session.post(urljoin(page.url, form["action"] or page.url), data=data, allow_redirects=False)
+    if not answered.is_redirect:
+        raise AssertionError(f"the IdP did not sign out: {_page_text(answered)}")
+    return urljoin(answered.url, answered.headers["Location"])

@@ -32,6 +32,7 @@ replaces one of these.
         posted = complete_login(requests.Session(), authn_request_redirect_url, "ada")
         then POST {"SAMLResponse": ..., "RelayState": ...} to posted["action"]
         unasked = complete_login(requests.Session(), idp.idp_initiated_url(relay_state="/orgs/acme/"), "ada")
+        SimpleSAMLphpIdP(..., slo_url=f"{base}/sso/saml/slo")  # the SP's single logout (signed both ways)
         new_pem = idp.rekey()  # a certificate rollover at the IdP: it signs with, and publishes, a new key
 
 The signing certificate lives 30 days (CN=kloudsso-test-idp, OU=the key's name: idp, then idp-2, ...).
@@ -61,6 +62,7 @@ PASSWORD = "pass"
 START_TIMEOUT = 20.0
 
 HTTP_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 NAMEID_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 NAMEID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 NAMEID_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
@@ -111,10 +113,19 @@ class SimpleSAMLphpIdP:
     """SimpleSAMLphp under `php -S` as a child process: start() waits for its metadata, stop() ends it."""
 
     def __init__(
-        self, sp_entity_id: str, acs_url: str, sp_certificate_pem: str, *, users: dict[str, dict] | None = None
+        self,
+        sp_entity_id: str,
+        acs_url: str,
+        sp_certificate_pem: str,
+        *,
+        users: dict[str, dict] | None = None,
+        slo_url: str = "",
+        sign_logout: bool = True,
     ):
         self.users = {**USERS, **(users or {})}
         self.sp_entity_id = sp_entity_id
+        self.slo_url = slo_url  # the SP's SingleLogoutService (both bindings); "" leaves single logout out
+        self.sign_logout = sign_logout
         self.acs_url = acs_url
         self.sp_certificate_pem = sp_certificate_pem
         self.port: int | None = None
@@ -153,6 +164,12 @@ class SimpleSAMLphpIdP:
         if relay_state is not None:
             query["RelayState"] = relay_state
         return f"{self.sso_url}?{urlencode(query)}"
+
+    @property
+    def slo_service_url(self) -> str:
+        """The IdP's SingleLogoutService; GET it with ?ReturnTo=... and the IdP's session to sign out at the IdP
+        (IdP-initiated single logout: a LogoutRequest to each SP the session signed in to)."""
+        return self.base_url + "saml2/idp/SingleLogoutService.php"
 
     @property
     def certificate_pem(self) -> str:
@@ -357,6 +374,17 @@ class SimpleSAMLphpIdP:
                 "signature.algorithm": RSA_SHA256,
             }
         }
+        if self.slo_url:
+            sp_remote[self.sp_entity_id].update(
+                {
+                    "SingleLogoutService": [
+                        {"Binding": HTTP_REDIRECT, "Location": self.slo_url},
+                        {"Binding": HTTP_POST, "Location": self.slo_url},
+                    ],
+                    "sign.logout": self.sign_logout,  # its LogoutRequests and LogoutResponses to the SP
+                    "validate.logout": True,  # the SP's must be signed
+                }
+            )
         _write_php(root / "metadata" / "saml20-sp-remote.php", "metadata", sp_remote, merge=True)
 
     def _write_idp_hosted(self) -> None:

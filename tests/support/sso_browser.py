@@ -1,5 +1,6 @@
 """Drive Sign in with SSO over real HTTP, the way a browser does: our pages, the IdP's login form, back."""
 
+import html
 import re
 from urllib.parse import urljoin
 
@@ -42,3 +43,11 @@ def saml_sign_in(session: requests.Session, base_url: str, email: str, login: st
     form = saml_login(session, to_idp.headers["Location"], login)
     fields = {k: v for k, v in form.items() if k in ("SAMLResponse", "RelayState")}
     return session.post(form["action"], data=fields)  # the IdP's auto-submitted form; our 303 is followed
+
+
+def onward(leaving) -> str:
+    """Where the signing-out page sends the browser (its refresh, and its Continue link)."""
+    link = html.unescape(re.search(r'id="continue-sign-out" href="([^"]+)"', leaving.text).group(1))
+    refresh = html.unescape(re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', leaving.text).group(1))
+    assert link == refresh
+    return link

@@ -42,6 +42,8 @@
 //                  claims put in the ID token (given_name, family_name, groups,
 //                  hasgroups, _claim_names/_claim_sources...), userinfo only
 //                  in the UserInfo response. Each gets oid, tid and ver too.
+//   POST_LOGOUT_REDIRECT_URIS  the client's post_logout_redirect_uris for
+//                  RP-initiated logout, comma-separated (unset: none).
 //
 // Once listening it prints exactly one line to stdout, `READY <issuer>`.
 // Everything else (oidc-provider's notices included) goes to stderr.
@@ -61,6 +63,7 @@ const TENANT_ID = env.TENANT_ID || '11111111-2222-3333-4444-555555555555';
 const CLIENT_ID = env.CLIENT_ID;
 const CLIENT_SECRET = env.CLIENT_SECRET;
 const REDIRECT_URIS = (env.REDIRECT_URIS || '').split(',').map((uri) => uri.trim()).filter(Boolean);
+const POST_LOGOUT_REDIRECT_URIS = (env.POST_LOGOUT_REDIRECT_URIS || '').split(',').map((uri) => uri.trim()).filter(Boolean);
 const CLIENT_AUTH_METHODS = (env.CLIENT_AUTH_METHODS || '').split(',').map((m) => m.trim()).filter(Boolean);
 const ID_TOKEN_ALG = env.ID_TOKEN_ALG || 'RS256';
 const ORGANIZATIONS = (env.ORGANIZATIONS || '').split(',').map((pair) => pair.trim()).filter(Boolean)
@@ -236,6 +239,7 @@ const configurationFor = (tenant) => ({
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
     redirect_uris: REDIRECT_URIS,
+    ...(POST_LOGOUT_REDIRECT_URIS.length ? { post_logout_redirect_uris: POST_LOGOUT_REDIRECT_URIS } : {}),
     grant_types: ['authorization_code'],
     response_types: ['code'],
     // Unless CLIENT_AUTH_METHODS narrows them, client_secret_basic is accepted
