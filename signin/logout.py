@@ -17,6 +17,7 @@ from signin.errors import SignInError
 from signin.logout_pages import signed_out_page
 from signin.oidc import logout as oidc_logout
 from signin.saml import logout as saml_logout
+from signin.saml.quoting import quote
 
 
 @require_POST
@@ -55,5 +56,12 @@ def logout_done(request):
     """OIDC's post_logout_redirect_uri: the IdP sends the browser back here with the state it was given."""
     connection = oidc_logout.returned(request)
     if connection is None:
-        return signed_out_page(request, error=SignInError("logout_state_mismatch"))
+        given = request.GET.get("state", "")
+        detail = (
+            f"The browser came back with the state {quote(given)}, which no sign-out of this browser is waiting for "
+            "(used already, or sent by another browser)."
+            if given
+            else "The browser came back with no state parameter."
+        )
+        return signed_out_page(request, error=SignInError("logout_state_mismatch", detail=detail))
     return signed_out_page(request, idp=connection.display_name)

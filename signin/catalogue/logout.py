@@ -58,8 +58,8 @@ ENTRIES = [
         "slo_invalid",
         "Single logout message refused",
         _REFUSED,
-        "The SAML library refused the logout message (its Destination is not {slo_url}, it expired, or it is "
-        "malformed); the details say which.",
+        "The SAML library refused the logout message (its Destination is not our single logout URL, it expired, "
+        "or it is malformed); the details say which.",
         "Set the IdP's single logout URL for this SP to {slo_url}.",
         "saml",
     ),

@@ -26,6 +26,7 @@ from signin.errors import SignInError
 from signin.logout_pages import signed_out_page
 from signin.saml import logout
 from signin.saml.logout import Received
+from signin.saml.quoting import NOT_VERIFIED, quote
 
 MAX_MESSAGE_BYTES = 100_000
 MAX_CANDIDATES = 20  # connections of one IdP entity ID tried in turn (several organizations may use one IdP)
@@ -49,7 +50,7 @@ def slo(request):
     received = _received(request)
     peeked = _peek(received) if received is not None else None
     if peeked is None:
-        return signed_out_page(request, error=SignInError("slo_unreadable"))
+        return signed_out_page(request, error=SignInError("slo_unreadable", detail=_unreadable(request, received)))
     if received.kind == "SAMLResponse":
         return _answered(request, received, peeked)
     return _idp_signs_out(request, received, peeked)
@@ -60,7 +61,11 @@ def _answered(request, received: Received, peeked: Peeked):
     connection_pk = logout.take_outstanding(peeked.in_response_to)
     connection = _saml_connections().filter(pk=connection_pk).first() if connection_pk else None
     if connection is None:
-        return signed_out_page(request, error=SignInError("slo_response_unknown"))
+        detail = (
+            f"The LogoutResponse's InResponseTo is {quote(peeked.in_response_to)} {NOT_VERIFIED}: no LogoutRequest "
+            "KloudSSO sent in the last ten minutes, or one already answered."
+        )
+        return signed_out_page(request, error=SignInError("slo_response_unknown", detail=detail))
     try:
         logout.check_signed(connection, received, signed_xml=peeked.signed)
         response = logout.parse_response(connection, received).response
@@ -164,3 +169,28 @@ def _decoded(received: Received) -> bytes | None:
     except zlib.error:
         return None
     return None if inflater.unconsumed_tail else xml
+
+
+def _unreadable(request, received: Received | None) -> str:
+    """Why what arrived is no logout message, in the order _received, _decoded and _peek refuse it."""
+    params = request.POST if request.method == "POST" else request.GET
+    kinds = [k for k in ("SAMLRequest", "SAMLResponse") if k in params]
+    if received is None and not kinds:
+        return f"No SAMLRequest or SAMLResponse parameter arrived (parameters: {', '.join(sorted(params)) or 'none'})."
+    if received is None and len(kinds) == 2:
+        return "Both a SAMLRequest and a SAMLResponse arrived; a logout message is one of them."
+    if received is None:
+        return f"The {kinds[0]} holds {len(params[kinds[0]])} characters; at most {MAX_MESSAGE_BYTES} are read."
+    xml = _decoded(received)
+    if xml is None:
+        encoding = "base64" if received.binding == BINDING_HTTP_POST else "base64 of DEFLATE data (HTTP-Redirect)"
+        return f"The {received.kind} is not {encoding}."
+    expected = "LogoutRequest" if received.kind == "SAMLRequest" else "LogoutResponse"
+    try:
+        root = SafeET.fromstring(xml, forbid_dtd=True)
+    except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
+        return f"The {received.kind} is not XML: {quote(exc)}."
+    return (
+        f"The {received.kind} is a {quote(root.tag)} element; a {expected} (SAML protocol namespace) with an "
+        "Issuer is expected."
+    )
