@@ -19,6 +19,7 @@ SAML_FIELDS = [
     "sso_post_url",
     "email_attribute",
     "nameid_format",
+    "require_encryption",
     "metadata_valid_until",
 ]
 # Never shown: the client secret (encrypted, but still not the log's to keep), and the metadata document, too long

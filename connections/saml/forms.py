@@ -81,6 +81,7 @@ class SAMLConnectionForm(forms.Form):
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress (Entra ID's user.mail).",
     )
     nameid_format = forms.ChoiceField(label="NameID format", choices=NAMEID_FORMATS, required=False)
+    require_encryption = forms.BooleanField(label="Require encrypted assertions", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -26,6 +26,11 @@ class SAMLSettings(models.Model):
     email_attribute = models.CharField(max_length=255, blank=True)
     nameid_format = models.CharField("NameID format", max_length=255, blank=True)
     allow_idp_initiated = models.BooleanField("allow IdP-initiated sign-in", default=False)
+    require_encryption = models.BooleanField(
+        "require encrypted assertions",
+        default=False,
+        help_text="Refuse a response whose assertion is not encrypted to our SP encryption key.",
+    )
 
     class Meta:
         verbose_name = "SAML settings"

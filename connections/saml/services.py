@@ -20,6 +20,7 @@ def saml_connection_save(
     metadata_url: str = "",
     email_attribute: str = "",
     nameid_format: str = "",
+    require_encryption: bool = False,
     by: Actor = SYSTEM,
 ) -> Connection:
     """Create or update a SAML connection and its certificates in one transaction, with the audit log's events:
@@ -42,6 +43,7 @@ def saml_connection_save(
     saml.sso_post_url = idp.sso_post_url
     saml.email_attribute = email_attribute.strip()
     saml.nameid_format = nameid_format
+    saml.require_encryption = require_encryption
     saml.save()
     # What the owner saves supersedes a waiting change, a dismissed one and a failure streak: the refresh starts over.
     MetadataRefresh.objects.filter(saml_settings=saml).delete()

@@ -44,6 +44,7 @@ def connection_form(request, connection=None, *, next_certificate_form=None):
                 metadata_url=data["metadata_url"],
                 email_attribute=data["email_attribute"],
                 nameid_format=data["nameid_format"],
+                require_encryption=data["require_encryption"],
                 by=actor_from_request(request),
             )
             verb = "updated" if connection else "added"
@@ -163,4 +164,5 @@ def _initial(connection) -> dict:
         "signing_certificate": "".join(c.certificate_pem for c in saml.certificates.all()),
         "email_attribute": saml.email_attribute,
         "nameid_format": saml.nameid_format,
+        "require_encryption": saml.require_encryption,
     }

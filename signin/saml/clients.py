@@ -38,7 +38,9 @@ def client_for(connection, *, sp, certificates=None) -> Saml2Client:
             return client
     metrics.cache_lookup("saml_client", "miss")
     # built outside the lock: another connection's sign-in need not wait
-    client = ConnectionClient(sp_config_values(key, private_key_pem=sp.get_private_key_pem))
+    client = ConnectionClient(
+        sp_config_values(key, private_key_pem=sp.get_private_key_pem, decryption_keys=sp.decryption_keys)
+    )
     with _lock:
         _clients[key] = client
         while len(_clients) > settings.SAML_CLIENT_CACHE_SIZE:

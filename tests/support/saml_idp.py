@@ -31,6 +31,12 @@ Accounts of the `example-userpass` source (password "pass"):
         new_pem = idp.rekey()  # a certificate rollover at the IdP: it signs with, and publishes, a new key
 
 The signing certificate lives 30 days (CN=kloudsso-test-idp, OU=the key's name: idp, then idp-2, ...).
+
+Encryption is off unless asked for: `encrypt=True` with `sp_encryption_certificate_pem` makes SimpleSAMLphp encrypt
+each assertion to that certificate ('assertion.encryption'; SimpleSAMLphp 1.19 always wraps an AES-128-CBC key with
+RSA-OAEP-MGF1P then), `encrypt_name_id=True` encrypts the NameID as well ('nameid.encryption'), and `shared_key`
+with `shared_key_algorithm` makes it encrypt with a symmetric key instead ('sharedkey', 'sharedkey_algorithm'; no
+EncryptedKey), as a misconfigured IdP does. `configure_encryption()` changes them on a running IdP.
 """
 
 from __future__ import annotations
@@ -106,10 +112,23 @@ def available() -> str | None:
 class SimpleSAMLphpIdP:
     """SimpleSAMLphp under `php -S` as a child process: start() waits for its metadata, stop() ends it."""
 
-    def __init__(self, sp_entity_id: str, acs_url: str, sp_certificate_pem: str):
+    def __init__(
+        self,
+        sp_entity_id: str,
+        acs_url: str,
+        sp_certificate_pem: str,
+        *,
+        encrypt: bool = False,
+        sp_encryption_certificate_pem: str = "",
+        encrypt_name_id: bool = False,
+        shared_key: str = "",
+        shared_key_algorithm: str = "",
+    ):
         self.sp_entity_id = sp_entity_id
         self.acs_url = acs_url
         self.sp_certificate_pem = sp_certificate_pem
+        self._encryption = {}
+        self._set_encryption(encrypt, sp_encryption_certificate_pem, encrypt_name_id, shared_key, shared_key_algorithm)
         self.port: int | None = None
         self.directory: Path | None = None
         self._tempdir: tempfile.TemporaryDirectory | None = None
@@ -325,14 +344,45 @@ class SimpleSAMLphpIdP:
         self.sp_certificate_pem = sp_certificate_pem
         self._write_sp_remote(self.directory)
 
+    def configure_encryption(
+        self,
+        *,
+        encrypt: bool = False,
+        sp_encryption_certificate_pem: str = "",
+        encrypt_name_id: bool = False,
+        shared_key: str = "",
+        shared_key_algorithm: str = "",
+    ) -> None:
+        """What the IdP encrypts from the next request on (the constructor's keywords; all off by default)."""
+        self._set_encryption(encrypt, sp_encryption_certificate_pem, encrypt_name_id, shared_key, shared_key_algorithm)
+        self._write_sp_remote(self.directory)
+
+    def _set_encryption(self, encrypt, certificate_pem, encrypt_name_id, shared_key, shared_key_algorithm) -> None:
+        self._encryption_pem = certificate_pem
+        self._encryption = {}
+        if encrypt:
+            self._encryption["assertion.encryption"] = True
+        if encrypt_name_id:
+            self._encryption["nameid.encryption"] = True
+        if shared_key:
+            self._encryption["sharedkey"] = shared_key
+        if shared_key_algorithm:
+            self._encryption["sharedkey_algorithm"] = shared_key_algorithm
+
     def _write_sp_remote(self, root: Path) -> None:
+        encryption_keys = [
+            {"encryption": True, "signing": False, "type": "X509Certificate", "X509Certificate": body}
+            for body in (_pem_bodies(self._encryption_pem) if self._encryption_pem else [])
+        ]
         sp_remote = {
             self.sp_entity_id: {
                 "AssertionConsumerService": [{"Binding": HTTP_POST, "Location": self.acs_url, "index": 0}],
                 "keys": [
                     {"encryption": False, "signing": True, "type": "X509Certificate", "X509Certificate": body}
                     for body in _pem_bodies(self.sp_certificate_pem)
-                ],
+                ]
+                + encryption_keys,
+                **self._encryption,
                 "validate.authnrequest": True,
                 "NameIDFormat": NAMEID_EMAIL,
                 # NameID value from `mail`; without it SimpleSAMLphp issues a transient NameID
