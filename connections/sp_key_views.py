@@ -66,8 +66,8 @@ def sp_key_finish(request):
     return _step(
         request,
         sp_key_rotation_finish,
-        "The next keys are now current: AuthnRequests are signed with the new signing key, and only assertions "
-        "encrypted to the new encryption certificate are decrypted.",
+        "The next key is now current: AuthnRequests are signed with it, and only assertions encrypted to the next "
+        "encryption certificate are decrypted from now on.",
     )
 
 
