@@ -132,6 +132,13 @@ def test_the_owner_rotates_the_key_from_the_page(client, alice):
     download = client.get(reverse("connections:sp_certificate", kwargs={"org_slug": "acme", "which": "next"}))
     assert download.content.decode() == sp.next_certificate_pem
     assert 'filename="kloudsso-sp-next-acme.pem"' in download["Content-Disposition"]
+    assert "Next encryption certificate" in html
+    for which, pem in (
+        ("encryption", sp.encryption_certificate_pem),
+        ("next-encryption", sp.next_encryption_certificate_pem),
+    ):
+        download = client.get(reverse("connections:sp_certificate", kwargs={"org_slug": "acme", "which": which}))
+        assert download.content.decode() == pem and "PRIVATE KEY" not in download.content.decode()
 
     listing = client.get(reverse("connections:list", kwargs={"org_slug": "acme"})).content.decode()
     assert "Rotation in progress" in listing and "Finish the key rotation" in listing
@@ -159,7 +166,7 @@ def test_another_organizations_owner_cannot_rotate_acmes_key(client, charlie, ac
     sp = sp_key_rotation_start(sp=service_provider_get_or_create(org=acme))
     client.force_login(charlie)
     assert client.post(reverse(name, kwargs={"org_slug": "acme"})).status_code == 404
-    for which in ("current", "next"):
+    for which in ("current", "next", "encryption", "next-encryption"):
         url = reverse("connections:sp_certificate", kwargs={"org_slug": "acme", "which": which})
         assert client.get(url).status_code == 404
     assert ServiceProvider.objects.values().get(pk=sp.pk)["next_certificate_pem"] == sp.next_certificate_pem
