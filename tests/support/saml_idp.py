@@ -431,6 +431,8 @@ class SimpleSAMLphpIdP:
                 "display_errors=stderr",
                 "-d",
                 "error_reporting=E_ALL & ~E_DEPRECATED",
+                "-d",
+                "opcache.revalidate_freq=0",
                 "-S",
                 f"127.0.0.1:{self.port}",
                 "-t",
@@ -500,6 +502,10 @@ def _php(value, indent: int = 0) -> str:
 
 def _write_php(path: Path, variable: str, value: dict, merge: bool = False) -> None:
     """Write `$variable = value;` (or, for metadata files, one `$metadata[key] = ...;` per entry)."""
+    # PHP's built-in server runs with OPcache, which keeps a compiled file until its mtime (in whole seconds)
+    # changes: a file rewritten within the second of its last write would stay stale. So each write moves the mtime
+    # on by at least a second (the server also checks mtimes at every request: opcache.revalidate_freq=0).
+    previous = int(path.stat().st_mtime) if path.exists() else 0
     lines = ["<?php", "// written by tests/support/saml_idp.py for one test run", ""]
     if merge:
         for key, entry in value.items():
@@ -507,6 +513,8 @@ def _write_php(path: Path, variable: str, value: dict, merge: bool = False) -> N
     else:
         lines.append(f"${variable} = {_php(value)};")
     path.write_text("\n".join(lines) + "\n")
+    stamp = max(int(time.time()), previous + 1)
+    os.utime(path, (stamp, stamp))
 
 
 def _pem_bodies(pem: str) -> list[str]:
