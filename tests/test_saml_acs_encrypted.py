@@ -176,3 +176,19 @@ def test_a_clear_response_costs_no_decryption(client, connection, idp, sp, monke
     monkeypatch.setattr(encryption, "readable", not_here)
     monkeypatch.setattr(xmlsec_backend.InProcessXmlSec, "decrypt", not_here)
     assert post(client, idp.response(**answer(sp, start(client, connection))))["Location"] == "/orgs/acme/"
+
+
+def test_an_idp_initiated_encrypted_assertion_says_why_it_cannot_be_routed(rf, connection, idp, sp):  # noqa: F811
+    from signin.errors import SignInError
+    from signin.saml.peek import peek
+    from signin.saml.route import route
+
+    connection.saml.allow_idp_initiated = True
+    connection.saml.save()
+    # no organization to record an event for: the refusal's detail is what the log line and the page carry
+    with pytest.raises(SignInError) as refusal:
+        route(rf.post("/sso/saml"), peek(encrypted_response(idp, sp, None)))
+    assert refusal.value.code == "unsolicited_response" and "Its assertion is encrypted" in refusal.value.detail
+    with pytest.raises(SignInError) as clear:
+        route(rf.post("/sso/saml"), peek(idp.response(**{**answer(sp, None), "audience": "https://elsewhere.test"})))
+    assert "encrypted" not in clear.value.detail

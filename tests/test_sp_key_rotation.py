@@ -1,6 +1,6 @@
-"""Rotating the SP's own signing key (connections/sp_keys): the next certificate is published beside the current
-one, AuthnRequests stay signed with the current key until the owner makes the next one current, and a real IdP
-that read the metadata during the overlap never refuses a sign-in."""
+"""Rotating the SP's own keys (connections/sp_keys): the next signing and encryption certificates are published beside
+the current ones, AuthnRequests stay signed with the current key until the owner makes the next one current, both
+encryption keys decrypt meanwhile, and a real IdP that read the metadata during the overlap never refuses a sign-in."""
 
 import pytest
 import requests

@@ -60,6 +60,13 @@ def route(request, seen) -> Route:
     return Route(connection, mine[0])
 
 
+# Which organization's key decrypts is what the Audience would tell: an encrypted one cannot route a response.
+ENCRYPTED_UNROUTABLE = (
+    " Its assertion is encrypted, so its Audience cannot be read before the organization is known: an IdP-initiated "
+    "sign-in needs the assertion in the clear, or the sign-in started here."
+)
+
+
 def _unsolicited(seen) -> Route:
     """An IdP-initiated response: the connection is the one IdP (Issuer) and audience (our SP) name, a hint only;
     the response is then verified with that connection's certificates and held to its audience."""
@@ -77,6 +84,7 @@ def _unsolicited(seen) -> Route:
             "unsolicited_response",
             "Sign-ins must start here, from Sign in with SSO, not from your identity provider's portal.",
             f"An IdP-initiated response (it answers no request) from {quote(seen.issuer or 'an unknown issuer')} "
-            f"{NOT_VERIFIED}, and {which} IdP-initiated sign-in for it and its audience.",
+            f"{NOT_VERIFIED}, and {which} IdP-initiated sign-in for it and its audience."
+            + (ENCRYPTED_UNROUTABLE if "EncryptedAssertion" in seen.encrypted else ""),
         )
     return Route(candidates[0], "")
