@@ -192,3 +192,29 @@ def test_an_idp_initiated_encrypted_assertion_says_why_it_cannot_be_routed(rf, c
     with pytest.raises(SignInError) as clear:
         route(rf.post("/sso/saml"), peek(idp.response(**{**answer(sp, None), "audience": "https://elsewhere.test"})))
     assert "encrypted" not in clear.value.detail
+
+
+def test_a_response_with_many_wrapped_keys_is_refused_unread(client, connection, idp, sp):  # noqa: F811
+    xml = base64.b64decode(encrypted_response(idp, sp, start(client, connection))).decode()
+    wrapped = xml[xml.index("<xenc:EncryptedKey") : xml.index("</xenc:EncryptedKey>") + len("</xenc:EncryptedKey>")]
+    response = base64.b64encode(xml.replace(wrapped, wrapped * 4).encode()).decode()
+    refused(client, post(client, response), "saml_decryption_failed")
+    assert "4 xenc:EncryptedKey" in event("saml_decryption_failed").detail
+
+
+def test_saving_without_the_switch_keeps_what_the_owner_chose(connection, idp):  # noqa: F811
+    from connections.saml.metadata import parse_idp_metadata
+    from connections.saml.services import saml_connection_save
+
+    connection.saml.require_encryption = True
+    connection.saml.save()
+    # as a setup link's IT admin saves it: the form they see has no such switch
+    saml_connection_save(
+        org=connection.organization,
+        connection=connection,
+        display_name="Crafted",
+        source="xml",
+        idp=parse_idp_metadata(idp.metadata_xml()),
+    )
+    connection.saml.refresh_from_db()
+    assert connection.saml.require_encryption

@@ -20,7 +20,7 @@ def saml_connection_save(
     metadata_url: str = "",
     email_attribute: str = "",
     nameid_format: str = "",
-    require_encryption: bool = False,
+    require_encryption: bool | None = None,
     by: Actor = SYSTEM,
 ) -> Connection:
     """Create or update a SAML connection and its certificates in one transaction, with the audit log's events:
@@ -43,7 +43,8 @@ def saml_connection_save(
     saml.sso_post_url = idp.sso_post_url
     saml.email_attribute = email_attribute.strip()
     saml.nameid_format = nameid_format
-    saml.require_encryption = require_encryption
+    if require_encryption is not None:  # None: as it was (a setup link's IT admin does not see the switch)
+        saml.require_encryption = require_encryption
     saml.save()
     # What the owner saves supersedes a waiting change, a dismissed one and a failure streak: the refresh starts over.
     MetadataRefresh.objects.filter(saml_settings=saml).delete()

@@ -32,7 +32,10 @@ ENCRYPTED_DATA = f"{{{XENC}}}EncryptedData"
 ENCRYPTED_KEY = f"{{{XENC}}}EncryptedKey"
 WRAPPERS = tuple(f"{{{SAML}}}{name}" for name in ("EncryptedAssertion", "EncryptedID", "EncryptedAttribute"))
 ELEMENT_TYPE = f"{XENC}Element"
-MAX_ENCRYPTED = 20  # one assertion, its NameID and a few attributes; a response with hundreds is not a sign-in
+# One assertion, its NameID and a few attributes, each key wrapped for a recipient or two: the bounds keep what one
+# posted response can cost (an RSA private-key operation per wrapped key and SP key tried) small.
+MAX_ENCRYPTED = 10
+MAX_WRAPPED_KEYS = 3
 
 DATA = frozenset(DATA_ENCRYPTION_ALGORITHMS)
 TRANSPORT = frozenset(KEY_TRANSPORT_ALGORITHMS)
@@ -152,7 +155,14 @@ def _encrypted_keys(encrypted) -> list:
     inline = encrypted.findall(f"{{{DS}}}KeyInfo/{ENCRYPTED_KEY}")
     parent = encrypted.getparent()
     beside = parent.findall(ENCRYPTED_KEY) if parent is not None else []
-    return [*inline, *beside]
+    found = [*inline, *beside]
+    if len(found) > MAX_WRAPPED_KEYS:
+        raise SignInError(
+            "saml_decryption_failed",
+            detail=f"An encrypted element carries {len(found)} xenc:EncryptedKey {NOT_VERIFIED}; at most "
+            f"{MAX_WRAPPED_KEYS} are read.",
+        )
+    return found
 
 
 def refuse_unaccepted_algorithms(encrypted) -> None:
