@@ -12,8 +12,8 @@ class ServiceProvider(models.Model):
     IdP that was configured with it. During a key rotation (connections/sp_keys) the next key pairs wait beside the
     current ones: published in the SP metadata, the next signing key signs nothing until it is made current, while
     assertions encrypted to either encryption key are decrypted (an IdP picks up the new certificate at its own pace).
-    The encryption key is its own pair, not the signing key again: a key used for one purpose only (a signature
-    key that also unwraps ciphertexts hands a decryption oracle to whoever can post a response).
+    The encryption key is its own pair, not the signing key again: one key, one use (the same RSA key signing and
+    decrypting invites cross-protocol attacks, and an IdP given one certificate cannot mistake it for the other).
     """
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="service_provider")
