@@ -4,7 +4,8 @@ Building a client parses the IdP's metadata and sets up its security context: mi
 does not pay again. Clients are keyed by every value their configuration is made of (signin/saml/sp_config.Inputs:
 the connection's IdP settings and certificates, the SP's entity ID and its signing and encryption certificates, the
 ACS URL), read from the database on every use: whatever changes, on whichever server, each server builds a new
-client at its next use, and a stale one is never used. At most SAML_CLIENT_CACHE_SIZE clients are kept; the least recently used goes first.
+client at its next use, and a stale one is never used. At most SAML_CLIENT_CACHE_SIZE clients are kept; the least
+recently used goes first.
 """
 
 import functools
