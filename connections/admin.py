@@ -168,6 +168,8 @@ class ServiceProviderAdmin(BoundedSearchMixin, admin.ModelAdmin):
         "private_key",
         "key_current_since",
         "next_certificate_pem",
+        "encryption_certificate_pem",
+        "next_encryption_certificate_pem",
         "next_key_created_at",
         "created_at",
     ]

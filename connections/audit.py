@@ -21,6 +21,7 @@ SAML_FIELDS = [
     "sso_post_url",
     "email_attribute",
     "nameid_format",
+    "require_encryption",
     "metadata_valid_until",
     "slo_redirect_url",
     "slo_post_url",

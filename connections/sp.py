@@ -32,6 +32,22 @@ DIGEST_ALGORITHMS = (
     "http://www.w3.org/2001/04/xmldsig-more#sha384",
     "http://www.w3.org/2001/04/xmlenc#sha512",
 )
+# What an assertion may be encrypted with, most preferred first: published on our encryption KeyDescriptor,
+# enforced at sign-in (signin/saml/decryption). AES-GCM, or AES-CBC for IdPs without GCM (SimpleSAMLphp 1.x's
+# default); the AES key wrapped with RSA-OAEP.
+DATA_ENCRYPTION_ALGORITHMS = (
+    "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+    "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+    "http://www.w3.org/2009/xmlenc11#aes192-gcm",
+    "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+    "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+    "http://www.w3.org/2001/04/xmlenc#aes192-cbc",
+)
+KEY_TRANSPORT_ALGORITHMS = (
+    "http://www.w3.org/2009/xmlenc11#rsa-oaep",
+    "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+)
+ENCRYPTION_KEY_COMMON_NAME = "KloudSSO SP encryption"
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,7 @@ def service_provider_get_or_create(*, org) -> ServiceProvider:
         return existing
     entity_id = _new_entity_id(org)
     certificate_pem, key_pem = generate_key_pair(common_name="KloudSSO service provider")
+    encryption_certificate_pem, encryption_key_pem = generate_key_pair(common_name=ENCRYPTION_KEY_COMMON_NAME)
     try:
         with transaction.atomic():
             return ServiceProvider.objects.create(
@@ -118,6 +135,8 @@ def service_provider_get_or_create(*, org) -> ServiceProvider:
                 entity_id=entity_id,
                 certificate_pem=certificate_pem,
                 private_key_encrypted=encrypt_secret(key_pem),
+                encryption_certificate_pem=encryption_certificate_pem,
+                encryption_private_key_encrypted=encrypt_secret(encryption_key_pem),
             )
     except IntegrityError:
         return ServiceProvider.objects.get(organization=org)
@@ -156,14 +175,16 @@ def sp_metadata_xml(sp: ServiceProvider) -> str:
 
     It says what sign-in enforces: a signed AuthnRequest, a signed assertion (a signed Response alone is refused),
     and the algorithms accepted (the SAML metadata profile for algorithm support, which IdPs such as Shibboleth
-    read to choose theirs). During a key rotation both signing certificates are listed, the current one first.
+    read to choose theirs). The encryption certificate is its own KeyDescriptor (use="encryption") with the
+    encryption methods accepted. During a key rotation both certificates of each use are listed, the current first.
     """
     descriptor = md.SPSSODescriptor(
         protocol_support_enumeration=samlp.NAMESPACE,
         extensions=_algorithm_support(),
         authn_requests_signed="true",
         want_assertions_signed="true",
-        key_descriptor=[md.KeyDescriptor(use="signing", key_info=_key_info(pem)) for pem in _published(sp)],
+        key_descriptor=[md.KeyDescriptor(use="signing", key_info=_key_info(pem)) for pem in _published(sp)]
+        + [_encryption_key_descriptor(pem) for pem in sp.encryption_certificates],
         single_logout_service=[
             md.SingleLogoutService(binding=binding, location=saml_slo_url())
             for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST)
@@ -185,6 +206,11 @@ def sp_metadata_xml(sp: ServiceProvider) -> str:
 
 def _published(sp: ServiceProvider) -> list[str]:
     return [sp.certificate_pem, sp.next_certificate_pem] if sp.next_certificate_pem else [sp.certificate_pem]
+
+
+def _encryption_key_descriptor(pem: str) -> md.KeyDescriptor:
+    methods = [md.EncryptionMethod(algorithm=a) for a in (*DATA_ENCRYPTION_ALGORITHMS, *KEY_TRANSPORT_ALGORITHMS)]
+    return md.KeyDescriptor(use="encryption", key_info=_key_info(pem), encryption_method=methods)
 
 
 def _key_info(pem: str) -> ds.KeyInfo:

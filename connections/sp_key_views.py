@@ -1,4 +1,5 @@
-"""The owner's page for rotating the SP signing key (connections/sp_keys): start, make current, cancel."""
+"""The owner's page for rotating the SP's keys, signing and encryption together (connections/sp_keys): start, make
+current, cancel."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -9,6 +10,7 @@ from connections.sp import service_provider_get_or_create
 from connections.sp_keys import (
     KeyRotationError,
     sp_certificates,
+    sp_encryption_certificates,
     sp_key_rotation_cancel,
     sp_key_rotation_finish,
     sp_key_rotation_start,
@@ -21,13 +23,25 @@ from kloudsso.tenancy.access import sso_manager_required
 def sp_key(request):
     sp = service_provider_get_or_create(org=request.org)
     current, upcoming = sp_certificates(sp)
-    return render(request, "connections/sp_key.html", {"current": current, "upcoming": upcoming})
+    encryption, upcoming_encryption = sp_encryption_certificates(sp)
+    context = {
+        "current": current,
+        "upcoming": upcoming,
+        "encryption": encryption,
+        "upcoming_encryption": upcoming_encryption,
+    }
+    return render(request, "connections/sp_key.html", context)
 
 
 @sso_manager_required
 def sp_certificate_download(request, which):
     sp = service_provider_get_or_create(org=request.org)
-    pem = sp.next_certificate_pem if which == "next" else sp.certificate_pem
+    pem = {
+        "current": sp.certificate_pem,
+        "next": sp.next_certificate_pem,
+        "encryption": sp.encryption_certificate_pem,
+        "next-encryption": sp.next_encryption_certificate_pem,
+    }[which]
     if not pem:
         return redirect("connections:sp_key", org_slug=request.org.slug)
     response = HttpResponse(pem, content_type="application/x-pem-file")
@@ -49,7 +63,12 @@ def sp_key_start(request):
 @sso_manager_required
 @require_POST
 def sp_key_finish(request):
-    return _step(request, sp_key_rotation_finish, "The next key is now current: AuthnRequests are signed with it.")
+    return _step(
+        request,
+        sp_key_rotation_finish,
+        "The next key is now current: AuthnRequests are signed with it, and only assertions encrypted to the next "
+        "encryption certificate are decrypted from now on.",
+    )
 
 
 @sso_manager_required

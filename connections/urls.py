@@ -19,7 +19,11 @@ urlpatterns = [
     path("sp-key/start/", sp_key_views.sp_key_start, name="sp_key_start"),
     path("sp-key/make-current/", sp_key_views.sp_key_finish, name="sp_key_finish"),
     path("sp-key/cancel/", sp_key_views.sp_key_cancel, name="sp_key_cancel"),
-    re_path(r"^sp-key/(?P<which>current|next)\.pem$", sp_key_views.sp_certificate_download, name="sp_certificate"),
+    re_path(
+        r"^sp-key/(?P<which>current|next|encryption|next-encryption)\.pem$",
+        sp_key_views.sp_certificate_download,
+        name="sp_certificate",
+    ),
     path("sign-in-events/", events_views.event_list, name="events"),
     path("sign-in-events/<uuid:public_id>/", events_views.event_detail, name="event"),
     path("sign-in-events/<uuid:public_id>/relink/", relink_views.relink, name="relink"),

@@ -39,12 +39,18 @@ def test_the_connection_list_shows_certificate_expiry_and_has_no_secret(staff, a
     assert CLIENT_SECRET not in html
 
 
+def body(pem: str) -> str:
+    return "".join(line for line in pem.strip().splitlines() if "-----" not in line)
+
+
 def test_the_service_provider_page_masks_the_private_key(staff, acme):
     sp = service_provider_get_or_create(org=acme)
     html = staff.get(reverse("admin:connections_serviceprovider_change", args=[sp.pk])).content.decode()
     assert "PRIVATE KEY" not in html
     assert sp.private_key_encrypted not in html
+    assert sp.encryption_private_key_encrypted not in html
     assert "stored encrypted; never shown" in html
+    assert body(sp.encryption_certificate_pem)[:64] in html  # the encryption certificate is shown, its key is not
 
 
 def test_support_can_disable_and_enable_connections(staff, acme):

@@ -1,6 +1,6 @@
-"""Rotating the SP's own signing key (connections/sp_keys): the next certificate is published beside the current
-one, AuthnRequests stay signed with the current key until the owner makes the next one current, and a real IdP
-that read the metadata during the overlap never refuses a sign-in."""
+"""Rotating the SP's own keys (connections/sp_keys): the next signing and encryption certificates are published beside
+the current ones, AuthnRequests stay signed with the current key until the owner makes the next one current, both
+encryption keys decrypt meanwhile, and a real IdP that read the metadata during the overlap never refuses a sign-in."""
 
 import pytest
 import requests
@@ -26,9 +26,9 @@ MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 
 
-def published_certificates(sp) -> list[str]:
+def published_certificates(sp, use="signing") -> list[str]:
     root = fromstring(sp_metadata_xml(sp).encode())
-    descriptors = root.iter(f"{MD}KeyDescriptor")
+    descriptors = [d for d in root.iter(f"{MD}KeyDescriptor") if d.get("use") == use]
     return ["".join(d.find(f".//{DS}X509Certificate").text.split()) for d in descriptors]
 
 
@@ -50,6 +50,34 @@ def test_the_next_certificate_is_published_beside_the_current_one_until_it_is_ma
     assert sp.certificate_pem == upcoming and not sp.rotating
     assert sp.get_private_key_pem().startswith("-----BEGIN PRIVATE KEY-----")
     assert published_certificates(sp) == [body(upcoming)]
+
+
+def test_the_encryption_key_rides_the_same_rotation(acme):
+    sp = service_provider_get_or_create(org=acme)
+    first = sp.encryption_certificate_pem
+    assert first and first != sp.certificate_pem, "a key pair of its own"
+    assert published_certificates(sp, "encryption") == [body(first)]
+
+    sp = sp_key_rotation_start(sp=sp)
+    upcoming = sp.next_encryption_certificate_pem
+    assert upcoming and sp.encryption_certificate_pem == first
+    assert published_certificates(sp, "encryption") == [body(first), body(upcoming)]
+    assert [pem for pem, _key in sp.decryption_keys()] == [first, upcoming], "both decrypt during the rotation"
+
+    sp = sp_key_rotation_finish(sp=ServiceProvider.objects.get(pk=sp.pk))
+    assert sp.encryption_certificate_pem == upcoming and not sp.next_encryption_certificate_pem
+    assert published_certificates(sp, "encryption") == [body(upcoming)]
+    assert [pem for pem, _key in sp.decryption_keys()] == [upcoming]
+
+
+def test_a_cancelled_rotation_drops_the_next_encryption_key_too(acme):
+    sp = service_provider_get_or_create(org=acme)
+    first = sp.encryption_certificate_pem
+    sp_key_rotation_start(sp=sp)
+    sp = sp_key_rotation_cancel(sp=ServiceProvider.objects.get(pk=sp.pk))
+    sp.refresh_from_db()
+    assert (sp.encryption_certificate_pem, sp.next_encryption_certificate_pem) == (first, "")
+    assert sp.next_encryption_private_key_encrypted == ""
 
 
 def test_a_cancelled_rotation_drops_the_next_key_and_keeps_the_current_one(acme):
@@ -104,6 +132,13 @@ def test_the_owner_rotates_the_key_from_the_page(client, alice):
     download = client.get(reverse("connections:sp_certificate", kwargs={"org_slug": "acme", "which": "next"}))
     assert download.content.decode() == sp.next_certificate_pem
     assert 'filename="kloudsso-sp-next-acme.pem"' in download["Content-Disposition"]
+    assert "Next encryption certificate" in html
+    for which, pem in (
+        ("encryption", sp.encryption_certificate_pem),
+        ("next-encryption", sp.next_encryption_certificate_pem),
+    ):
+        download = client.get(reverse("connections:sp_certificate", kwargs={"org_slug": "acme", "which": which}))
+        assert download.content.decode() == pem and "PRIVATE KEY" not in download.content.decode()
 
     listing = client.get(reverse("connections:list", kwargs={"org_slug": "acme"})).content.decode()
     assert "Rotation in progress" in listing and "Finish the key rotation" in listing
@@ -131,7 +166,7 @@ def test_another_organizations_owner_cannot_rotate_acmes_key(client, charlie, ac
     sp = sp_key_rotation_start(sp=service_provider_get_or_create(org=acme))
     client.force_login(charlie)
     assert client.post(reverse(name, kwargs={"org_slug": "acme"})).status_code == 404
-    for which in ("current", "next"):
+    for which in ("current", "next", "encryption", "next-encryption"):
         url = reverse("connections:sp_certificate", kwargs={"org_slug": "acme", "which": which})
         assert client.get(url).status_code == 404
     assert ServiceProvider.objects.values().get(pk=sp.pk)["next_certificate_pem"] == sp.next_certificate_pem
@@ -208,6 +243,7 @@ def test_each_step_is_in_the_audit_log_with_who_and_the_fingerprints(client, ali
         client.post(reverse(name, kwargs={"org_slug": "acme"}))
     sp = ServiceProvider.objects.get(organization__slug="acme")
     old, upcoming = sp.certificate_pem, sp.next_certificate_pem
+    old_encryption, upcoming_encryption = sp.encryption_certificate_pem, sp.next_encryption_certificate_pem
     admin_client.post(
         reverse("admin:connections_serviceprovider_changelist"),
         {"action": "make_next_key_current", "_selected_action": [sp.pk]},
@@ -219,7 +255,14 @@ def test_each_step_is_in_the_audit_log_with_who_and_the_fingerprints(client, ali
         ("sp_key.rotation_started", "owner"),
         ("sp_key.made_current", "support"),
     ]
-    fingerprint = {pem: load_certificate(pem).sha256_fingerprint for pem in (old, upcoming)}
-    assert events[2].changes == {"next_certificate": [None, fingerprint[upcoming]]}
-    assert events[3].changes == {"certificate": [fingerprint[old], fingerprint[upcoming]]}
+    pems = (old, upcoming, old_encryption, upcoming_encryption)
+    fingerprint = {pem: load_certificate(pem).sha256_fingerprint for pem in pems}
+    assert events[2].changes == {
+        "next_certificate": [None, fingerprint[upcoming]],
+        "next_encryption_certificate": [None, fingerprint[upcoming_encryption]],
+    }
+    assert events[3].changes == {
+        "certificate": [fingerprint[old], fingerprint[upcoming]],
+        "encryption_certificate": [fingerprint[old_encryption], fingerprint[upcoming_encryption]],
+    }
     assert all("PRIVATE" not in str(e.changes) for e in events)

@@ -87,6 +87,7 @@ class SAMLConnectionForm(forms.Form):
         help_text="Signing out of KloudSSO sends the IdP a signed LogoutRequest, and a sign-out at the IdP ends the "
         "session here. Only when the IdP's metadata lists a SingleLogoutService.",
     )
+    require_encryption = forms.BooleanField(label="Require encrypted assertions", required=False)
 
     def __init__(self, *args, slo_supported: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)

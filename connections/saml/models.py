@@ -34,6 +34,11 @@ class SAMLSettings(models.Model):
         help_text="Our sign-out sends the IdP a signed LogoutRequest, and the IdP's own LogoutRequest ends the "
         "matching session here (SAML single logout).",
     )
+    require_encryption = models.BooleanField(
+        "require encrypted assertions",
+        default=False,
+        help_text="Refuse a response whose assertion is not encrypted to our SP encryption key.",
+    )
 
     class Meta:
         verbose_name = "SAML settings"

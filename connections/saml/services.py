@@ -28,6 +28,7 @@ FORM_FIELDS = [
     "slo_redirect_url",
     "slo_post_url",
     "single_logout",
+    "require_encryption",
 ]
 
 
@@ -43,6 +44,7 @@ def saml_connection_save(
     email_attribute: str = "",
     nameid_format: str = "",
     single_logout: bool | None = None,
+    require_encryption: bool | None = None,
     by: Actor = SYSTEM,
 ) -> Connection:
     """Create or update a SAML connection and its certificates in one transaction, with the audit log's events:
@@ -71,6 +73,8 @@ def saml_connection_save(
     if single_logout is not None:  # a form without the switch (a setup link's) leaves it as it is
         saml.single_logout = single_logout
     saml.single_logout = saml.single_logout and saml.slo_supported
+    if require_encryption is not None:  # None: as it was (a setup link's IT admin does not see the switch)
+        saml.require_encryption = require_encryption
     # Only what the form holds: the IdP-initiated switch is the owner's, on its own form (saml_idp_initiated_set).
     saml.save(update_fields=None if is_new else FORM_FIELDS)
     # What the owner saves supersedes a waiting change, a dismissed one and a failure streak: the refresh starts over.

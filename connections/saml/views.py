@@ -46,6 +46,7 @@ def connection_form(request, connection=None, *, next_certificate_form=None):
                 email_attribute=data["email_attribute"],
                 nameid_format=data["nameid_format"],
                 single_logout=data["single_logout"],
+                require_encryption=data["require_encryption"],
                 by=actor_from_request(request),
             )
             verb = "updated" if connection else "added"
@@ -193,6 +194,7 @@ def _initial(connection) -> dict:
         "email_attribute": saml.email_attribute,
         "nameid_format": saml.nameid_format,
         "single_logout": saml.single_logout,
+        "require_encryption": saml.require_encryption,
     }
 
 

@@ -208,13 +208,67 @@ ENTRIES = [
         "saml",
     ),
     Entry(
-        "saml_encrypted_unsupported",
-        "Encrypted assertion (not supported yet)",
+        "saml_encryption_required",
+        "Assertion not encrypted, but the connection requires it",
         _UNVERIFIED,
-        "The response holds an EncryptedAssertion, EncryptedID or EncryptedAttribute; KloudSSO does not decrypt "
-        "SAML assertions yet.",
-        "Turn off token encryption in the IdP for this app until KloudSSO supports it (Entra ID: the enterprise "
-        "application's Token encryption: deactivate the certificate).",
+        "The connection's Require encrypted assertions is on, and the response's assertion arrived in the clear "
+        "(an encrypted NameID or attribute alone does not count): the IdP's token encryption is off, or it was "
+        "turned off for this application.",
+        "Turn on assertion encryption in the IdP with the encryption certificate of our SP metadata (the "
+        'KeyDescriptor marked use="encryption"; Entra ID: the enterprise application\'s Token encryption, '
+        "upload it and activate it; SimpleSAMLphp: assertion.encryption), or turn Require encrypted assertions "
+        "off on the connection.",
+        "saml",
+    ),
+    Entry(
+        "saml_encrypted_for_another_key",
+        "Assertion encrypted for another key",
+        _UNVERIFIED,
+        "The response is encrypted, but not to an encryption certificate of this organization: the key inside "
+        "opens with neither the current SP encryption key nor, during a key rotation, the next one. The details "
+        "give our certificates' SHA-256 fingerprints, and the one the response names when it names one. Likely: "
+        "the IdP still encrypts to our old certificate after a key rotation was made current, it was given our "
+        "signing certificate instead of the encryption one, or another organization's (or another SP's) "
+        "certificate.",
+        'Give the IdP the encryption certificate from our SP metadata (use="encryption"; the SP keys page '
+        "lets you download it) and make it the one it encrypts to (Entra ID: Token encryption, make the new "
+        "certificate active).",
+        "saml",
+    ),
+    Entry(
+        "saml_encryption_weak",
+        "Assertion encrypted with a weak algorithm",
+        _UNVERIFIED,
+        "The response is encrypted with an algorithm refused as weak: RSA PKCS#1 v1.5 key transport (rsa-1_5, "
+        "open to Bleichenbacher's padding-oracle attack), Triple DES, or MD5. The details name the algorithm. "
+        "KloudSSO refuses it before decrypting anything.",
+        "Set the IdP to encrypt with AES-256-GCM (or AES-CBC) and to wrap the key with RSA-OAEP, as our SP "
+        "metadata lists under its encryption KeyDescriptor (SimpleSAMLphp: sharedkey_algorithm aes256-gcm; ADFS "
+        "and Shibboleth read the list from our SP metadata).",
+        "saml",
+    ),
+    Entry(
+        "saml_encryption_unsupported",
+        "Assertion encrypted with an algorithm KloudSSO does not accept",
+        _UNVERIFIED,
+        "The response is encrypted with an algorithm outside the list KloudSSO accepts (AES-GCM or AES-CBC, the "
+        "key wrapped with RSA-OAEP), for example an AES key wrap or a symmetric key the IdP shares, or no "
+        "EncryptionMethod at all. The details name it.",
+        "Set the IdP to encrypt with AES-256-GCM (or AES-CBC) and RSA-OAEP key transport, as listed in "
+        "our SP metadata.",
+        "saml",
+    ),
+    Entry(
+        "saml_decryption_failed",
+        "Encrypted assertion could not be decrypted",
+        _UNVERIFIED,
+        "The key inside the response opened with our encryption key, but the data it encrypts did not decrypt to "
+        "XML, or an encrypted element is malformed (no EncryptedData, no EncryptedKey, too many encrypted "
+        "elements). Something changed the response after the IdP encrypted it, or the IdP uses a key length that "
+        "does not match its algorithm. One code covers every such failure on purpose: telling a padding error "
+        "apart from a parse error is what an attack on AES-CBC needs.",
+        "Remove whatever rewrites the POST between the IdP and {acs_url}; if it persists, switch the IdP to "
+        "AES-256-GCM.",
         "saml",
     ),
     Entry(

@@ -2,9 +2,10 @@
 
 Building a client parses the IdP's metadata and sets up its security context: milliseconds that a warm client
 does not pay again. Clients are keyed by every value their configuration is made of (signin/saml/sp_config.Inputs:
-the connection's IdP settings and certificates, the SP's entity ID and certificate, the ACS URL), read from the
-database on every use: whatever changes, on whichever server, each server builds a new client at its next use, and
-a stale one is never used. At most SAML_CLIENT_CACHE_SIZE clients are kept; the least recently used goes first.
+the connection's IdP settings and certificates, the SP's entity ID and its signing and encryption certificates, the
+ACS URL), read from the database on every use: whatever changes, on whichever server, each server builds a new
+client at its next use, and a stale one is never used. At most SAML_CLIENT_CACHE_SIZE clients are kept; the least
+recently used goes first.
 """
 
 import functools
@@ -38,7 +39,9 @@ def client_for(connection, *, sp, certificates=None, allow_idp_initiated: bool |
             return client
     metrics.cache_lookup("saml_client", "miss")
     # built outside the lock: another connection's sign-in need not wait
-    client = ConnectionClient(sp_config_values(key, private_key_pem=sp.get_private_key_pem))
+    client = ConnectionClient(
+        sp_config_values(key, private_key_pem=sp.get_private_key_pem, decryption_keys=sp.decryption_keys)
+    )
     with _lock:
         _clients[key] = client
         while len(_clients) > settings.SAML_CLIENT_CACHE_SIZE:

@@ -58,7 +58,15 @@ class Peek:
 
 
 def peek(saml_response_b64: str) -> Peek:
-    root = _parse(saml_response_b64)
+    return _read(_parse(saml_response_b64))
+
+
+def peek_xml(xml: bytes) -> Peek:
+    """The same, of a response's XML (signin/saml/encryption: a response with what it encrypts decrypted)."""
+    return _read(_parse_xml(xml))
+
+
+def _read(root) -> Peek:
     status = root.find(f"{SAMLP}Status/{SAMLP}StatusCode")
     sub_status = status.find(f"{SAMLP}StatusCode") if status is not None else None
     message = root.findtext(f"{SAMLP}Status/{SAMLP}StatusMessage") or ""
@@ -114,11 +122,16 @@ def _parse(saml_response_b64: str):
     if len(saml_response_b64) > MAX_RESPONSE_BYTES * 4 // 3 + 4:
         raise Unreadable(f"{len(saml_response_b64)} characters, more than {MAX_RESPONSE_BYTES // 1000} kB decoded")
     try:
-        decoded = base64.b64decode(saml_response_b64, validate=False)
+        xml = base64.b64decode(saml_response_b64, validate=False)
     except (binascii.Error, ValueError):
         raise Unreadable(f"not base64 ({len(saml_response_b64)} characters)") from None
+    return _parse_xml(xml)
+
+
+def _parse_xml(xml: bytes):
+    # no size check of its own: decrypted, a response is shorter than its base64 ciphertext was
     try:
-        root = SafeET.fromstring(decoded, forbid_dtd=True)
+        root = SafeET.fromstring(xml, forbid_dtd=True)
     # expat looks a declared encoding up among Python's codecs: an unknown or non-text one raises LookupError.
     except (ValueError, LookupError, DefusedXmlException, SafeET.ParseError) as exc:
         raise Unreadable(f"not XML once base64-decoded ({type(exc).__name__}: {quote(exc)})") from None

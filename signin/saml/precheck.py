@@ -2,10 +2,11 @@
 
 A refusal needs no signature: at worst it fails a response anyone could have sent for their own sign-in. So what can
 be told early is refused here, with a precise reason, before a signature is checked: an error status, another SAML
-version, encrypted or several assertions, a stranger's Issuer, an algorithm outside the allow-list, a wrong Audience,
+version, several assertions, a stranger's Issuer, an algorithm outside the allow-list, a wrong Audience,
 Destination, Recipient or time. Whatever passes is still verified by pysaml2 with the connection's certificates, and
 the verified assertion is then held to the profile's rules (signin/saml/profile): nothing here lets a response
 through. Every value quoted comes from a response no signature has vouched for yet: bounded, labelled NOT_VERIFIED.
+What a response encrypts is read decrypted (signin/saml/encryption), so these checks see its assertion all the same.
 """
 
 from connections.sp import saml_acs_url
@@ -46,12 +47,6 @@ def _check_shape(seen) -> None:
     if seen.version != "2.0":  # pysaml2 raises an exception with no message for it
         raise SignInError(
             "saml_invalid", PERSON, f"The Response's Version is {quote(seen.version)} {NOT_VERIFIED}, not 2.0."
-        )
-    if seen.encrypted:
-        raise SignInError(
-            "saml_encrypted_unsupported",
-            PERSON,
-            f"The response holds {', '.join(seen.encrypted)}; KloudSSO does not decrypt SAML assertions yet.",
         )
     if seen.assertions != 1:  # the Web SSO profile's one assertion; more would let one hide behind another
         raise SignInError(

@@ -73,6 +73,13 @@ class Unsolicited(SignInError):
         self.org = org
 
 
+# Which organization's key decrypts is what the Audience would tell: an encrypted one cannot route a response.
+ENCRYPTED_UNROUTABLE = (
+    " Its assertion is encrypted, so its Audience cannot be read before the organization is known: an IdP-initiated "
+    "sign-in needs the assertion in the clear, or the sign-in started here."
+)
+
+
 def _unsolicited(seen) -> Route:
     """An IdP-initiated response: the connection is the one IdP (Issuer) and audience (our SP) name, a hint only;
     the response is then verified with that connection's certificates and held to its audience."""
@@ -101,4 +108,6 @@ def _unsolicited(seen) -> Route:
             org=allowing[0].organization if len(orgs) == 1 else None,
         )
     detail = f"{said}, and no connection of it and its audience allows IdP-initiated sign-in."
+    if "EncryptedAssertion" in seen.encrypted:
+        detail += ENCRYPTED_UNROUTABLE
     raise Unsolicited("unsolicited_response", detail, candidates=candidates)

@@ -36,6 +36,7 @@ class Inputs:
     sp_pk: int
     sp_entity_id: str
     sp_certificate_pem: str
+    sp_encryption_certificates: tuple[str, ...]  # current, then next during a key rotation
     idp_entity_id: str
     sso_redirect_url: str
     sso_post_url: str
@@ -60,6 +61,7 @@ def inputs_of(
         sp_pk=sp.pk,
         sp_entity_id=sp.entity_id,
         sp_certificate_pem=sp.certificate_pem,
+        sp_encryption_certificates=sp.encryption_certificates,
         idp_entity_id=saml.idp_entity_id,
         sso_redirect_url=saml.sso_redirect_url,
         sso_post_url=saml.sso_post_url,
@@ -105,10 +107,15 @@ def idp_metadata_xml(inputs: Inputs) -> str:
     return md.EntityDescriptor(entity_id=inputs.idp_entity_id, idpsso_descriptor=[descriptor]).to_string().decode()
 
 
-def sp_config_values(inputs: Inputs, *, private_key_pem: Callable[[], str]) -> dict:
-    """The configuration of pysaml2's client, made of the inputs alone (and the SP's private key, which goes with
-    its certificate)."""
-    key_file, cert_file = _key_files(inputs, private_key_pem)
+def sp_config_values(
+    inputs: Inputs,
+    *,
+    private_key_pem: Callable[[], str],
+    decryption_keys: Callable[[], list[tuple[str, str]]] = list,
+) -> dict:
+    """The configuration of pysaml2's client, made of the inputs alone (and the SP's private keys, which go with
+    their certificates: `decryption_keys` gives (certificate, key) pairs for the encryption certificates)."""
+    key_file, cert_file = _key_files(inputs.sp_pk, inputs.sp_certificate_pem, private_key_pem)
     return {
         "entityid": inputs.sp_entity_id,
         # Only a placeholder: the client swaps in signin/saml/xmlsec_backend at once. Named so, pysaml2 neither
@@ -116,6 +123,9 @@ def sp_config_values(inputs: Inputs, *, private_key_pem: Callable[[], str]) -> d
         "crypto_backend": "XMLSecurity",
         "key_file": str(key_file),
         "cert_file": str(cert_file),
+        # pysaml2 decrypts an EncryptedAssertion (and EncryptedID, EncryptedAttribute) with each key in turn,
+        # through signin/saml/xmlsec_backend: a response with nothing encrypted costs no decryption.
+        "encryption_keypairs": _encryption_keypairs(inputs, decryption_keys),
         "metadata": {"inline": [idp_metadata_xml(inputs)]},
         "accepted_time_diff": CLOCK_SKEW_SECONDS,
         "allow_unknown_attributes": True,  # else pysaml2 drops Entra's claim URIs and plain "email"
@@ -154,7 +164,17 @@ def _b64(pem: str) -> str:
     return "".join(line for line in pem.strip().splitlines() if "-----" not in line)
 
 
-def _key_files(inputs: Inputs, private_key_pem: Callable[[], str]) -> tuple[Path, Path]:
+def _encryption_keypairs(inputs: Inputs, decryption_keys: Callable[[], list[tuple[str, str]]]) -> list[dict]:
+    keys = dict(decryption_keys())
+    pairs = []
+    for certificate_pem in inputs.sp_encryption_certificates:
+        if certificate_pem in keys:
+            key_file, cert_file = _key_files(inputs.sp_pk, certificate_pem, lambda pem=certificate_pem: keys[pem])
+            pairs.append({"key_file": str(key_file), "cert_file": str(cert_file)})
+    return pairs
+
+
+def _key_files(sp_pk: int, certificate_pem: str, private_key_pem: Callable[[], str]) -> tuple[Path, Path]:
     """pysaml2 hands the SP key to its crypto backend as a file: one private 0700 folder per process, removed at
     exit, and made again if something (a /tmp cleaner) removed it meanwhile. The key is written last: once it is
     there, so is its certificate."""
@@ -164,10 +184,10 @@ def _key_files(inputs: Inputs, private_key_pem: Callable[[], str]) -> tuple[Path
             _key_dir = Path(tempfile.mkdtemp(prefix="kloudsso-sp-keys-"))
             atexit.register(shutil.rmtree, _key_dir, ignore_errors=True)
         _key_dir.mkdir(mode=0o700, exist_ok=True)
-    stem = hashlib.sha256(f"{inputs.sp_pk}:{inputs.sp_certificate_pem}".encode()).hexdigest()[:24]
+    stem = hashlib.sha256(f"{sp_pk}:{certificate_pem}".encode()).hexdigest()[:24]
     key_file, cert_file = _key_dir / f"{stem}.key", _key_dir / f"{stem}.crt"
     if not key_file.exists():
-        _write_private(cert_file, inputs.sp_certificate_pem)
+        _write_private(cert_file, certificate_pem)
         _write_private(key_file, private_key_pem())
     return key_file, cert_file
 

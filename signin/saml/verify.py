@@ -13,6 +13,7 @@ from connections.sp import service_provider_get_or_create
 from signin.errors import SignInError
 from signin.saml import signer
 from signin.saml.clients import client_for
+from signin.saml.encryption import readable_peek
 from signin.saml.precheck import PERSON, precheck
 from signin.saml.profile import check_profile
 from signin.saml.pysaml2_errors import quote_error, refusal_of
@@ -46,7 +47,7 @@ def verify_response(
 ) -> Verified:
     """`allow_idp_initiated` overrides the connection's switch (see sp_config.inputs_of)."""
     sp = service_provider_get_or_create(org=connection.organization)
-    precheck(connection, seen, sp.entity_id)
+    precheck(connection, readable_peek(connection, saml_response, seen, sp=sp), sp.entity_id)
     on_file = signer.certificates_on_file(connection.saml)
     client = client_for(connection, sp=sp, certificates=on_file, allow_idp_initiated=allow_idp_initiated)
     signer.watch()

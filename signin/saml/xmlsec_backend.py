@@ -15,6 +15,8 @@ stricter:
   so xmlsec reads no KeyInfo at all;
 - only our allow-list of algorithms is enabled in xmlsec itself, a second line behind signin/saml/algorithms;
 - a document with a DTD is refused (a DTD can declare more ID attributes, and entities).
+Decryption (an EncryptedAssertion, EncryptedID or EncryptedAttribute) goes through the same binding, with its own
+allow-list: signin/saml/decryption.
 """
 
 import functools
@@ -65,6 +67,13 @@ class InProcessXmlSec(CryptoBackend):
             return False
         signer.note(pem)
         return True
+
+    def decrypt(self, enctext, key_file):
+        """The document with its first EncryptedData decrypted by key_file's key (signin/saml/decryption), as
+        `xmlsec1 --decrypt` does; pysaml2 tries each of the SP's encryption keys until one does."""
+        from signin.saml.decryption import decrypt_first  # it builds on this module's parser
+
+        return decrypt_first(enctext, _private_key(key_file))
 
     def sign_statement(self, statement, node_name, key_file, node_id):
         """The statement with the signature template pysaml2 put in node_id's element filled in by key_file's key."""

@@ -36,6 +36,12 @@ replaces one of these.
         new_pem = idp.rekey()  # a certificate rollover at the IdP: it signs with, and publishes, a new key
 
 The signing certificate lives 30 days (CN=kloudsso-test-idp, OU=the key's name: idp, then idp-2, ...).
+
+Encryption is off unless asked for: `encrypt=True` with `sp_encryption_certificate_pem` makes SimpleSAMLphp encrypt
+each assertion to that certificate ('assertion.encryption'; SimpleSAMLphp 1.19 always wraps an AES-128-CBC key with
+RSA-OAEP-MGF1P then), `encrypt_name_id=True` encrypts the NameID as well ('nameid.encryption'), and `shared_key`
+with `shared_key_algorithm` makes it encrypt with a symmetric key instead ('sharedkey', 'sharedkey_algorithm'; no
+EncryptedKey), as a misconfigured IdP does. `configure_encryption()` changes them on a running IdP.
 """
 
 from __future__ import annotations
@@ -121,6 +127,11 @@ class SimpleSAMLphpIdP:
         users: dict[str, dict] | None = None,
         slo_url: str = "",
         sign_logout: bool = True,
+        encrypt: bool = False,
+        sp_encryption_certificate_pem: str = "",
+        encrypt_name_id: bool = False,
+        shared_key: str = "",
+        shared_key_algorithm: str = "",
     ):
         self.users = {**USERS, **(users or {})}
         self.sp_entity_id = sp_entity_id
@@ -128,6 +139,8 @@ class SimpleSAMLphpIdP:
         self.sign_logout = sign_logout
         self.acs_url = acs_url
         self.sp_certificate_pem = sp_certificate_pem
+        self._encryption = {}
+        self._set_encryption(encrypt, sp_encryption_certificate_pem, encrypt_name_id, shared_key, shared_key_algorithm)
         self.port: int | None = None
         self.directory: Path | None = None
         self._tempdir: tempfile.TemporaryDirectory | None = None
@@ -358,14 +371,45 @@ class SimpleSAMLphpIdP:
         self.sp_certificate_pem = sp_certificate_pem
         self._write_sp_remote(self.directory)
 
+    def configure_encryption(
+        self,
+        *,
+        encrypt: bool = False,
+        sp_encryption_certificate_pem: str = "",
+        encrypt_name_id: bool = False,
+        shared_key: str = "",
+        shared_key_algorithm: str = "",
+    ) -> None:
+        """What the IdP encrypts from the next request on (the constructor's keywords; all off by default)."""
+        self._set_encryption(encrypt, sp_encryption_certificate_pem, encrypt_name_id, shared_key, shared_key_algorithm)
+        self._write_sp_remote(self.directory)
+
+    def _set_encryption(self, encrypt, certificate_pem, encrypt_name_id, shared_key, shared_key_algorithm) -> None:
+        self._encryption_pem = certificate_pem
+        self._encryption = {}
+        if encrypt:
+            self._encryption["assertion.encryption"] = True
+        if encrypt_name_id:
+            self._encryption["nameid.encryption"] = True
+        if shared_key:
+            self._encryption["sharedkey"] = shared_key
+        if shared_key_algorithm:
+            self._encryption["sharedkey_algorithm"] = shared_key_algorithm
+
     def _write_sp_remote(self, root: Path) -> None:
+        encryption_keys = [
+            {"encryption": True, "signing": False, "type": "X509Certificate", "X509Certificate": body}
+            for body in (_pem_bodies(self._encryption_pem) if self._encryption_pem else [])
+        ]
         sp_remote = {
             self.sp_entity_id: {
                 "AssertionConsumerService": [{"Binding": HTTP_POST, "Location": self.acs_url, "index": 0}],
                 "keys": [
                     {"encryption": False, "signing": True, "type": "X509Certificate", "X509Certificate": body}
                     for body in _pem_bodies(self.sp_certificate_pem)
-                ],
+                ]
+                + encryption_keys,
+                **self._encryption,
                 "validate.authnrequest": True,
                 "NameIDFormat": NAMEID_EMAIL,
                 # NameID value from `mail`; without it SimpleSAMLphp issues a transient NameID
@@ -425,6 +469,8 @@ class SimpleSAMLphpIdP:
                 "display_errors=stderr",
                 "-d",
                 "error_reporting=E_ALL & ~E_DEPRECATED",
+                "-d",
+                "opcache.revalidate_freq=0",
                 "-S",
                 f"127.0.0.1:{self.port}",
                 "-t",
@@ -494,6 +540,10 @@ def _php(value, indent: int = 0) -> str:
 
 def _write_php(path: Path, variable: str, value: dict, merge: bool = False) -> None:
     """Write `$variable = value;` (or, for metadata files, one `$metadata[key] = ...;` per entry)."""
+    # PHP's built-in server runs with OPcache, which keeps a compiled file until its mtime (in whole seconds)
+    # changes: a file rewritten within the second of its last write would stay stale. So each write moves the mtime
+    # on by at least a second (the server also checks mtimes at every request: opcache.revalidate_freq=0).
+    previous = int(path.stat().st_mtime) if path.exists() else 0
     lines = ["<?php", "// written by tests/support/saml_idp.py for one test run", ""]
     if merge:
         for key, entry in value.items():
@@ -501,6 +551,8 @@ def _write_php(path: Path, variable: str, value: dict, merge: bool = False) -> N
     else:
         lines.append(f"${variable} = {_php(value)};")
     path.write_text("\n".join(lines) + "\n")
+    stamp = max(int(time.time()), previous + 1)
+    os.utime(path, (stamp, stamp))
 
 
 def _pem_bodies(pem: str) -> list[str]:

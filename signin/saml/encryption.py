@@ -1,0 +1,35 @@
+"""What the checks before pysaml2 read of a response that arrives encrypted, and the owner's "require encryption".
+
+A response with nothing encrypted is read as it is, at no extra cost. One with an EncryptedAssertion (or an
+EncryptedID or EncryptedAttribute) is decrypted with the SP's encryption keys (the current one, and the next during
+a key rotation) for signin/saml/precheck to read its assertion as it reads a clear one's; pysaml2 then decrypts the
+response as posted once more, with the same keys through the same binding, and checks the signatures as the IdP
+made them (a signed Response covers the EncryptedAssertion, not what it holds).
+"""
+
+import base64
+
+from signin.errors import SignInError
+from signin.saml.decryption import private_keys, readable
+from signin.saml.peek import Unreadable, peek_xml
+from signin.saml.precheck import PERSON, SUCCESS
+
+
+def readable_peek(connection, saml_response: str, seen, *, sp):
+    """`seen`, or when the response encrypts something, the peek of the response with it decrypted."""
+    # an error status carries no assertion to encrypt: precheck words it
+    if connection.saml.require_encryption and seen.status == SUCCESS and "EncryptedAssertion" not in seen.encrypted:
+        raise SignInError(
+            "saml_encryption_required",
+            PERSON,
+            "The connection requires encrypted assertions, and this response's assertion is not encrypted"
+            + (f" (it encrypts only {', '.join(seen.encrypted)})." if seen.encrypted else "."),
+        )
+    if not seen.encrypted:
+        return seen
+    xml = base64.b64decode(saml_response, validate=False)
+    clear = readable(xml, private_keys(sp.decryption_keys()), certificates=sp.encryption_certificates)
+    try:
+        return peek_xml(clear)
+    except Unreadable as exc:
+        raise SignInError("saml_invalid", PERSON, f"Decrypted, the response is {exc}.") from None
