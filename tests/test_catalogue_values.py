@@ -46,8 +46,10 @@ from tests.test_catalogue import oidc_state
 from tests.test_oidc_callback import connect, jit, sign_in  # noqa: F401 -- jit is a fixture
 from tests.test_oidc_id_token import CLIENT_ID, jwk, keys, refused, token  # noqa: F401 -- keys is a fixture
 from tests.test_saml_acs import connection, idp, post, sp, start  # noqa: F401 -- fixtures and helpers
+from tests.test_saml_acs_encrypted import XENC, b64_edit, encrypted_response
 from tests.test_saml_idp_initiated import another_connection
 from tests.test_saml_pinpoint import ENTRA_A, answer, b64, unb64
+from tests.test_saml_slo_tenancy import logout_request, send
 
 # Fixtures: a /organizations/ connection allowing one tenant, and the key that signs its tokens.
 entra_oidc, key = entra_tokens.oidc, entra_tokens.key
@@ -75,6 +77,24 @@ class Row:
     provoke: Callable[[Callable], Seen]  # given pytest's getfixturevalue
     place: str = ""  # which raise site, when a code is raised from several places
     reason: str = ""  # why a row names no value at all
+
+
+@pytest.fixture
+def sign_out_refusals(monkeypatch):
+    """Every SignInError a sign-out ends on: the person sees its code, the servers' log its detail."""
+    from signin import logout
+    from signin.saml import slo
+
+    seen = []
+    for module in (logout, slo):
+
+        def spy(request, *args, _original=module.signed_out_page, error=None, **kwargs):
+            if error is not None:
+                seen.append(error)
+            return _original(request, *args, error=error, **kwargs)
+
+        monkeypatch.setattr(module, "signed_out_page", spy)
+    return seen
 
 
 @pytest.fixture
@@ -688,6 +708,161 @@ def idp_initiated_allowed_by_two_connections(f):
     return posted(f, saml_response(f, request_id=None), [repr(f("idp").entity_id), "'Crafted'", "'Twin'"])
 
 
+# -- encrypted assertions ------------------------------------------------------------------------------------------
+
+
+def fingerprint_of_ours(f) -> str:
+    return load_certificate(f("sp").encryption_certificate_pem).sha256_fingerprint
+
+
+def clear_assertion_where_encryption_is_required(f):
+    f("connection").saml.__class__.objects.filter(connection=f("connection")).update(require_encryption=True)
+    return posted(f, saml_response(f), ["requires encrypted assertions", fingerprint_of_ours(f)])
+
+
+def encrypted_for_another_certificate(f):
+    from connections.sp import generate_key_pair
+
+    stranger, _key = generate_key_pair(common_name="another SP")
+    response = encrypted_response(f("idp"), f("sp"), start(f("client"), f("connection")), certificate=stranger)
+    return posted(f, response, ["Assertion", fingerprint_of_ours(f)])
+
+
+def encrypted_with_rsa_1_5(f):
+    import xmlsec
+
+    response = encrypted_response(
+        f("idp"), f("sp"), start(f("client"), f("connection")), transport=xmlsec.constants.TransformRsaPkcs1
+    )
+    return posted(f, response, ["rsa-1_5"])
+
+
+def encrypted_with_a_key_wrap_algorithm(f):
+    response = encrypted_response(f("idp"), f("sp"), start(f("client"), f("connection")))
+    return posted(f, b64_edit(response, f"{XENC}rsa-oaep-mgf1p", f"{XENC}kw-aes256"), ["kw-aes256"])
+
+
+def ciphertext_changed_after_encryption(f):
+    xml = unb64(encrypted_response(f("idp"), f("sp"), start(f("client"), f("connection"))))
+    value = xml.rsplit("<xenc:CipherValue>", 1)[1].split("</xenc:CipherValue>", 1)[0]
+    flipped = ("B" if value[40] == "A" else "A").join((value[:40], value[41:]))
+    return posted(f, b64(xml.replace(value, flipped)), ["EncryptedAssertion"])
+
+
+# -- signing out ----------------------------------------------------------------------------------------------------
+
+
+def sign_out_refused(f, landed, names) -> Seen:
+    assert landed.status_code == 400, landed.status_code
+    error = f("sign_out_refusals")[-1]
+    assert f"<code>{error.code}</code>" in landed.content.decode()
+    return Seen(error.code, error.detail, names, None, ())
+
+
+def slo_connection(f):
+    """The crafted IdP's connection with single logout on: its LogoutRequests and answers are signed by its key."""
+    saml = f("connection").saml
+    saml.slo_redirect_url = saml.slo_post_url = "https://idp.crafted.test/slo"
+    saml.single_logout = True
+    saml.save()
+    return f("connection")
+
+
+def returned_with_a_state_never_sent(f):
+    landed = Client().get("/sso/logout/done", {"state": "st-forged"})
+    return sign_out_refused(f, landed, ["'st-forged'"])
+
+
+def returned_without_a_state(f):
+    return sign_out_refused(f, Client().get("/sso/logout/done"), ["no state parameter"])
+
+
+def slo_given_text(f):
+    landed = Client().get("/sso/saml/slo", {"SAMLRequest": "bm90IHNhbWw="})
+    return sign_out_refused(f, landed, ["SAMLRequest", "DEFLATE"])
+
+
+def slo_given_nothing(f):
+    return sign_out_refused(f, Client().get("/sso/saml/slo", {"page": "1"}), ["page", "SAMLRequest"])
+
+
+def slo_from_an_idp_without_single_logout(f):
+    f("connection")  # single logout off
+    info = logout_request(f("idp"), "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect")
+    landed = send(info, "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect")
+    return sign_out_refused(f, landed, [repr(f("connection").saml.idp_entity_id)])
+
+
+def slo_request(f, edit_query=None):
+    from urllib.parse import parse_qsl, urlsplit
+
+    slo_connection(f)
+    info = logout_request(f("idp"), "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect")
+    query = dict(parse_qsl(urlsplit(dict(info["headers"])["Location"]).query))
+    return Client().get("/sso/saml/slo", edit_query(query) if edit_query else query)
+
+
+def slo_without_its_signature(f):
+    landed = slo_request(f, lambda q: {k: v for k, v in q.items() if k != "Signature"})
+    return sign_out_refused(f, landed, ["HTTP-Redirect", "Signature"])
+
+
+def slo_signed_with_sha1(f):
+    sha1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+    return sign_out_refused(f, slo_request(f, lambda q: {**q, "SigAlg": sha1}), [repr(sha1)])
+
+
+def slo_signed_by_another_key(f):
+    landed = slo_request(f, lambda q: {**q, "Signature": q["Signature"][:-8] + "AAAAAAA="})
+    return sign_out_refused(f, landed, ["Crafted", "signing certificates"])
+
+
+def slo_addressed_elsewhere(f):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from django.conf import settings
+
+    slo_connection(f)
+    info = logout_request(f("idp"), "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect")
+    query = dict(parse_qsl(urlsplit(dict(info["headers"])["Location"]).query))
+    assert settings.PUBLIC_BASE_URL != "https://another.example.test"
+    f("settings").PUBLIC_BASE_URL = "https://another.example.test"  # the IdP still has the old address
+    return sign_out_refused(f, Client().get("/sso/saml/slo", query), ["https://another.example.test/sso/saml/slo"])
+
+
+def logout_response(f, in_response_to: str, status=None):
+    from saml2.saml import Issuer
+    from saml2.samlp import LogoutRequest
+    from saml2.xmldsig import SIG_RSA_SHA256
+
+    redirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+    ours = LogoutRequest(id=in_response_to, issuer=Issuer(text=f("sp").entity_id))
+    response = f("idp").server.create_logout_response(ours, [redirect], status=status)
+    info = f("idp").server.apply_binding(
+        redirect, str(response), response.destination, sign=True, sigalg=SIG_RSA_SHA256, response=True
+    )
+    return "?" + dict(info["headers"])["Location"].split("?", 1)[1]
+
+
+def slo_answer_to_nothing_sent(f):
+    slo_connection(f)
+    return sign_out_refused(f, Client().get("/sso/saml/slo" + logout_response(f, "_never-sent")), ["'_never-sent'"])
+
+
+def slo_answer_that_the_idp_refused(f):
+    from django.core.cache import cache
+    from saml2.s_utils import status_message_factory
+    from saml2.samlp import STATUS_RESPONDER
+
+    from signin.saml.logout import OUTSTANDING_SECONDS, _outstanding_key
+
+    connection_ = slo_connection(f)
+    cache.set(_outstanding_key("_ours-1"), connection_.pk, OUTSTANDING_SECONDS)
+    status = status_message_factory("no session here", STATUS_RESPONDER)
+    landed = Client().get("/sso/saml/slo" + logout_response(f, "_ours-1", status))
+    return sign_out_refused(f, landed, [STATUS_RESPONDER, "no session here"])
+
+
 def answer_to_another_browsers_request(f):
     theirs = start(Client(), f("connection"))
     return posted(f, saml_response(f, request_id=theirs), [repr(theirs)])
@@ -770,7 +945,7 @@ def encrypted_name_id(f):
     from tests.test_saml_acs_refusals import ENCRYPTED_DATA
 
     edit = substitute(rf"<({SAML})NameID .*?</{SAML}NameID>", rf"<\1EncryptedID>{ENCRYPTED_DATA}</\1EncryptedID>")
-    return posted(f, saml_response(f, edit=edit, attributes={"mail": ["ada@acme.test"]}), ["EncryptedID"])
+    return posted(f, saml_response(f, edit=edit, attributes={"mail": ["ada@acme.test"]}), ["no xenc:EncryptedKey"])
 
 
 def idp_answers_responder(f):
@@ -1105,7 +1280,23 @@ ROWS = [
     Row("saml_entra_tenant_mismatch", tenantid_of_another_tenant),
     Row("saml_no_name_id", empty_name_id, "empty"),
     Row("saml_no_name_id", no_name_id, "missing"),
-    Row("saml_encrypted_unsupported", encrypted_name_id),
+    Row("saml_encryption_unsupported", encrypted_name_id, "no-encrypted-key"),
+    Row("saml_decryption_failed", ciphertext_changed_after_encryption, "changed"),
+    Row("saml_encryption_required", clear_assertion_where_encryption_is_required),
+    Row("saml_encrypted_for_another_key", encrypted_for_another_certificate),
+    Row("saml_encryption_weak", encrypted_with_rsa_1_5),
+    Row("saml_encryption_unsupported", encrypted_with_a_key_wrap_algorithm, "key-wrap"),
+    Row("logout_state_mismatch", returned_with_a_state_never_sent, "forged"),
+    Row("logout_state_mismatch", returned_without_a_state, "none"),
+    Row("slo_unreadable", slo_given_text, "not-deflate"),
+    Row("slo_unreadable", slo_given_nothing, "no-message"),
+    Row("slo_unknown_issuer", slo_from_an_idp_without_single_logout),
+    Row("slo_unsigned", slo_without_its_signature),
+    Row("slo_bad_signature", slo_signed_with_sha1, "sha1"),
+    Row("slo_bad_signature", slo_signed_by_another_key, "forged"),
+    Row("slo_invalid", slo_addressed_elsewhere),
+    Row("slo_response_unknown", slo_answer_to_nothing_sent),
+    Row("slo_idp_refused", slo_answer_that_the_idp_refused),
     Row("saml_idp_status", idp_answers_responder, "precheck"),
     Row("saml_idp_status", pysaml2_status_error, "pysaml2"),
     Row("saml_invalid", no_status, "no-status"),
@@ -1157,7 +1348,7 @@ def test_each_row_is_told_apart():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", ROWS, ids=[f"{r.code}-{r.place}" if r.place else r.code for r in ROWS])
-def test_the_explanation_names_the_values_involved(request, refusals, case):
+def test_the_explanation_names_the_values_involved(request, refusals, sign_out_refusals, case):
     seen = case.provoke(request.getfixturevalue)
     assert seen.code == case.code, seen.detail
     assert seen.detail, f"{case.code} says nothing of what happened"

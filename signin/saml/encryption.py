@@ -9,6 +9,7 @@ made them (a signed Response covers the EncryptedAssertion, not what it holds).
 
 import base64
 
+from connections.saml.certificates import load_certificate
 from signin.errors import SignInError
 from signin.saml.decryption import private_keys, readable
 from signin.saml.peek import Unreadable, peek_xml
@@ -23,7 +24,9 @@ def readable_peek(connection, saml_response: str, seen, *, sp):
             "saml_encryption_required",
             PERSON,
             "The connection requires encrypted assertions, and this response's assertion is not encrypted"
-            + (f" (it encrypts only {', '.join(seen.encrypted)})." if seen.encrypted else "."),
+            + (f" (it encrypts only {', '.join(seen.encrypted)})" if seen.encrypted else "")
+            + f". The IdP must encrypt to our encryption certificate, SHA-256 {_ours(sp)} (in the SP metadata, "
+            'use="encryption").',
         )
     if not seen.encrypted:
         return seen
@@ -33,3 +36,8 @@ def readable_peek(connection, saml_response: str, seen, *, sp):
         return peek_xml(clear)
     except Unreadable as exc:
         raise SignInError("saml_invalid", PERSON, f"Decrypted, the response is {exc}.") from None
+
+
+def _ours(sp) -> str:
+    pem = sp.encryption_certificate_pem
+    return load_certificate(pem).sha256_fingerprint if pem else "none"

@@ -12,19 +12,22 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.http import HttpResponseRedirect
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.response import StatusError
 from saml2.saml import name_id_from_string
 from saml2.sigver import verify_redirect_signature
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-from connections.sp import SIGNATURE_ALGORITHMS, service_provider_get_or_create
+from connections.sp import SIGNATURE_ALGORITHMS, saml_slo_url, service_provider_get_or_create
 from signin.errors import SignInError
 from signin.logout_pages import leaving_page
 from signin.saml import signer
 from signin.saml.clients import client_for
 from signin.saml.post_binding import post_binding_page
+from signin.saml.quoting import quote
 
 OUTSTANDING_SECONDS = 600  # how long a LogoutRequest we sent waits for the IdP's answer
 _PERSON = "This sign-out request could not be verified, so it changed nothing here."
+_STILL_AT_IDP = "Your identity provider may still have you signed in. Close the browser, or sign out on its site."
 
 
 @dataclass(frozen=True)
@@ -158,9 +161,16 @@ def _any_binding(saml) -> str:
 
 def _refused(exc: Exception) -> SignInError:
     said = str(exc)[:500] or type(exc).__name__
+    if isinstance(exc, StatusError):  # the answer's signature is checked first: this is the IdP's own status
+        last = str(exc).rsplit("\n", 1)[-1]  # pysaml2's "<message> from <status code>"
+        return SignInError(
+            "slo_idp_refused", _STILL_AT_IDP, f"The IdP answered the LogoutRequest with an error: {quote(last)}."
+        )
     if "ignature" in said or type(exc).__name__ in {"SignatureError", "IncorrectlySigned", "SigverError"}:
         return SignInError("slo_bad_signature", _PERSON, f"pysaml2: {type(exc).__name__}: {said}")
-    return SignInError("slo_invalid", _PERSON, f"pysaml2: {type(exc).__name__}: {said}")
+    return SignInError(
+        "slo_invalid", _PERSON, f"pysaml2: {type(exc).__name__}: {said} (our single logout URL: {saml_slo_url()})"
+    )
 
 
 def _outstanding_key(request_id: str) -> str:
