@@ -50,5 +50,6 @@ urlpatterns = [
         connection_views.sp_metadata_public,
         name="sp_metadata_public",
     ),
+    path("scim/v2/<uuid:directory_id>/", include("directory.scim.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from connections.connection import Connection
 from connections.identity import SSOIdentity
+from directory.models import SCIMUser
 from domains.selectors import verified_domain_for_email
 from kloudsso.accounts import last_login
 from kloudsso.tenancy.models import Invitation, Membership, ProvisioningMode, Role
@@ -57,6 +58,29 @@ def check_connection_usable(connection: Connection) -> None:
             "Single sign-on is not available for your organization. Ask your organization's admin.",
             "Single sign-on needs the paid plan.",
         )
+
+
+def email_outside_org(org, email: str) -> str | None:
+    """Why the organization cannot vouch for this email, or None when one of its verified domains routes it.
+
+    The most specific verified domain decides, as on the email prompt: an organization that verified corp.test must
+    not assert people of eu.corp.test that another organization verified. SSO and directory sync share this rule.
+    """
+    routed = verified_domain_for_email(email)
+    if routed is not None and routed.organization_id == org.id:
+        return None
+    return _unverified_domain(org, email, routed)
+
+
+def used_beyond(user, org) -> bool:
+    """Whether an account reaches beyond this organization (memberships or identities elsewhere, staff rights): an
+    IdP of this organization, through SSO or directory sync, must then never take it over."""
+    return (
+        user.is_staff
+        or user.is_superuser
+        or Membership.objects.filter(user=user).exclude(organization=org).exists()
+        or SSOIdentity.objects.filter(user=user).exclude(connection__organization=org).exists()
+    )
 
 
 def _unverified_domain(org, email: str, routed) -> str:
@@ -109,14 +133,12 @@ def _complete(vouched: Vouched):
             f"The subject has {len(vouched.subject)} characters (at most {MAX_SUBJECT_LENGTH}) and the email "
             f"{len(email)} (at most {MAX_EMAIL_LENGTH}).",
         )
-    routed = verified_domain_for_email(email)
-    if routed is None or routed.organization_id != org.id:
-        # The most specific verified domain decides, as on the email prompt: an organization that verified
-        # corp.test must not assert people of eu.corp.test that another organization verified.
+    outside = email_outside_org(org, email)
+    if outside is not None:
         raise SignInError(
             "email_domain_not_verified",
             f"{email} is not on a domain your organization has verified for single sign-on. Ask your admin.",
-            _unverified_domain(org, email, routed),
+            outside,
         )
     now = timezone.now()
     try:
@@ -157,14 +179,21 @@ def _known_identity(vouched: Vouched, org):
 def _user_for(vouched: Vouched, org, email: str, identity, now):
     """The person to sign in, and their identity on this connection when they have one."""
     if identity is not None:
-        user, is_member = identity.user, identity.user_is_member
+        user, is_member, deprovisioned = identity.user, identity.user_is_member, identity.deprovisioned
     else:
         user = _with_membership(get_user_model().objects, org, "pk").filter(email__iexact=email).first()
         is_member = user is not None and user.is_member
+        deprovisioned = user is not None and user.deprovisioned
         if user is not None:
             identity = _refuse_unsafe_link(user, vouched.connection, org, email, vouched.subject, is_member, now)
     if user is not None and not user.is_active:
         raise SignInError("account_disabled", detail=f"The account {user.email} is deactivated.")
+    if deprovisioned:
+        raise SignInError(
+            "deprovisioned",
+            detail=f"{user.email} is deactivated in {org.name}'s directory sync (its IdP set active to false or "
+            "deleted the user).",
+        )
     if is_member:
         return user, identity
     return _provision(org, email, user, now), identity
@@ -177,8 +206,10 @@ def _identity(connection, subject: str, org):
 
 def _with_membership(queryset, org, user_column: str, *, name: str = "is_member"):
     # Asked in the same statement as the person: whether they are already a member of the connection's organization.
+    # And whether the organization's directory sync deprovisioned them (directory.models.SCIMUser active false).
     members = Membership.objects.filter(user=OuterRef(user_column), organization=org)
-    return queryset.annotate(**{name: Exists(members)})
+    deprovisioned = SCIMUser.objects.filter(user=OuterRef(user_column), organization=org, active=False)
+    return queryset.annotate(**{name: Exists(members), "deprovisioned": Exists(deprovisioned)})
 
 
 def _record_identity(vouched: Vouched, identity, user, email: str, now) -> None:
@@ -210,13 +241,7 @@ def _refuse_unsafe_link(user, connection, org, email: str, subject: str, is_memb
             linked.user_is_member = True
             return linked
         raise refusal(linked, subject=subject, email=email, member=is_member)
-    elsewhere = (
-        user.is_staff
-        or user.is_superuser
-        or Membership.objects.filter(user=user).exclude(organization=org).exists()
-        or SSOIdentity.objects.filter(user=user).exclude(connection__organization=org).exists()
-    )
-    if elsewhere:
+    if used_beyond(user, org):
         raise SignInError(
             "account_exists",
             f"An account for {email} already exists and is used outside {org.name}. Sign in with its password, "

@@ -15,6 +15,9 @@ FAMILIES = {
     "organization": "Organization",
     "identity": "SSO identities",
     "setup_link": "Setup links",
+    "directory": "Directory sync",
+    "scim_user": "Provisioned people",
+    "scim_group": "Provisioned groups",
 }
 
 ACTIONS = {
@@ -48,6 +51,18 @@ ACTIONS = {
     "setup_link.created": "Setup link created",
     "setup_link.revoked": "Setup link revoked",
     "setup_link.completed": "Setup completed through a link",
+    "directory.added": "Directory added",
+    "directory.token_rotated": "Directory token rotated",
+    "directory.revoked": "Directory token revoked",
+    "directory.deleted": "Directory deleted",
+    "scim_user.provisioned": "Person provisioned by directory sync",
+    "scim_user.updated": "Person updated by directory sync",
+    "scim_user.deactivated": "Person deprovisioned by directory sync",
+    "scim_user.reactivated": "Person reactivated by directory sync",
+    "scim_user.deleted": "Person deleted by directory sync",
+    "scim_group.created": "Group created by directory sync",
+    "scim_group.updated": "Group updated by directory sync",
+    "scim_group.deleted": "Group deleted by directory sync",
     "organization.added": "Organization created",
     "organization.changed": "Organization changed",
     "organization.deleted": "Organization deleted",

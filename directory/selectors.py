@@ -1,0 +1,46 @@
+"""Reads, each scoped in the query: by the organization (owner pages) or by the authenticated directory (SCIM)."""
+
+from django.shortcuts import get_object_or_404
+
+from directory.models import SCIMDirectory, SCIMGroup, SCIMRequest, SCIMUser
+
+
+def directory_list(*, org):
+    return SCIMDirectory.objects.filter(organization=org)
+
+
+def directory_get(*, org, public_id) -> SCIMDirectory:
+    return get_object_or_404(
+        SCIMDirectory.objects.select_related("organization"), organization=org, public_id=public_id
+    )
+
+
+def scim_user_list(*, directory):
+    return SCIMUser.objects.filter(
+        directory=directory, organization_id=directory.organization_id, deleted_at__isnull=True
+    )
+
+
+def scim_user_get(*, directory, public_id) -> SCIMUser | None:
+    return scim_user_list(directory=directory).filter(public_id=public_id).first()
+
+
+def scim_group_list(*, directory):
+    return SCIMGroup.objects.filter(directory=directory, organization_id=directory.organization_id)
+
+
+def scim_group_get(*, directory, public_id) -> SCIMGroup | None:
+    return scim_group_list(directory=directory).filter(public_id=public_id).first()
+
+
+def scim_request_list(*, directory, limit: int = 50):
+    return SCIMRequest.objects.filter(directory=directory)[:limit]
+
+
+def deprovisioned_in(*, org, user) -> SCIMUser | None:
+    """The inactive SCIM record that deprovisions this person in this organization, if any (one query)."""
+    return SCIMUser.objects.filter(organization=org, user=user, active=False).select_related("directory").first()
+
+
+def deprovisioned_anywhere(*, user) -> SCIMUser | None:
+    return SCIMUser.objects.filter(user=user, active=False).select_related("organization").first()
