@@ -16,7 +16,7 @@ READ_ONLY = {"id", "meta", "groups"}
 _BOOLEANS = {"true": True, "false": False}
 
 
-def resource_payload(body, *, kind: str) -> dict:
+def resource_payload(body, *, kind: str, base_url: str = "") -> dict:
     """A POST or PUT body: a JSON object, with only the schemas we serve, and Entra's values in RFC types."""
     if not isinstance(body, dict):
         raise InvalidSyntaxException(detail="The request body must be a JSON object.")
@@ -34,13 +34,13 @@ def resource_payload(body, *, kind: str) -> dict:
             payload[key] = {**payload[key]}
             for sub in list(payload[key]):
                 if sub.lower() == "manager":
-                    payload[key][sub] = manager_value(payload[key][sub])
+                    payload[key][sub] = manager_value(payload[key][sub], base_url)
         elif key.lower().startswith(ENTERPRISE.lower() + ":"):
             # A flattened extension attribute ("urn:...:User:department": "x"), as Entra's mappings may send.
             sub = key[len(ENTERPRISE) + 1 :]
             value = payload.pop(key)
             ext = payload.setdefault(ENTERPRISE, {})
-            ext[sub] = manager_value(value) if sub.lower() == "manager" else value
+            ext[sub] = manager_value(value, base_url) if sub.lower() == "manager" else value
             if ENTERPRISE not in payload["schemas"]:
                 payload["schemas"].append(ENTERPRISE)
     if kind == "User" and ENTERPRISE in payload and ENTERPRISE not in payload["schemas"]:
@@ -48,16 +48,19 @@ def resource_payload(body, *, kind: str) -> dict:
     return payload
 
 
-def manager_value(value):
-    """Entra sends the manager as its id alone, or as a list of one {"value": id}; RFC 7643 §4.3 as an object."""
+def manager_value(value, base_url: str):
+    """Entra sends the manager as its id alone, or as a list of one {"value": id}; RFC 7643 §4.3 as an object,
+    whose $ref (required by the schema) is the manager's location here."""
     if isinstance(value, str):
-        return {"value": value} if value else None
-    if isinstance(value, list):
-        return value[0] if len(value) == 1 and isinstance(value[0], dict) else None
+        value = {"value": value} if value else None
+    elif isinstance(value, list):
+        value = value[0] if len(value) == 1 and isinstance(value[0], dict) else None
+    if isinstance(value, dict) and isinstance(value.get("value"), str) and not value.get("$ref"):
+        value = {**value, "$ref": f"{base_url}/Users/{value['value']}"}
     return value
 
 
-def patch_payload(body, *, resource_id: str) -> dict:
+def patch_payload(body, *, resource_id: str, base_url: str = "") -> dict:
     """A PATCH body with Entra's "False" strings and bare managers, and Okta's rename carrying the group's id."""
     if not isinstance(body, dict):
         raise InvalidSyntaxException(detail="The request body must be a JSON object.")
@@ -66,11 +69,11 @@ def patch_payload(body, *, resource_id: str) -> dict:
         raise InvalidSyntaxException(detail="A PATCH request holds an Operations list.")
     return {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [_operation(op, resource_id) for op in operations],
+        "Operations": [_operation(op, base_url) for op in operations],
     }
 
 
-def _operation(operation, resource_id: str):
+def _operation(operation, base_url: str):
     if not isinstance(operation, dict):
         raise InvalidSyntaxException(detail="Each PATCH operation is a JSON object.")
     operation = {k.lower() if isinstance(k, str) else k: v for k, v in operation.items()}
@@ -80,7 +83,7 @@ def _operation(operation, resource_id: str):
         if name == "active" and isinstance(value, str):
             operation["value"] = _BOOLEANS.get(value.lower(), value)
         elif name == "manager":
-            operation["value"] = manager_value(value)
+            operation["value"] = manager_value(value, base_url)
         elif isinstance(value, dict):
             operation["value"] = {**value}
             _unstring_booleans(operation["value"])
@@ -89,9 +92,11 @@ def _operation(operation, resource_id: str):
         _unstring_booleans(value)
         for key in list(value):
             if isinstance(key, str) and key.lower().endswith(":manager"):
-                value[key] = manager_value(value[key])
+                value[key] = manager_value(value[key], base_url)
             elif isinstance(key, str) and key.lower() == ENTERPRISE.lower() and isinstance(value[key], dict):
-                value[key] = {k: manager_value(v) if k.lower() == "manager" else v for k, v in value[key].items()}
+                value[key] = {
+                    k: manager_value(v, base_url) if k.lower() == "manager" else v for k, v in value[key].items()
+                }
         operation["value"] = value
     return operation
 

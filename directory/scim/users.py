@@ -18,24 +18,28 @@ def user_model(scim_user: SCIMUser) -> UserModel:
     return UserModel.model_validate(scim_user.attributes, scim_policy=POLICY)
 
 
-def user_create(*, directory, body) -> SCIMUser:
+def user_create(*, directory, body, base_url: str) -> SCIMUser:
     model = UserModel.model_validate(
-        quirks.resource_payload(body, kind="User"), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
+        quirks.resource_payload(body, kind="User", base_url=base_url),
+        scim_ctx=Context.RESOURCE_CREATION_REQUEST,
+        scim_policy=POLICY,
     )
     scim_user = SCIMUser(directory=directory, organization=directory.organization)
     return _save(scim_user, model, created=True)
 
 
-def user_replace(*, scim_user: SCIMUser, body) -> SCIMUser:
+def user_replace(*, scim_user: SCIMUser, body, base_url: str) -> SCIMUser:
     model = UserModel.model_validate(
-        quirks.resource_payload(body, kind="User"), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
+        quirks.resource_payload(body, kind="User", base_url=base_url),
+        scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST,
+        scim_policy=POLICY,
     )
     return _save(scim_user, model)
 
 
-def user_patch(*, scim_user: SCIMUser, body) -> SCIMUser:
+def user_patch(*, scim_user: SCIMUser, body, base_url: str) -> SCIMUser:
     patch = PatchOp[UserModel].model_validate(
-        quirks.patch_payload(body, resource_id=str(scim_user.public_id)),
+        quirks.patch_payload(body, resource_id=str(scim_user.public_id), base_url=base_url),
         scim_ctx=Context.RESOURCE_PATCH_REQUEST,
         scim_policy=POLICY,
     )

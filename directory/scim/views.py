@@ -90,7 +90,7 @@ def _list(resources: list, total: int, start: int) -> dict:
 def users_collection(request, call):
     if request.method == "POST":
         call.resource_kind = "User"
-        scim_user = users.user_create(directory=call.directory, body=call.body)
+        scim_user = users.user_create(directory=call.directory, body=call.body, base_url=call.base_url)
         call.resource_label = scim_user.user_name
         body = users.user_resource(scim_user, base_url=call.base_url)
         return scim_json(body, status=201, headers={"Location": body["meta"]["location"]})
@@ -143,9 +143,9 @@ def user_item(request, call, resource_id: str):
         users.user_delete(scim_user=scim_user)
         return _no_content()
     if request.method == "PUT":
-        scim_user = users.user_replace(scim_user=scim_user, body=call.body)
+        scim_user = users.user_replace(scim_user=scim_user, body=call.body, base_url=call.base_url)
     elif request.method == "PATCH":
-        scim_user = users.user_patch(scim_user=scim_user, body=call.body)
+        scim_user = users.user_patch(scim_user=scim_user, body=call.body, base_url=call.base_url)
     elif request.method != "GET":
         raise _not_allowed(request)
     call.resource_label = scim_user.user_name

@@ -24,7 +24,7 @@ class SCIMClient:
     """Django's test client with the directory's bearer token and SCIM's content type."""
 
     def __init__(self, client, directory, token: str):
-        self.client, self.token = client, token
+        self.client, self.token, self.directory = client, token, directory
         self.base = f"/scim/v2/{directory.public_id}"
 
     def _call(self, method: str, path: str, body=None, **extra):
