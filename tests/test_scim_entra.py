@@ -7,6 +7,11 @@ from directory.models import SCIMGroupMember, SCIMUser
 from kloudsso.tenancy.models import Membership, Role
 from tests.support.scim import SCIMClient, scim_directory, verified_domain
 
+CORE, ENTERPRISE = (
+    "urn:ietf:params:scim:schemas:core:2.0:User",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+)
+WORK = "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com"
 USER_NAME = "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1@testuser.com"
 CREATE_USER = {
     "schemas": [
@@ -191,4 +196,4 @@ def test_a_no_path_replace_with_a_value_object(entra):
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert (body["displayName"], body["name"]["givenName"], body["active"]) == ("Ellen Reckert", "Ellen", False)
+    assert (body["displayName"], body["name"]["givenName"], body["active"]) == ("Ellen R", "Ellen", False)
