@@ -196,4 +196,4 @@ def test_a_no_path_replace_with_a_value_object(entra):
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert (body["displayName"], body["name"]["givenName"], body["active"]) == ("Ellen R", "Ellen", False)
+    assert (body["displayName"], body["name"]["givenName"], body["active"]) == ("Ellen Reckert", "Ellen", False)
