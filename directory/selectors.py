@@ -22,7 +22,7 @@ def scim_user_list(*, directory):
 
 
 def scim_user_get(*, directory, public_id) -> SCIMUser | None:
-    return scim_user_list(directory=directory).filter(public_id=public_id).first()
+    return _owned(scim_user_list(directory=directory).filter(public_id=public_id).first(), directory)
 
 
 def scim_group_list(*, directory):
@@ -30,7 +30,14 @@ def scim_group_list(*, directory):
 
 
 def scim_group_get(*, directory, public_id) -> SCIMGroup | None:
-    return scim_group_list(directory=directory).filter(public_id=public_id).first()
+    return _owned(scim_group_list(directory=directory).filter(public_id=public_id).first(), directory)
+
+
+def _owned(resource, directory):
+    # Found through the directory, so its directory and organization are the ones in hand: no query for them.
+    if resource is not None:
+        resource.directory, resource.organization = directory, directory.organization
+    return resource
 
 
 def scim_request_list(*, directory, limit: int = 50):

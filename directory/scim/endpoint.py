@@ -8,7 +8,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
@@ -16,7 +15,6 @@ from scim2_models import (
     InvalidSyntaxException,
     PayloadTooLargeException,
     SCIMException,
-    TooManyException,
     UnauthorizedException,
 )
 
@@ -27,6 +25,11 @@ from directory.tokens import token_matches
 from kloudsso.rate_limit import allow
 
 WITH_BODY = {"POST", "PUT", "PATCH"}
+
+
+class RateLimited(SCIMException):
+    # RFC 7644 §3.12 lists no scimType for it; its "tooMany" means too many results, a 400.
+    status = 429
 
 
 @dataclass
@@ -49,7 +52,7 @@ def scim_endpoint(view):
         try:
             _authenticate(request, directory)
             if not allow(f"scim:{directory.pk}", limit=settings.SCIM_RATE_LIMIT_PER_MINUTE, window_seconds=60):
-                raise TooManyException(detail="Too many requests for this directory; retry in a minute.")
+                raise RateLimited(detail="Too many requests for this directory; retry in a minute.")
             call.body = _body(request)
             with POLICY:
                 response = view(request, call, **kwargs)
@@ -121,7 +124,6 @@ def _log(request, call: Call, response) -> None:
         error=detail[:2000],
     )
     # To the minute: the directory page says when the IdP last called, without a write per request.
-    now = timezone.now()
-    SCIMDirectory.objects.filter(pk=call.directory.pk).filter(
-        Q(last_request_at__isnull=True) | Q(last_request_at__lt=now - timedelta(minutes=1))
-    ).update(last_request_at=now)
+    now, last = timezone.now(), call.directory.last_request_at
+    if last is None or not timedelta(0) <= now - last < timedelta(minutes=1):
+        SCIMDirectory.objects.filter(pk=call.directory.pk).update(last_request_at=now)
