@@ -113,7 +113,8 @@ def _log(request, call: Call, response) -> None:
             detail = json.loads(response.content).get("detail", "")
         except ValueError:
             detail = ""
-    path = request.get_full_path()[:500]
+    # Relative to the Tenant URL, as the IdP's own logs name it.
+    path = request.get_full_path().removeprefix(f"/scim/v2/{call.directory.public_id}")[:500] or "/"
     SCIMRequest.objects.create(
         directory=call.directory,
         method=request.method[:10],

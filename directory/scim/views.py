@@ -90,6 +90,7 @@ def _list(resources: list, total: int, start: int) -> dict:
 def users_collection(request, call):
     if request.method == "POST":
         call.resource_kind = "User"
+        call.resource_label = _named(call.body, "userName")  # logged even if the creation is refused
         scim_user = users.user_create(directory=call.directory, body=call.body, base_url=call.base_url)
         call.resource_label = scim_user.user_name
         body = users.user_resource(scim_user, base_url=call.base_url)
@@ -160,6 +161,7 @@ def user_item(request, call, resource_id: str):
 def groups_collection(request, call):
     if request.method == "POST":
         call.resource_kind = "Group"
+        call.resource_label = _named(call.body, "displayName")
         group = groups.group_create(directory=call.directory, body=call.body)
         call.resource_label = group.display_name
         body = groups.group_resource(group, base_url=call.base_url, members=_members_of([group]).get(group.pk))
@@ -280,6 +282,11 @@ def root_search(request, call):
 @scim_endpoint
 def unknown(request, call, rest: str = ""):
     raise NotFoundException(detail=f"This SCIM service has no endpoint /{rest[:100]}.")
+
+
+def _named(body, key: str) -> str:
+    value = body.get(key) if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _no_content():
