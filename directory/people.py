@@ -1,20 +1,24 @@
 """A SCIM user is a person of the organization: which account it is, its membership, and deprovisioning.
 
 The linking rules are SSO's (signin/complete.py): an email on a domain this organization has verified (the most
-specific verified domain decides), and never an account that reaches beyond this organization. A SCIM record keeps
-the person it linked: an email change at the IdP changes that person's email, never makes a second one.
+specific verified domain decides), and never an account that reaches beyond this organization. A person already
+known by SSO is found by the IdP's immutable id first (externalId against the SSO identity's subject), then by
+email. A SCIM record keeps the person it linked: an email change at the IdP changes that person's email, never makes
+a second one.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from scim2_models import ForbiddenException, InvalidValueException, UniquenessException
 
+from connections.identity import SSOIdentity
 from kloudsso.notify import Category, notify_organization
 from kloudsso.tenancy.models import Membership, Role
 from signin.complete import email_outside_org, used_beyond
 
 MAX_EMAIL_LENGTH = 254
+MIN_IMMUTABLE_ID_LENGTH = 16
 
 
 def person_link(*, scim_user, email: str) -> None:
@@ -39,7 +43,16 @@ def person_link(*, scim_user, email: str) -> None:
     if scim_user.user_id is not None:
         _email_change(scim_user.user, email, org)
         return
-    user = users.filter(email__iexact=email).first()
+    user = _by_immutable_id(org, scim_user.external_id)
+    if user is not None:
+        if used_beyond(user, org):
+            raise UniquenessException(
+                detail=f"The SSO identity of {user.email} is used outside {org.name}; directory sync does not take "
+                "it over. Ask support."
+            )
+        _email_change(user, email, org)
+    else:
+        user = users.filter(email__iexact=email).first()
     if user is None:
         user = users.create_user(email)  # no usable password: SSO only, as SSO's just-in-time accounts
     elif used_beyond(user, org):
@@ -49,6 +62,24 @@ def person_link(*, scim_user, email: str) -> None:
         )
     Membership.objects.get_or_create(user=user, organization=org, defaults={"role": Role.MEMBER})
     scim_user.user = user
+
+
+def _by_immutable_id(org, external_id: str):
+    """The person an SSO identity of this organization names by the IdP's own immutable id, sent here as externalId:
+    Entra's object id (SSO subject entra:<tenant>:<oid>) or Okta's user id (SSO subject <issuer>|<sub>).
+
+    Shorter ids are no IdP's immutable id (a GUID has 36 characters, Okta's ids 20): they never match one.
+    """
+    if len(external_id) < MIN_IMMUTABLE_ID_LENGTH or ":" in external_id or "|" in external_id:
+        return None
+    identity = (
+        SSOIdentity.objects.filter(connection__organization=org)
+        .filter(Q(subject__endswith=f":{external_id}") | Q(subject__endswith=f"|{external_id}"))
+        .select_related("user")
+        .order_by("-last_login_at", "-pk")
+        .first()
+    )
+    return identity.user if identity is not None else None
 
 
 def _email_change(user, email: str, org) -> None:

@@ -142,3 +142,22 @@ def test_an_owner_is_never_deprovisioned_and_the_owners_are_alerted(scim, acme, 
     subjects = [m.subject for m in mail.outbox]
     assert "Directory sync tried to deactivate an owner of Acme" in subjects
     assert "Directory sync tried to delete an owner of Acme" in subjects
+
+
+def test_a_person_known_by_sso_is_found_by_the_idps_immutable_id_before_the_email(scim, dave, acme):
+    connection = oidc_connection(acme)  # an Entra ID connection: subjects entra:<tenant>:<oid>
+    oid = "6f3c8a2e-1d4b-4c9a-9e7f-2b5d8c1a0e34"
+    dave.sso_identities.create(connection=connection, subject=f"entra:tid-1:{oid}", email=dave.email)
+    # Entra maps objectId to externalId; the mailbox it sends is a new one.
+    body = {**user("dave.new@acmecorp.com"), "externalId": oid}
+    scim_id = scim.post("/Users", body).json()["id"]
+    assert SCIMUser.objects.get(public_id=scim_id).user == dave
+    dave.refresh_from_db()
+    assert dave.email == "dave.new@acmecorp.com" and User.objects.filter(email__startswith="dave").count() == 1
+
+
+def test_a_short_external_id_is_no_immutable_id(scim, dave, acme):
+    connection = oidc_connection(acme)
+    dave.sso_identities.create(connection=connection, subject="https://idp|42", email=dave.email)
+    scim_id = scim.post("/Users", {**user("erin@acmecorp.com"), "externalId": "42"}).json()["id"]
+    assert SCIMUser.objects.get(public_id=scim_id).user.email == "erin@acmecorp.com"

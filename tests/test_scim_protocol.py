@@ -205,3 +205,7 @@ def test_a_large_group_is_added_in_batches(scim):
     response = scim.patch(f"/Groups/{group}?excludedAttributes=members", body)
     assert response.status_code == 200
     assert SCIMGroupMember.objects.filter(group__public_id=group).count() == 1200
+
+
+def test_a_user_name_longer_than_the_column_is_refused(scim):
+    assert error(scim.post("/Users", {"userName": "u" * 513})) == (400, "invalidValue")

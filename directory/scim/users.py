@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from scim2_models import Context, GroupMembership, Meta, PatchOp, UniquenessException
+from scim2_models import Context, GroupMembership, InvalidValueException, Meta, PatchOp, UniquenessException
 
 from directory import people
 from directory.audit import USER_FIELDS, scim_user_audit
@@ -11,6 +11,7 @@ from directory.scim import quirks
 from directory.scim.schema import POLICY, UserModel
 from kloudsso.audit.record import audit_diff, snapshot
 
+MAX_ID_LENGTH = 512  # the columns' size
 KEPT_OUT = {"password"}  # writeOnly (RFC 7643 §4.1.1): never stored, never returned
 
 
@@ -99,6 +100,9 @@ def _action(created: bool, was_active: bool, active: bool) -> str:
 
 
 def _columns(scim_user: SCIMUser, model) -> None:
+    for name, value in (("userName", model.user_name), ("externalId", model.external_id)):
+        if value and len(value) > MAX_ID_LENGTH:
+            raise InvalidValueException(detail=f"{name} has at most {MAX_ID_LENGTH} characters here.")
     scim_user.user_name = model.user_name or ""
     scim_user.user_name_key = scim_user.user_name.lower()
     scim_user.external_id = model.external_id or ""
