@@ -42,6 +42,8 @@ def person_link(*, scim_user, email: str) -> None:
     users = get_user_model().objects
     if scim_user.user_id is not None:
         _email_change(scim_user.user, email, org)
+        if scim_user.active:  # the IdP decides who exists: a member an owner removed comes back while assigned
+            Membership.objects.get_or_create(user=scim_user.user, organization=org, defaults={"role": Role.MEMBER})
         return
     user = _by_immutable_id(org, scim_user.external_id)
     if user is not None:

@@ -22,7 +22,8 @@ def scim_user_list(*, directory):
 
 
 def scim_user_get(*, directory, public_id) -> SCIMUser | None:
-    return _owned(scim_user_list(directory=directory).filter(public_id=public_id).first(), directory)
+    found = scim_user_list(directory=directory).select_related("user").filter(public_id=public_id).first()
+    return _owned(found, directory)
 
 
 def scim_group_list(*, directory):
