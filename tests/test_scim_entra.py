@@ -4,6 +4,7 @@ compliance" page (Understand the Microsoft Entra SCIM implementation: request an
 import pytest
 
 from directory.models import SCIMGroupMember, SCIMUser
+from kloudsso.audit.models import AuditEvent
 from kloudsso.tenancy.models import Membership, Role
 from tests.support.scim import SCIMClient, scim_directory, verified_domain
 
@@ -124,6 +125,8 @@ def test_entras_sequence_assign_update_group_push_disable_enable_delete(entra, a
     )
     assert response.status_code == 200, response.content
     assert SCIMGroupMember.objects.filter(group__public_id=group_id, user__public_id=user_id).exists()
+    changed = AuditEvent.objects.filter(action="scim_group.updated").latest("pk")
+    assert changed.changes == {"members": [0, 1]} and changed.actor_label == "Directory sync: Entra ID"
     renamed = "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"
     response = entra.patch(f"/Groups/{group_id}", patch({"op": "Replace", "path": "displayName", "value": renamed}))
     assert response.status_code == 200 and response.json()["displayName"] == renamed
@@ -139,6 +142,7 @@ def test_entras_sequence_assign_update_group_push_disable_enable_delete(entra, a
     assert entra.get(f"/Users/{user_id}").json()["active"] is False  # the record is kept
     person.refresh_from_db()
     assert person.session_generation == 1
+    assert AuditEvent.objects.get(action="scim_user.deactivated").changes == {"active": [True, False]}
 
     # Re-enable.
     response = entra.patch(f"/Users/{user_id}", patch({"op": "Replace", "path": "active", "value": "True"}))

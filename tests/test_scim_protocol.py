@@ -181,10 +181,10 @@ def test_statement_counts_of_list_filter_and_patch(scim):
         assert scim.get("/Users?count=30").json()["itemsPerPage"] == 30
     with assert_queries(5):
         assert scim.get('/Users?filter=userName eq "q3@acmecorp.com"').json()["totalResults"] == 1
-    # Adding 30 members: the directory, the users' ids (one batch), one INSERT, the audit event, the group's page
-    # (its members with their users), the log.
+    # Adding 30 members: the directory, the group, its member count, the users' ids (one batch), one INSERT, the count
+    # again, the audit event (members: 0 -> 30), the group's page (its members with their users), the log.
     body = patch({"op": "add", "path": "members", "value": [{"value": i} for i in ids]})
-    with assert_queries(7):
+    with assert_queries(9):
         response = scim.patch(f"/Groups/{group}", body)
     assert len(response.json()["members"]) == 30
 

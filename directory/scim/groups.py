@@ -27,8 +27,10 @@ def group_create(*, directory, body) -> SCIMGroup:
     group = SCIMGroup(directory=directory, organization=directory.organization)
     with transaction.atomic():
         _save(group, model)
-        _members_set(group, _member_ids(model.members))
-        scim_group_audit(group, "scim_group.created", {"display_name": [None, group.display_name]})
+        members = _member_ids(model.members)
+        _members_set(group, members)
+        changes = {"display_name": [None, group.display_name], "members": [None, len(members)]}
+        scim_group_audit(group, "scim_group.created", changes)
     return group
 
 
@@ -36,11 +38,11 @@ def group_replace(*, group: SCIMGroup, body) -> SCIMGroup:
     model = Group.model_validate(
         quirks.resource_payload(body, kind="Group"), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
     )
-    before = group.display_name
+    before, count = group.display_name, _count(group)
     with transaction.atomic():
         _save(group, model)
         _members_set(group, _member_ids(model.members))
-        scim_group_audit(group, "scim_group.updated", _renamed(before, group))
+        scim_group_audit(group, "scim_group.updated", _changes(before, count, group))
     return group
 
 
@@ -50,8 +52,17 @@ def group_delete(*, group: SCIMGroup) -> None:
         group.delete()
 
 
-def _renamed(before: str, group) -> dict:
-    return {"display_name": [before, group.display_name]} if before != group.display_name else {}
+def _count(group) -> int:
+    return SCIMGroupMember.objects.filter(group=group).count()
+
+
+def _changes(name_before: str, count_before: int, group) -> dict:
+    """What the audit log says a change did: the rename, and how many members the group had before and after."""
+    changes = {"display_name": [name_before, group.display_name]} if name_before != group.display_name else {}
+    count = _count(group)
+    if count != count_before:
+        changes["members"] = [count_before, count]
+    return changes
 
 
 def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
@@ -61,7 +72,7 @@ def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
         scim_policy=POLICY,
     )
     others = []
-    before = group.display_name
+    before, count = group.display_name, _count(group)
     with transaction.atomic():
         for operation in patch.operations:
             if not _members_operation(group, operation):
@@ -70,7 +81,9 @@ def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
             model = Group(display_name=group.display_name, external_id=group.external_id or None)
             PatchOp[Group](operations=others).patch(model, scim_policy=POLICY)
             _save(group, model)
-        scim_group_audit(group, "scim_group.updated", _renamed(before, group))
+        changes = _changes(before, count, group)
+        if changes:
+            scim_group_audit(group, "scim_group.updated", changes)
     return group
 
 
