@@ -7,6 +7,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from directory import selectors
+from directory.audit import directory_actor
 from directory.forms import DirectoryAddForm
 from directory.guides import guide_steps
 from directory.services import directory_create, directory_token_revoke, directory_token_rotate
@@ -64,6 +65,7 @@ def _detail(request, directory, *, token: str | None = None, status: int = 200):
     url = tenant_url(directory)
     context = {
         "directory": directory,
+        "audit_who": directory_actor(directory).label,
         "tenant_url": url,
         "token": token,
         "steps": guide_steps(directory, tenant_url=url, token=token),

@@ -72,3 +72,8 @@ def test_the_list_names_the_organizations_directories_only(as_alice, directory, 
     scim_directory(globex, name="Globex Okta")
     page = as_alice.get("/orgs/acme/directories/").content.decode()
     assert "Entra ID" in page and "Globex Okta" not in page
+
+
+def test_the_directory_page_links_to_what_it_changed_in_the_audit_log(as_alice, directory):
+    page = as_alice.get(f"/orgs/acme/directories/{directory.public_id}/").content.decode()
+    assert "/orgs/acme/audit-log/?who=Directory%20sync%3A%20Entra%20ID" in page
