@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404
 
 from directory.models import SCIMDirectory, SCIMGroup, SCIMRequest, SCIMUser
+from kloudsso.tenancy.models import Membership
 
 
 def directory_list(*, org):
@@ -45,10 +46,13 @@ def scim_request_list(*, directory, limit: int = 50):
     return SCIMRequest.objects.filter(directory=directory)[:limit]
 
 
-def deprovisioned_in(*, org, user) -> SCIMUser | None:
-    """The inactive SCIM record that deprovisions this person in this organization, if any (one query)."""
-    return SCIMUser.objects.filter(organization=org, user=user, active=False).select_related("directory").first()
-
-
-def deprovisioned_anywhere(*, user) -> SCIMUser | None:
-    return SCIMUser.objects.filter(user=user, active=False).select_related("organization").first()
+def password_deprovisioned(*, user) -> SCIMUser | None:
+    """The record that deprovisioned this account, when no organization it still belongs to lets it in: a password
+    then opens nothing (one statement, two more only for a deprovisioned person)."""
+    record = SCIMUser.objects.filter(user=user, active=False).select_related("organization").first()
+    if record is None:
+        return None
+    gone = SCIMUser.objects.filter(user=user, active=False).values("organization_id")
+    if Membership.objects.filter(user=user).exclude(organization_id__in=gone).exists():
+        return None
+    return record

@@ -161,3 +161,14 @@ def test_a_short_external_id_is_no_immutable_id(scim, dave, acme):
     dave.sso_identities.create(connection=connection, subject="https://idp|42", email=dave.email)
     scim_id = scim.post("/Users", {**user("erin@acmecorp.com"), "externalId": "42"}).json()["id"]
     assert SCIMUser.objects.get(public_id=scim_id).user.email == "erin@acmecorp.com"
+
+
+def test_a_deprovisioned_person_who_joined_another_organization_since_keeps_it_but_not_this_one(
+    scim, dave, globex, client
+):
+    scim_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    Membership.objects.create(user=dave, organization=globex, role=Role.MEMBER)  # invited there later
+    scim.patch(f"/Users/{scim_id}", deactivate())
+    assert client.post("/login/", {"username": "dave@acmecorp.com", "password": PASSWORD}).status_code == 302
+    assert client.get("/orgs/globex/").status_code == 200
+    assert client.get("/orgs/acme/").status_code == 404

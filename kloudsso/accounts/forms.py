@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.views.decorators.debug import sensitive_variables
 
-from directory.selectors import deprovisioned_anywhere
+from directory.selectors import password_deprovisioned
 from kloudsso.accounts import password_throttle
 from kloudsso.accounts.models import PasswordThrottleEvent
 from kloudsso.accounts.sso_enforcement import password_refusal
@@ -63,10 +63,10 @@ class _PasswordSignInMixin:
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        deprovisioned = deprovisioned_anywhere(user=user)
+        deprovisioned = password_deprovisioned(user=user)
         if deprovisioned is not None:
-            # Directory sync only links accounts that belong to its organization alone, so this organization's
-            # decision is the account's: its password opens nothing else.
+            # Directory sync links only accounts that belong to its organization alone; one invited elsewhere since
+            # keeps its password for there (tenancy/access.py keeps it out of the deprovisioning organization).
             raise ValidationError(
                 f"Your access to {deprovisioned.organization.name} has been removed by its identity provider. "
                 "Ask your admin.",

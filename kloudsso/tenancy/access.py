@@ -7,13 +7,20 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, render
+
+from directory.models import SCIMUser
 
 from .models import Membership
 
 
 def membership_get(*, user, slug: str) -> Membership:
-    return get_object_or_404(Membership.objects.select_related("organization"), user=user, organization__slug=slug)
+    # A person the organization's directory sync deprovisioned is no longer let in, in the same statement.
+    memberships = Membership.objects.select_related("organization").exclude(
+        Exists(SCIMUser.objects.filter(user=OuterRef("user"), organization=OuterRef("organization"), active=False))
+    )
+    return get_object_or_404(memberships, user=user, organization__slug=slug)
 
 
 def org_member_required(view):
