@@ -168,5 +168,7 @@ def test_a_person_who_joined_another_organization_since_keeps_it_not_this_one(sc
     Membership.objects.create(user=dave, organization=globex, role=Role.MEMBER)  # invited there later
     scim.patch(f"/Users/{scim_id}", deactivate())
     assert client.post("/login/", {"username": "dave@acmecorp.com", "password": PASSWORD}).status_code == 302
-    assert client.get("/orgs/globex/").status_code == 200
+    assert client.get("/").url == "/orgs/globex/"
+    page = client.get("/orgs/globex/").content.decode()
+    assert 'value="globex"' in page and 'value="acme"' not in page  # the organization picker
     assert client.get("/orgs/acme/").status_code == 404

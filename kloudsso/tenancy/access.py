@@ -15,12 +15,15 @@ from directory.models import SCIMUser
 from .models import Membership
 
 
+def memberships_usable(*, user):
+    """The person's memberships, less those of organizations whose directory sync deprovisioned them (in the same
+    statement): such a membership is kept, for the record and a re-activation, but lets nobody in."""
+    deprovisioned = SCIMUser.objects.filter(user=OuterRef("user"), organization=OuterRef("organization"), active=False)
+    return Membership.objects.filter(user=user).exclude(Exists(deprovisioned)).select_related("organization")
+
+
 def membership_get(*, user, slug: str) -> Membership:
-    # A person the organization's directory sync deprovisioned is no longer let in, in the same statement.
-    memberships = Membership.objects.select_related("organization").exclude(
-        Exists(SCIMUser.objects.filter(user=OuterRef("user"), organization=OuterRef("organization"), active=False))
-    )
-    return get_object_or_404(memberships, user=user, organization__slug=slug)
+    return get_object_or_404(memberships_usable(user=user), organization__slug=slug)
 
 
 def org_member_required(view):
