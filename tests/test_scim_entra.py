@@ -201,3 +201,20 @@ def test_a_no_path_replace_with_a_value_object(entra):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["displayName"], body["name"]["givenName"], body["active"]) == ("Ellen Reckert", "Ellen", False)
+
+
+def test_the_aadoptscim062020_flag_on_the_tenant_url_changes_nothing(entra):
+    response = entra.get(f'/Users?aadOptscim062020&filter=userName eq "{USER_NAME}"')
+    assert response.status_code == 200 and response.json()["totalResults"] == 0
+    assert entra.post("/Users?aadOptscim062020", CREATE_USER).status_code == 201
+
+
+def test_entras_no_path_add_of_a_work_email_and_a_name_part(entra):
+    user_id = entra.post("/Users", {**CREATE_USER, "emails": []}).json()["id"]
+    response = entra.patch(
+        f"/Users/{user_id}",
+        patch({"op": "Add", "value": {'emails[type eq "work"].value': "ellen@testuser.com", "name.familyName": "R"}}),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["emails"] == [{"type": "work", "value": "ellen@testuser.com"}]
+    assert response.json()["name"]["familyName"] == "R"

@@ -69,8 +69,22 @@ def patch_payload(body, *, resource_id: str, base_url: str = "") -> dict:
         raise InvalidSyntaxException(detail="A PATCH request holds an Operations list.")
     return {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [_operation(op, base_url) for op in operations],
+        "Operations": [split for op in operations for split in _split(_operation(op, base_url))],
     }
+
+
+def _split(operation: dict) -> list[dict]:
+    """A no-path value object whose keys are filtered paths (Entra: {'emails[type eq "work"].value': ...}) as one
+    operation per such key, with the key as its path: the library reads a value's keys as plain attribute paths."""
+    value = operation.get("value")
+    if operation.get("path") is not None or not isinstance(value, dict):
+        return [operation]
+    filtered = {k: v for k, v in value.items() if isinstance(k, str) and "[" in k}
+    if not filtered:
+        return [operation]
+    rest = {k: v for k, v in value.items() if k not in filtered}
+    split = [{**operation, "path": key, "value": v} for key, v in filtered.items()]
+    return ([{**operation, "value": rest}] if rest else []) + split
 
 
 def _operation(operation, base_url: str):
