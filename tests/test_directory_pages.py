@@ -77,3 +77,15 @@ def test_the_list_names_the_organizations_directories_only(as_alice, directory, 
 def test_the_directory_page_links_to_what_it_changed_in_the_audit_log(as_alice, directory):
     page = as_alice.get(f"/orgs/acme/directories/{directory.public_id}/").content.decode()
     assert "/orgs/acme/audit-log/?who=Directory%20sync%3A%20Entra%20ID" in page
+
+
+def test_support_sees_directories_and_their_people_but_never_a_token_hash(client, directory):
+    from django.urls import reverse
+
+    from kloudsso.accounts.models import User
+
+    client.force_login(User.objects.create_superuser("support@kloudsso.test", "support-password-1"))
+    assert client.get(reverse("admin:directory_scimuser_changelist")).status_code == 200
+    assert client.get(reverse("admin:directory_scimdirectory_changelist")).status_code == 200
+    page = client.get(reverse("admin:directory_scimdirectory_change", args=[directory.pk])).content.decode()
+    assert directory.display_name in page and directory.token_hash not in page
