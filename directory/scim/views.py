@@ -150,7 +150,7 @@ def user_item(request, call, resource_id: str):
     elif request.method != "GET":
         raise _not_allowed(request)
     call.resource_label = scim_user.user_name
-    parameters = _parameters(_query(request, call), UserModel) if request.method == "GET" else None
+    parameters = _parameters({k: request.GET.get(k) for k in ("attributes", "excludedAttributes")}, UserModel)
     body = users.user_resource(
         scim_user, base_url=call.base_url, groups=_groups_of([scim_user]).get(scim_user.pk), parameters=parameters
     )
@@ -219,8 +219,10 @@ def group_item(request, call, resource_id: str):
     elif request.method != "GET":
         raise _not_allowed(request)
     call.resource_label = group.display_name
-    query = _query(request, call) if request.method == "GET" else {}
-    parameters = _parameters(query, GroupModel) if request.method == "GET" else None
+    # attributes and excludedAttributes hold for a PUT's and a PATCH's answer too (RFC 7644 §3.5.2): a client
+    # patching a group of thousands asks excludedAttributes=members and gets no list back.
+    query = {k: request.GET.get(k) for k in ("attributes", "excludedAttributes")}
+    parameters = _parameters(query, GroupModel)
     members = {} if _excludes_members(query) else _members_of([group])
     return scim_json(
         groups.group_resource(group, base_url=call.base_url, members=members.get(group.pk), parameters=parameters)
