@@ -172,3 +172,12 @@ def test_a_person_who_joined_another_organization_since_keeps_it_not_this_one(sc
     page = client.get("/orgs/globex/").content.decode()
     assert 'value="globex"' in page and 'value="acme"' not in page  # the organization picker
     assert client.get("/orgs/acme/").status_code == 404
+
+
+def test_the_session_hash_is_djangos_own_until_a_generation_is_raised(dave):
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    assert dave.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(dave)  # existing sessions stay
+    before = dave.get_session_auth_hash()
+    dave.session_generation = 1
+    assert dave.get_session_auth_hash() != before
