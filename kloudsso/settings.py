@@ -159,6 +159,12 @@ SSO_RELINK_WINDOW_DAYS = _positive_int("SSO_RELINK_WINDOW_DAYS", default=7)
 SAML_RESPONSE_RETENTION_DAYS = _positive_int("SAML_RESPONSE_RETENTION_DAYS", default=7)
 # The audit log of owners', admins' and support's changes is kept for ever unless this many days are set (0: for ever).
 AUDIT_LOG_RETENTION_DAYS = _int_at_least("AUDIT_LOG_RETENTION_DAYS", default=0, minimum=0)
+# Directory sync (SCIM): requests per directory per minute (an IdP's full sync sends bursts; beyond this, 429 and
+# the IdP retries), the largest request body, how long a rotated token keeps working, and the request log's age.
+SCIM_RATE_LIMIT_PER_MINUTE = _positive_int("SCIM_RATE_LIMIT_PER_MINUTE", default=1200)
+SCIM_MAX_BODY_BYTES = _positive_int("SCIM_MAX_BODY_BYTES", default=1_048_576)
+SCIM_TOKEN_OVERLAP_HOURS = _positive_int("SCIM_TOKEN_OVERLAP_HOURS", default=72)
+SCIM_REQUEST_RETENTION_DAYS = _positive_int("SCIM_REQUEST_RETENTION_DAYS", default=30)
 # Behind a reverse proxy: the WSGI META key of the header it sets with the client's address.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
@@ -197,6 +203,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kloudsso.scheduler",
     "kloudsso.notify",
+    "directory",
 ]
 
 MIDDLEWARE = [

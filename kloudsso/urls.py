@@ -31,6 +31,7 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/", tenancy_views.org_home, name="org_home"),
     path("orgs/<slug:org_slug>/connections/", include("connections.urls")),
     path("orgs/<slug:org_slug>/domains/", include("domains.urls")),
+    path("orgs/<slug:org_slug>/directories/", include("directory.urls")),
     path("orgs/<slug:org_slug>/members/", include("kloudsso.tenancy.members_urls")),
     path("orgs/<slug:org_slug>/sso-settings/", sso_settings.sso_settings, name="sso_settings"),
     path(
@@ -53,5 +54,6 @@ urlpatterns = [
         connection_views.sp_metadata_public,
         name="sp_metadata_public",
     ),
+    path("scim/v2/<uuid:directory_id>/", include("directory.scim.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from connections.connection import Connection
 from connections.identity import SSOIdentity
 from connections.role_mapping import role_mapping_of
+from directory.models import SCIMUser
 from domains.selectors import verified_domain_for_email
 from kloudsso.accounts import last_login
 from kloudsso.audit.record import SYSTEM, Actor, Target, audit_record
@@ -89,6 +90,29 @@ def plan_detail(org) -> str:
     return f"{org.name} is on the {org.get_plan_display()} plan; single sign-on needs the paid plan."
 
 
+def email_outside_org(org, email: str) -> str | None:
+    """Why the organization cannot vouch for this email, or None when one of its verified domains routes it.
+
+    The most specific verified domain decides, as on the email prompt: an organization that verified corp.test must
+    not assert people of eu.corp.test that another organization verified. SSO and directory sync share this rule.
+    """
+    routed = verified_domain_for_email(email)
+    if routed is not None and routed.organization_id == org.id:
+        return None
+    return _unverified_domain(org, email, routed)
+
+
+def used_beyond(user, org) -> bool:
+    """Whether an account reaches beyond this organization (memberships or identities elsewhere, staff rights): an
+    IdP of this organization, through SSO or directory sync, must then never take it over."""
+    return (
+        user.is_staff
+        or user.is_superuser
+        or Membership.objects.filter(user=user).exclude(organization=org).exists()
+        or SSOIdentity.objects.filter(user=user).exclude(connection__organization=org).exists()
+    )
+
+
 def _unverified_domain(org, email: str, routed) -> str:
     """Which domain arrived and which ones are verified: the usual mistake is an IdP sending the sign-in name (Entra
     ID's UPN on <tenant>.onmicrosoft.com) instead of the mailbox's address."""
@@ -143,14 +167,12 @@ def _complete(vouched: Vouched):
             f"The subject has {len(vouched.subject)} characters (at most {MAX_SUBJECT_LENGTH}) and the email "
             f"{len(email)} (at most {MAX_EMAIL_LENGTH}).",
         )
-    routed = verified_domain_for_email(email)
-    if routed is None or routed.organization_id != org.id:
-        # The most specific verified domain decides, as on the email prompt: an organization that verified
-        # corp.test must not assert people of eu.corp.test that another organization verified.
+    outside = email_outside_org(org, email)
+    if outside is not None:
         raise SignInError(
             "email_domain_not_verified",
             f"{email} is not on a domain your organization has verified for single sign-on. Ask your admin.",
-            _unverified_domain(org, email, routed),
+            outside,
         )
     now = timezone.now()
     try:
@@ -225,13 +247,21 @@ def _user_for(vouched: Vouched, org, email: str, identity, now, names: Names) ->
     """The person to sign in, their identity on this connection when they have one, and their role."""
     if identity is not None:
         user, role, elsewhere = identity.user, identity.user_role, identity.user_elsewhere
+        deprovisioned = identity.user_deprovisioned
     else:
         user = _with_membership(get_user_model().objects, org, "pk").filter(email__iexact=email).first()
         role, elsewhere = (user.role, user.elsewhere) if user is not None else (None, False)
+        deprovisioned = user is not None and user.deprovisioned
         if user is not None:
             identity = _refuse_unsafe_link(user, vouched.connection, org, email, vouched.subject, bool(role), now)
     if user is not None and not user.is_active:
         raise SignInError("account_disabled", detail=f"The account {user.email} is deactivated.")
+    if deprovisioned:
+        raise SignInError(
+            "deprovisioned",
+            detail=f"{user.email} is deactivated in {org.name}'s directory sync (its IdP set active to false or "
+            "deleted the user).",
+        )
     if role:
         return _Person(user, identity, role, elsewhere)
     user, role = _provision(org, email, user, now, names)
@@ -245,11 +275,19 @@ def _identity(connection, subject: str, org):
 
 def _with_membership(queryset, org, user_column: str, *, prefix: str = ""):
     # Asked in the same statement as the person: their role in the connection's organization (None: not a member),
-    # and whether they belong to other organizations too (their names are then not the IdP's to change).
+    # whether they belong to other organizations too (their names are then not the IdP's to change), and whether
+    # the organization's directory sync deprovisioned them (directory.models.SCIMUser active false).
     person = OuterRef(user_column)
     role = Membership.objects.filter(user=person, organization=org).values("role")[:1]
     others = Membership.objects.filter(user=person).exclude(organization=org)
-    return queryset.annotate(**{f"{prefix}role": Subquery(role), f"{prefix}elsewhere": Exists(others)})
+    deprovisioned = SCIMUser.objects.filter(user=person, organization=org, active=False)
+    return queryset.annotate(
+        **{
+            f"{prefix}role": Subquery(role),
+            f"{prefix}elsewhere": Exists(others),
+            f"{prefix}deprovisioned": Exists(deprovisioned),
+        }
+    )
 
 
 def _record_identity(vouched: Vouched, identity, user, email: str, now) -> None:
@@ -281,13 +319,7 @@ def _refuse_unsafe_link(user, connection, org, email: str, subject: str, is_memb
             linked.user_role, linked.user_elsewhere = user.role, user.elsewhere
             return linked
         raise refusal(linked, subject=subject, email=email, member=is_member)
-    elsewhere = (
-        user.is_staff
-        or user.is_superuser
-        or Membership.objects.filter(user=user).exclude(organization=org).exists()
-        or SSOIdentity.objects.filter(user=user).exclude(connection__organization=org).exists()
-    )
-    if elsewhere:
+    if used_beyond(user, org):
         raise SignInError(
             "account_exists",
             f"An account for {email} already exists and is used outside {org.name}. Sign in with its password, "

@@ -25,6 +25,7 @@ JOBS = {
     "password_throttle_event_prune",
     "task_result_prune",
     "audit_event_prune",
+    "scim_request_prune",
     "expiry_reminders",
 }
 NOW = datetime(2026, 3, 5, 0, 30, tzinfo=UTC)

@@ -16,7 +16,17 @@ from setuptools import find_packages
 from tests.support.gunicorn_server import GunicornServer, free_port, production_env
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ["pyproject.toml", "kloudsso", "connections", "domains", "signin", "setup_links", "templates", "static"]
+SHIPPED = [
+    "pyproject.toml",
+    "kloudsso",
+    "connections",
+    "domains",
+    "signin",
+    "setup_links",
+    "directory",
+    "templates",
+    "static",
+]
 
 
 def _declared_packages() -> set[str]:
@@ -25,7 +35,9 @@ def _declared_packages() -> set[str]:
 
 def test_pyproject_names_every_package_of_the_source_tree():
     found = set(
-        find_packages(where=str(ROOT), include=["kloudsso*", "connections*", "domains*", "signin*", "setup_links*"])
+        find_packages(
+            where=str(ROOT), include=["kloudsso*", "connections*", "domains*", "signin*", "setup_links*", "directory*"]
+        )
     )
     assets = {"kloudsso.web_assets.templates", "kloudsso.web_assets.static"}
     assert _declared_packages() - assets == found, "pyproject.toml's [tool.setuptools] packages must list each one"

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.views.decorators.debug import sensitive_variables
 
+from directory.selectors import password_deprovisioned
 from kloudsso.accounts import password_throttle
 from kloudsso.accounts.models import PasswordThrottleEvent
 from kloudsso.accounts.sso_enforcement import password_refusal
@@ -11,7 +12,7 @@ from signin.outcome import signin_ended
 
 # A refused password sign-in's code, as the metrics and the log line name it: AuthenticationForm's own
 # (invalid_login also for a non-staff account at the admin), and ours.
-PASSWORD_CODES = frozenset({"invalid_login", "inactive", "sso_required", "throttled"})
+PASSWORD_CODES = frozenset({"invalid_login", "inactive", "sso_required", "throttled", "deprovisioned"})
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path, and the User.email column
 MAX_PASSWORD_LENGTH = 4096
 LIMITS = {
@@ -62,6 +63,15 @@ class _PasswordSignInMixin:
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
+        deprovisioned = password_deprovisioned(user=user)
+        if deprovisioned is not None:
+            # Directory sync links only accounts that belong to its organization alone; one invited elsewhere since
+            # keeps its password for there (tenancy/access.py keeps it out of the deprovisioning organization).
+            raise ValidationError(
+                f"Your access to {deprovisioned.organization.name} has been removed by its identity provider. "
+                "Ask your admin.",
+                code="deprovisioned",
+            )
         refusal = password_refusal(user)
         if refusal:
             raise ValidationError(refusal, code="sso_required")

@@ -16,6 +16,9 @@ FAMILIES = {
     "identity": "SSO identities",
     "setup_link": "Setup links",
     "group_roles": "Group roles",
+    "directory": "Directory sync",
+    "scim_user": "Provisioned people",
+    "scim_group": "Provisioned groups",
 }
 
 ACTIONS = {
@@ -55,6 +58,18 @@ ACTIONS = {
     "group_roles.rule_added": "Group mapped to a role",
     "group_roles.rule_removed": "Group's role mapping removed",
     "group_roles.changed": "Group role settings changed",
+    "directory.added": "Directory added",
+    "directory.token_rotated": "Directory token rotated",
+    "directory.revoked": "Directory token revoked",
+    "directory.deleted": "Directory deleted",
+    "scim_user.provisioned": "Person provisioned by directory sync",
+    "scim_user.updated": "Person updated by directory sync",
+    "scim_user.deactivated": "Person deprovisioned by directory sync",
+    "scim_user.reactivated": "Person reactivated by directory sync",
+    "scim_user.deleted": "Person deleted by directory sync",
+    "scim_group.created": "Group created by directory sync",
+    "scim_group.updated": "Group updated by directory sync",
+    "scim_group.deleted": "Group deleted by directory sync",
     "organization.added": "Organization created",
     "organization.changed": "Organization changed",
     "organization.deleted": "Organization deleted",

@@ -12,6 +12,7 @@ from django_tasks.base import Task
 
 from connections.saml.tasks import refresh_saml_metadata
 from connections.tasks import prune_signin_answers, prune_signin_events, send_expiry_reminders
+from directory.tasks import prune_scim_requests
 from domains.tasks import recheck_verified_domains
 from kloudsso.accounts.tasks import prune_password_throttle_events
 from kloudsso.audit.tasks import prune_audit_events
@@ -42,6 +43,7 @@ def scheduled_jobs() -> list[Job]:
         Job("password_throttle_event_prune", prune_password_throttle_events, prune),
         Job("task_result_prune", prune_task_results, prune),
         Job("audit_event_prune", prune_audit_events, prune),
+        Job("scim_request_prune", prune_scim_requests, prune),
         # Daily: each reminder is due on a day (30, 14, 7, 1 days before), and once_key keeps a rerun quiet.
         Job("expiry_reminders", send_expiry_reminders, timedelta(days=1)),
     ]

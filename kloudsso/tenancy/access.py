@@ -7,13 +7,23 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, render
+
+from directory.models import SCIMUser
 
 from .models import Membership
 
 
+def memberships_usable(*, user):
+    """The person's memberships, less those of organizations whose directory sync deprovisioned them (in the same
+    statement): such a membership is kept, for the record and a re-activation, but lets nobody in."""
+    deprovisioned = SCIMUser.objects.filter(user=OuterRef("user"), organization=OuterRef("organization"), active=False)
+    return Membership.objects.filter(user=user).exclude(Exists(deprovisioned)).select_related("organization")
+
+
 def membership_get(*, user, slug: str) -> Membership:
-    return get_object_or_404(Membership.objects.select_related("organization"), user=user, organization__slug=slug)
+    return get_object_or_404(memberships_usable(user=user), organization__slug=slug)
 
 
 def org_member_required(view):

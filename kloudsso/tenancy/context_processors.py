@@ -1,3 +1,6 @@
+from kloudsso.tenancy.access import memberships_usable
+
+
 def current_organization(request):
     """The organization picker in the page header: the user's memberships and the current one."""
     user = getattr(request, "user", None)
@@ -6,5 +9,5 @@ def current_organization(request):
     return {
         "current_org": getattr(request, "org", None),
         "current_membership": getattr(request, "membership", None),
-        "user_memberships": user.memberships.select_related("organization").order_by("organization__name"),
+        "user_memberships": memberships_usable(user=user).order_by("organization__name"),
     }

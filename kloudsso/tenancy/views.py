@@ -3,7 +3,7 @@ import re
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from kloudsso.tenancy.access import org_member_required
+from kloudsso.tenancy.access import memberships_usable, org_member_required
 from kloudsso.tenancy.overview import setup_steps
 
 # What Organization.slug can hold: anything else (a NUL, which PostgreSQL refuses in a query, or 50,000 characters)
@@ -14,7 +14,7 @@ ORG_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 @login_required
 def home(request):
     """Send people to their first organization; the header's picker switches between them."""
-    membership = request.user.memberships.select_related("organization").order_by("organization__name").first()
+    membership = memberships_usable(user=request.user).order_by("organization__name").first()
     if membership is None:
         return render(request, "tenancy/no_organization.html")
     return redirect("org_home", org_slug=membership.organization.slug)
@@ -32,6 +32,6 @@ def switch(request):
     slug = request.POST.get("org") or request.GET.get("org") or ""
     if not ORG_SLUG.fullmatch(slug) or not request.user.is_authenticated:
         return redirect("home")
-    if request.user.memberships.filter(organization__slug=slug).exists():
+    if memberships_usable(user=request.user).filter(organization__slug=slug).exists():
         return redirect("org_home", org_slug=slug)
     return redirect("home")

@@ -88,6 +88,17 @@ ENTRIES = [
         "email",
     ),
     Entry(
+        "deprovisioned",
+        "Deprovisioned by directory sync",
+        "Your access to this organization has been removed by your identity provider. Ask your admin.",
+        "The organization's SCIM directory deactivated this person: the IdP set active to false (Entra ID: "
+        "unassigned, soft-deleted or blocked; Okta: deactivated or unassigned) or deleted the user. Every session "
+        "of theirs ended at that moment; password sign-in is refused too.",
+        "If the person should have access, assign them to the app again in the IdP (or set them active); the next "
+        "provisioning cycle reactivates them and they can sign in again.",
+        "email",
+    ),
+    Entry(
         "bad_identity",
         "Unusable identity",
         _UNVERIFIED,

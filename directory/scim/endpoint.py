@@ -1,0 +1,130 @@
+"""What every SCIM request goes through: the directory's token, its rate limit, a bounded JSON body, the request
+log, and SCIM error bodies for every refusal (never an HTML page, never a 500 for what a client sent)."""
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from pydantic import ValidationError
+from scim2_models import (
+    InvalidSyntaxException,
+    PayloadTooLargeException,
+    SCIMException,
+    UnauthorizedException,
+)
+
+from directory.models import SCIMDirectory, SCIMRequest
+from directory.scim.errors import error_response, validation_error_response
+from directory.scim.schema import POLICY
+from directory.tokens import token_matches
+from kloudsso.rate_limit import allow
+
+WITH_BODY = {"POST", "PUT", "PATCH"}
+
+
+class RateLimited(SCIMException):
+    # RFC 7644 §3.12 lists no scimType for it; its "tooMany" means too many results, a 400.
+    status = 429
+
+
+@dataclass
+class Call:
+    """One SCIM request: its directory, its parsed body, and what the log line says it touched."""
+
+    directory: SCIMDirectory
+    body: object
+    base_url: str
+    resource_kind: str = ""
+    resource_label: str = ""
+
+
+def scim_endpoint(view):
+    @csrf_exempt  # a bearer token, not a cookie, authenticates these requests
+    @wraps(view)
+    def wrapper(request, directory_id, **kwargs):
+        directory = _directory(directory_id)
+        call = Call(directory=directory, body=None, base_url=_base_url(directory)) if directory else None
+        try:
+            _authenticate(request, directory)
+            if not allow(f"scim:{directory.pk}", limit=settings.SCIM_RATE_LIMIT_PER_MINUTE, window_seconds=60):
+                raise RateLimited(detail="Too many requests for this directory; retry in a minute.")
+            call.body = _body(request)
+            with POLICY:
+                response = view(request, call, **kwargs)
+        except SCIMException as exc:
+            response = error_response(exc)
+        except ValidationError as exc:
+            response = validation_error_response(exc)
+        if call is not None:
+            _log(request, call, response)
+        return response
+
+    return wrapper
+
+
+def _directory(directory_id) -> SCIMDirectory | None:
+    return SCIMDirectory.objects.select_related("organization").filter(public_id=directory_id).first()
+
+
+def _authenticate(request, directory) -> None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if directory is None or scheme.lower() != "bearer" or not token_matches(directory, token.strip()):
+        # The same answer for an unknown directory, a wrong token and a revoked one.
+        raise UnauthorizedException(detail="A valid bearer token for this directory is required.")
+
+
+def _body(request):
+    if request.method not in WITH_BODY:
+        return None
+    limit = settings.SCIM_MAX_BODY_BYTES
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise PayloadTooLargeException(detail=f"A request body has at most {limit} bytes.")
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise PayloadTooLargeException(detail=f"A request body has at most {limit} bytes.") from None
+    if len(raw) > limit:
+        raise PayloadTooLargeException(detail=f"A request body has at most {limit} bytes.")
+    if not raw.strip():
+        return None  # the view says what it needed (a resource, a PATCH message), or that it takes none
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InvalidSyntaxException(detail="The request body is not JSON.") from None
+
+
+def _base_url(directory) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/scim/v2/{directory.public_id}"
+
+
+def _log(request, call: Call, response) -> None:
+    detail = ""
+    if response.status_code >= 400:
+        try:
+            detail = json.loads(response.content).get("detail", "")
+        except ValueError:
+            detail = ""
+    # Relative to the Tenant URL, as the IdP's own logs name it.
+    path = request.get_full_path().removeprefix(f"/scim/v2/{call.directory.public_id}")[:500] or "/"
+    SCIMRequest.objects.create(
+        directory=call.directory,
+        method=request.method[:10],
+        path=path,
+        status=response.status_code,
+        resource_kind=call.resource_kind,
+        resource_label=call.resource_label[:300],
+        error=detail[:2000],
+    )
+    # To the minute: the directory page says when the IdP last called, without a write per request.
+    now, last = timezone.now(), call.directory.last_request_at
+    if last is None or not timedelta(0) <= now - last < timedelta(minutes=1):
+        SCIMDirectory.objects.filter(pk=call.directory.pk).update(last_request_at=now)

@@ -1,0 +1,36 @@
+"""SCIM errors (RFC 7644 §3.12) as the library names them, and the one response every refusal becomes."""
+
+import json
+
+from django.http import HttpResponse
+from pydantic import ValidationError
+from scim2_models import Error, SCIMException
+
+CONTENT_TYPE = "application/scim+json"
+
+
+def scim_json(payload: dict, *, status: int = 200, headers: dict | None = None) -> HttpResponse:
+    response = HttpResponse(json.dumps(payload), status=status, content_type=CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def error_response(exc: SCIMException) -> HttpResponse:
+    error = exc.to_error()
+    return _error(error.status or exc.status, error.scim_type or None, error.detail or exc.detail)
+
+
+def validation_error_response(exc: ValidationError) -> HttpResponse:
+    """The first problem pydantic found, with the scimType scim2-models maps it to (invalidValue, invalidSyntax)."""
+    errors = Error.from_validation_errors(exc)
+    first = errors[0] if errors else Error(status=400, scim_type="invalidSyntax", detail="The request is not valid.")
+    detail = "; ".join(e.detail for e in errors[:3] if e.detail) or first.detail
+    return _error(first.status or 400, first.scim_type, detail)
+
+
+def _error(status: int, scim_type: str | None, detail: str) -> HttpResponse:
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": str(status), "detail": detail}
+    if scim_type:
+        body["scimType"] = scim_type
+    return scim_json(body, status=status)

@@ -1,0 +1,242 @@
+"""/Groups: a group's name kept in columns, its members as rows, changed in batches (a group may hold thousands).
+
+Members are never loaded into a pydantic model to be patched: a PATCH that adds or removes members becomes a few
+set-based statements whatever the group's size; the other attributes go through scim2-models' PatchOp.
+"""
+
+import re
+import uuid
+
+from django.db import IntegrityError, transaction
+from scim2_models import Context, Group, InvalidValueException, Meta, PatchOp, ScimFilter, UniquenessException
+from scim2_models.path.expressions import CompareOperator, Comparison, LogicalExpr, LogicalOperator
+
+from directory.audit import scim_group_audit
+from directory.models import SCIMGroup, SCIMGroupMember, SCIMUser
+from directory.scim import quirks
+from directory.scim.schema import POLICY
+
+BATCH = 500
+_MEMBER_FILTER = re.compile(r"^members\[(.+)\]$", re.IGNORECASE | re.DOTALL)
+
+
+def group_create(*, directory, body) -> SCIMGroup:
+    model = Group.model_validate(
+        quirks.resource_payload(body, kind="Group"), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
+    )
+    group = SCIMGroup(directory=directory, organization=directory.organization)
+    with transaction.atomic():
+        _save(group, model)
+        members = _member_ids(model.members)
+        _members_set(group, members)
+        changes = {"display_name": [None, group.display_name], "members": [None, len(members)]}
+        scim_group_audit(group, "scim_group.created", changes)
+    return group
+
+
+def group_replace(*, group: SCIMGroup, body) -> SCIMGroup:
+    model = Group.model_validate(
+        quirks.resource_payload(body, kind="Group"), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
+    )
+    before, count = group.display_name, _count(group)
+    with transaction.atomic():
+        _save(group, model)
+        _members_set(group, _member_ids(model.members))
+        scim_group_audit(group, "scim_group.updated", _changes(before, count, group))
+    return group
+
+
+def group_delete(*, group: SCIMGroup) -> None:
+    with transaction.atomic():
+        scim_group_audit(group, "scim_group.deleted")
+        group.delete()
+
+
+def _count(group) -> int:
+    return SCIMGroupMember.objects.filter(group=group).count()
+
+
+def _changes(name_before: str, count_before: int, group) -> dict:
+    """What the audit log says a change did: the rename, and how many members the group had before and after."""
+    changes = {"display_name": [name_before, group.display_name]} if name_before != group.display_name else {}
+    count = _count(group)
+    if count != count_before:
+        changes["members"] = [count_before, count]
+    return changes
+
+
+def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
+    patch = PatchOp[Group].model_validate(
+        quirks.patch_payload(body, resource_id=str(group.public_id)),
+        scim_ctx=Context.RESOURCE_PATCH_REQUEST,
+        scim_policy=POLICY,
+    )
+    others = []
+    before, count = group.display_name, _count(group)
+    with transaction.atomic():
+        for operation in patch.operations:
+            if not _members_operation(group, operation):
+                others.append(operation)
+        if others:
+            model = Group(display_name=group.display_name, external_id=group.external_id or None)
+            PatchOp[Group](operations=others).patch(model, scim_policy=POLICY)
+            _save(group, model)
+        changes = _changes(before, count, group)
+        if changes:
+            scim_group_audit(group, "scim_group.updated", changes)
+    return group
+
+
+def _members_operation(group, operation) -> bool:
+    """Applied here when it concerns members (True); False leaves it to PatchOp."""
+    op = operation.op.value
+    path = str(operation.path) if operation.path is not None else None
+    value = operation.value
+    if path is None:
+        if not isinstance(value, dict):
+            return False
+        members = next((v for k, v in value.items() if k.lower() == "members"), None)
+        if members is None:
+            return False
+        rest = {k: v for k, v in value.items() if k.lower() != "members"}
+        ids = _member_ids(members)
+        _members_add(group, ids) if op == "add" else _members_set(group, ids)
+        if rest:  # the other attributes of the value object still go to PatchOp
+            model = Group(display_name=group.display_name, external_id=group.external_id or None)
+            PatchOp[Group](operations=[{"op": op, "value": rest}]).patch(model, scim_policy=POLICY)
+            _save(group, model)
+        return True
+    if path.lower() == "members":
+        if op == "add":
+            _members_add(group, _member_ids(value))
+        elif op == "replace":
+            _members_set(group, _member_ids(value))
+        elif value:  # Entra: remove with a value list (RFC 7644 reads only the path)
+            _members_remove(group, _member_ids(value))
+        else:
+            SCIMGroupMember.objects.filter(group=group).delete()
+        return True
+    matched = _MEMBER_FILTER.match(path)
+    if matched and op == "remove":
+        _members_remove(group, _filter_ids(matched.group(1)))
+        return True
+    return False
+
+
+def _filter_ids(text: str) -> list:
+    """The ids of members[value eq "a" or value eq "b"] (Okta's removal), the one selection members need."""
+    node = ScimFilter(text).ast
+    terms = node.terms if isinstance(node, LogicalExpr) and node.op == LogicalOperator.or_ else (node,)
+    ids = []
+    for term in terms:
+        if not (isinstance(term, Comparison) and term.op == CompareOperator.eq and term.attr_path.attr == "value"):
+            raise InvalidValueException(detail=f'Members are selected by value eq "<id>", not by {term}.')
+        ids.append(_uuid(term.value))
+    return ids
+
+
+def _member_ids(members) -> dict:
+    """{member id: the display the IdP sent} for a list of members (or one)."""
+    if members is None:
+        return {}
+    if not isinstance(members, list):
+        members = [members]
+    found = {}
+    for member in members:
+        if isinstance(member, dict):
+            value, display = member.get("value"), member.get("display")
+        else:
+            value, display = getattr(member, "value", None), getattr(member, "display", None)
+        if not isinstance(value, str):
+            raise InvalidValueException(detail="Each member is an object with the member's id as its value.")
+        found[_uuid(value)] = display if isinstance(display, str) else ""
+    return found
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidValueException(detail=f"{str(value)[:100]} is not the id of a user of this directory.") from None
+
+
+def _users(group, ids) -> dict:
+    """{id: pk} of the directory's users with these ids, in batches; an id of no user here is an error."""
+    ids = list(ids)
+    found = {}
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        rows = SCIMUser.objects.filter(directory_id=group.directory_id, deleted_at__isnull=True, public_id__in=chunk)
+        found.update(rows.values_list("public_id", "pk"))
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise InvalidValueException(detail=f"No user of this directory has the id {', '.join(missing[:5])}.")
+    return found
+
+
+def _members_add(group, members: dict) -> None:
+    pks = _users(group, members)
+    rows = [SCIMGroupMember(group=group, user_id=pks[i], display=(d or "")[:512]) for i, d in members.items()]
+    SCIMGroupMember.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+
+
+def _members_remove(group, ids) -> None:
+    ids = list(ids)
+    for start in range(0, len(ids), BATCH):
+        SCIMGroupMember.objects.filter(group=group, user__public_id__in=ids[start : start + BATCH]).delete()
+
+
+def _members_set(group, members: dict) -> None:
+    wanted = {pk: (members[i] or "")[:512] for i, pk in _users(group, members).items()}
+    current = dict(SCIMGroupMember.objects.filter(group=group).values_list("user_id", "display"))
+    gone = [pk for pk in current if pk not in wanted]
+    for start in range(0, len(gone), BATCH):
+        SCIMGroupMember.objects.filter(group=group, user_id__in=gone[start : start + BATCH]).delete()
+    new = [SCIMGroupMember(group=group, user_id=pk, display=d) for pk, d in wanted.items() if pk not in current]
+    SCIMGroupMember.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+    renamed = [pk for pk, d in wanted.items() if pk in current and current[pk] != d]
+    for start in range(0, len(renamed), BATCH):
+        for display in {wanted[pk] for pk in renamed[start : start + BATCH]}:
+            chunk = [pk for pk in renamed[start : start + BATCH] if wanted[pk] == display]
+            SCIMGroupMember.objects.filter(group=group, user_id__in=chunk).update(display=display)
+
+
+def _save(group: SCIMGroup, model) -> None:
+    group.display_name = (model.display_name or "")[:512]
+    group.display_name_key = group.display_name.lower()
+    group.external_id = (model.external_id or "")[:512]
+    if not group.display_name:
+        raise InvalidValueException(detail="A group needs a displayName.")
+    taken = SCIMGroup.objects.filter(directory_id=group.directory_id, display_name_key=group.display_name_key)
+    if taken.exclude(pk=group.pk).exists():
+        raise UniquenessException(detail=f"The directory already has a group named {group.display_name}.")
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError:
+        raise UniquenessException(detail=f"The directory already has a group named {group.display_name}.") from None
+
+
+def group_resource(group: SCIMGroup, *, base_url: str, members=None, parameters=None) -> dict:
+    model = Group(
+        id=str(group.public_id),
+        display_name=group.display_name,
+        external_id=group.external_id or None,
+        meta=Meta(
+            resource_type="Group",
+            created=group.created_at,
+            last_modified=group.updated_at,
+            location=f"{base_url}/Groups/{group.public_id}",
+        ),
+    )
+    if members:  # SCIMGroupMember rows, with their user
+        model.members = [
+            {
+                "value": str(m.user.public_id),
+                "display": m.display or m.user.display_name or m.user.user_name,
+                "$ref": f"{base_url}/Users/{m.user.public_id}",
+                "type": "User",
+            }
+            for m in members
+        ]
+    return model.model_dump(mode="json", scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=parameters)

@@ -1,0 +1,155 @@
+"""/Users: SCIM user resources kept as the JSON scim2-models validated, with the columns filters and links need."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from scim2_models import Context, GroupMembership, InvalidValueException, Meta, PatchOp, UniquenessException
+
+from directory import people
+from directory.audit import USER_FIELDS, scim_user_audit
+from directory.models import SCIMUser
+from directory.scim import quirks
+from directory.scim.schema import POLICY, UserModel
+from kloudsso.audit.record import audit_diff, snapshot
+
+MAX_ID_LENGTH = 512  # the columns' size
+KEPT_OUT = {"password"}  # writeOnly (RFC 7643 §4.1.1): never stored, never returned
+
+
+def user_model(scim_user: SCIMUser) -> UserModel:
+    return UserModel.model_validate(scim_user.attributes, scim_policy=POLICY)
+
+
+def user_create(*, directory, body, base_url: str) -> SCIMUser:
+    model = UserModel.model_validate(
+        quirks.resource_payload(body, kind="User", base_url=base_url),
+        scim_ctx=Context.RESOURCE_CREATION_REQUEST,
+        scim_policy=POLICY,
+    )
+    scim_user = SCIMUser(directory=directory, organization=directory.organization)
+    return _save(scim_user, model, created=True)
+
+
+def user_replace(*, scim_user: SCIMUser, body, base_url: str) -> SCIMUser:
+    model = UserModel.model_validate(
+        quirks.resource_payload(body, kind="User", base_url=base_url),
+        scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST,
+        scim_policy=POLICY,
+    )
+    return _save(scim_user, model)
+
+
+def user_patch(*, scim_user: SCIMUser, body, base_url: str) -> SCIMUser:
+    patch = PatchOp[UserModel].model_validate(
+        quirks.patch_payload(body, resource_id=str(scim_user.public_id), base_url=base_url),
+        scim_ctx=Context.RESOURCE_PATCH_REQUEST,
+        scim_policy=POLICY,
+    )
+    model = user_model(scim_user)
+    patch.patch(model, scim_policy=POLICY)
+    return _save(scim_user, model)
+
+
+def user_delete(*, scim_user: SCIMUser) -> None:
+    """Gone from the SCIM API (a GET is a 404), kept inactive so the person stays deprovisioned."""
+    people.refuse_owner(scim_user=scim_user, action="delete")
+    now = timezone.now()
+    with transaction.atomic():
+        SCIMUser.objects.filter(pk=scim_user.pk).update(active=False, deleted_at=now, deactivated_at=now)
+        scim_user.group_memberships.all().delete()
+        if scim_user.user_id is not None:
+            people.sessions_end(user_id=scim_user.user_id)
+        scim_user_audit(scim_user, "scim_user.deleted")
+
+
+def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
+    was_active = created or scim_user.active
+    active = model.active is not False
+    if was_active and not active and not created:
+        people.refuse_owner(scim_user=scim_user, action="deactivate")
+    before = {} if created else snapshot(scim_user, USER_FIELDS)
+    _columns(scim_user, model)
+    scim_user.attributes = _stored(model)
+    try:
+        with transaction.atomic():
+            people.person_link(scim_user=scim_user, email=scim_user.email or _email_like(scim_user.user_name))
+            if created and scim_user.user_id is not None:
+                # A person deleted earlier and provisioned again starts afresh.
+                SCIMUser.objects.filter(
+                    organization=scim_user.organization, user=scim_user.user, deleted_at__isnull=False
+                ).delete()
+            scim_user.deactivated_at = None if active else (scim_user.deactivated_at or timezone.now())
+            scim_user.save()
+            if was_active and not active and scim_user.user_id is not None:
+                people.sessions_end(user_id=scim_user.user_id)
+            changes = audit_diff(before, snapshot(scim_user, USER_FIELDS))
+            if changes:
+                scim_user_audit(scim_user, _action(created, was_active, active), changes)
+    except IntegrityError:
+        raise UniquenessException(
+            detail=f"The directory already has a user with the userName {scim_user.user_name}."
+        ) from None
+    return scim_user
+
+
+def _action(created: bool, was_active: bool, active: bool) -> str:
+    if created:
+        return "scim_user.provisioned"
+    if was_active != active:
+        return "scim_user.reactivated" if active else "scim_user.deactivated"
+    return "scim_user.updated"
+
+
+def _columns(scim_user: SCIMUser, model) -> None:
+    for name, value in (("userName", model.user_name), ("externalId", model.external_id)):
+        if value and len(value) > MAX_ID_LENGTH:
+            raise InvalidValueException(detail=f"{name} has at most {MAX_ID_LENGTH} characters here.")
+    scim_user.user_name = model.user_name or ""
+    scim_user.user_name_key = scim_user.user_name.lower()
+    scim_user.external_id = model.external_id or ""
+    scim_user.display_name = (model.display_name or "")[:512]
+    scim_user.active = model.active is not False
+    scim_user.email = _primary_email(model)
+    dupe = (
+        SCIMUser.objects.filter(directory_id=scim_user.directory_id, user_name_key=scim_user.user_name_key)
+        .filter(deleted_at__isnull=True)
+        .exclude(pk=scim_user.pk)
+    )
+    if dupe.exists():
+        raise UniquenessException(detail=f"The directory already has a user with the userName {scim_user.user_name}.")
+
+
+def _primary_email(model) -> str:
+    emails = [e for e in (model.emails or []) if e.value]
+    chosen = next((e for e in emails if e.primary), None) or next((e for e in emails if e.type == "work"), None)
+    chosen = chosen or (emails[0] if emails else None)
+    return str(chosen.value).strip().lower()[:254] if chosen else ""
+
+
+def _email_like(user_name: str) -> str:
+    return user_name if "@" in user_name else ""
+
+
+def _stored(model) -> dict:
+    for name in KEPT_OUT:
+        setattr(model, name, None)
+    return model.model_dump(mode="json", scim_ctx=Context.DEFAULT, exclude_none=True, by_alias=True)
+
+
+def user_resource(scim_user: SCIMUser, *, base_url: str, groups=None, parameters=None) -> dict:
+    """The resource as the API returns it: what was stored, with id, meta and the groups it is a member of."""
+    model = user_model(scim_user)
+    model.id = str(scim_user.public_id)
+    model.meta = Meta(
+        resource_type="User",
+        created=scim_user.created_at,
+        last_modified=scim_user.updated_at,
+        location=f"{base_url}/Users/{scim_user.public_id}",
+    )
+    if model.active is not None or not scim_user.active:
+        model.active = scim_user.active  # absent means active, as it was sent
+    if groups:
+        model.groups = [
+            GroupMembership(value=str(g.public_id), display=g.display_name, ref=f"{base_url}/Groups/{g.public_id}")
+            for g in groups
+        ]
+    return model.model_dump(mode="json", scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=parameters)

@@ -1,0 +1,302 @@
+"""The SCIM 2.0 endpoints under /scim/v2/<directory public id>/ (RFC 7644 §3), thin: scim/users.py and
+scim/groups.py change things, scim/endpoint.py authenticates and answers errors."""
+
+import uuid
+
+from django.http import HttpResponse
+from scim2_models import (
+    Context,
+    InvalidValueException,
+    NotFoundException,
+    NotImplementedException,
+    ResponseParameters,
+    SCIMException,
+)
+
+from directory import selectors
+from directory.models import SCIMGroupMember
+from directory.scim import filters, groups, users
+from directory.scim.endpoint import scim_endpoint
+from directory.scim.errors import scim_json
+from directory.scim.schema import CONFIG, MAX_COUNT, PROVIDER, GroupModel, UserModel
+
+LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+NO_CONTENT = 204
+
+
+def _not_found(kind: str, resource_id: str):
+    return NotFoundException(detail=f"No {kind} has the id {resource_id[:100]} in this directory.")
+
+
+class MethodNotAllowed(SCIMException):
+    status = 405
+    _default_detail = "This method is not supported on this endpoint."
+
+
+def _not_allowed(request):
+    return MethodNotAllowed(detail=f"{request.method} is not supported on this endpoint.")
+
+
+def _query(request, call) -> dict:
+    """A list's parameters: the query string of a GET, or the SearchRequest of a POST to .search (RFC 7644 §3.4.3)."""
+    if request.method == "GET":
+        return {k: request.GET.get(k) for k in ("filter", "startIndex", "count", "attributes", "excludedAttributes")}
+    body = call.body if isinstance(call.body, dict) else {}
+    query = {k: body.get(k) for k in ("filter", "startIndex", "count", "attributes", "excludedAttributes")}
+    for key in ("attributes", "excludedAttributes"):
+        if isinstance(query[key], list):
+            query[key] = ",".join(str(a) for a in query[key])
+    if query["filter"] is not None and not isinstance(query["filter"], str):
+        raise InvalidValueException(detail="A search's filter is a string.")
+    return query
+
+
+def _parameters(query: dict, model):
+    return ResponseParameters[model].model_validate(
+        {"attributes": query.get("attributes") or None, "excludedAttributes": query.get("excludedAttributes") or None}
+    )
+
+
+def _names(value) -> set:
+    return {a.strip().lower() for a in str(value or "").split(",") if a.strip()}
+
+
+def _excludes_members(query: dict) -> bool:
+    attributes = _names(query.get("attributes"))
+    return "members" in _names(query.get("excludedAttributes")) or bool(attributes and "members" not in attributes)
+
+
+def _page(query: dict) -> tuple[int, int]:
+    """startIndex is 1-based and below 1 counts as 1; a count below 0 as 0, above MAX_COUNT as MAX_COUNT."""
+    try:
+        start = int(query.get("startIndex") or 1)
+        count = int(query.get("count") if query.get("count") not in (None, "") else MAX_COUNT)
+    except (TypeError, ValueError):
+        raise InvalidValueException(detail="startIndex and count are integers.") from None
+    return max(start, 1), min(max(count, 0), MAX_COUNT)
+
+
+def _list(resources: list, total: int, start: int) -> dict:
+    return {
+        "schemas": [LIST],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }
+
+
+@scim_endpoint
+def users_collection(request, call):
+    if request.method == "POST":
+        call.resource_kind = "User"
+        call.resource_label = _named(call.body, "userName")  # logged even if the creation is refused
+        scim_user = users.user_create(directory=call.directory, body=call.body, base_url=call.base_url)
+        call.resource_label = scim_user.user_name
+        body = users.user_resource(scim_user, base_url=call.base_url)
+        return scim_json(body, status=201, headers={"Location": body["meta"]["location"]})
+    if request.method != "GET":
+        raise _not_allowed(request)
+    return _users_list(call, _query(request, call))
+
+
+@scim_endpoint
+def users_search(request, call):
+    if request.method != "POST":
+        raise _not_allowed(request)
+    return _users_list(call, _query(request, call))
+
+
+def _users_list(call, query: dict):
+    parameters = _parameters(query, UserModel)
+    start, count = _page(query)
+    found = selectors.scim_user_list(directory=call.directory)
+    if query.get("filter"):
+        found = found.filter(filters.filter_q(query["filter"], columns=filters.USER_COLUMNS))
+    # Three statements whatever the page holds: the total, the page, and its users' group memberships.
+    total = found.count()
+    page = list(found[start - 1 : start - 1 + count]) if count else []
+    memberships = _groups_of(page)
+    resources = [
+        users.user_resource(u, base_url=call.base_url, groups=memberships.get(u.pk), parameters=parameters)
+        for u in page
+    ]
+    return scim_json(_list(resources, total, start))
+
+
+def _groups_of(page) -> dict:
+    groups_of = {}
+    if page:
+        rows = SCIMGroupMember.objects.filter(user__in=page).select_related("group").order_by("group_id")
+        for row in rows:
+            groups_of.setdefault(row.user_id, []).append(row.group)
+    return groups_of
+
+
+@scim_endpoint
+def user_item(request, call, resource_id: str):
+    call.resource_kind = "User"
+    scim_user = selectors.scim_user_get(directory=call.directory, public_id=_uuid(resource_id))
+    if scim_user is None:
+        raise _not_found("user", resource_id)
+    call.resource_label = scim_user.user_name
+    if request.method == "DELETE":
+        users.user_delete(scim_user=scim_user)
+        return _no_content()
+    if request.method == "PUT":
+        scim_user = users.user_replace(scim_user=scim_user, body=call.body, base_url=call.base_url)
+    elif request.method == "PATCH":
+        scim_user = users.user_patch(scim_user=scim_user, body=call.body, base_url=call.base_url)
+    elif request.method != "GET":
+        raise _not_allowed(request)
+    call.resource_label = scim_user.user_name
+    parameters = _parameters({k: request.GET.get(k) for k in ("attributes", "excludedAttributes")}, UserModel)
+    body = users.user_resource(
+        scim_user, base_url=call.base_url, groups=_groups_of([scim_user]).get(scim_user.pk), parameters=parameters
+    )
+    return scim_json(body)
+
+
+@scim_endpoint
+def groups_collection(request, call):
+    if request.method == "POST":
+        call.resource_kind = "Group"
+        call.resource_label = _named(call.body, "displayName")
+        group = groups.group_create(directory=call.directory, body=call.body)
+        call.resource_label = group.display_name
+        body = groups.group_resource(group, base_url=call.base_url, members=_members_of([group]).get(group.pk))
+        return scim_json(body, status=201, headers={"Location": body["meta"]["location"]})
+    if request.method != "GET":
+        raise _not_allowed(request)
+    return _groups_list(call, _query(request, call))
+
+
+@scim_endpoint
+def groups_search(request, call):
+    if request.method != "POST":
+        raise _not_allowed(request)
+    return _groups_list(call, _query(request, call))
+
+
+def _groups_list(call, query: dict):
+    parameters = _parameters(query, GroupModel)
+    start, count = _page(query)
+    found = selectors.scim_group_list(directory=call.directory)
+    if query.get("filter"):
+        found = found.filter(filters.filter_q(query["filter"], columns=filters.GROUP_COLUMNS))
+    total = found.count()
+    page = list(found[start - 1 : start - 1 + count]) if count else []
+    members = {} if _excludes_members(query) else _members_of(page)
+    resources = [
+        groups.group_resource(g, base_url=call.base_url, members=members.get(g.pk), parameters=parameters) for g in page
+    ]
+    return scim_json(_list(resources, total, start))
+
+
+def _members_of(page) -> dict:
+    members = {}
+    if page:
+        rows = SCIMGroupMember.objects.filter(group__in=page).select_related("user").order_by("pk")
+        for row in rows:
+            members.setdefault(row.group_id, []).append(row)
+    return members
+
+
+@scim_endpoint
+def group_item(request, call, resource_id: str):
+    call.resource_kind = "Group"
+    group = selectors.scim_group_get(directory=call.directory, public_id=_uuid(resource_id))
+    if group is None:
+        raise _not_found("group", resource_id)
+    call.resource_label = group.display_name
+    if request.method == "DELETE":
+        groups.group_delete(group=group)
+        return _no_content()
+    if request.method == "PUT":
+        group = groups.group_replace(group=group, body=call.body)
+    elif request.method == "PATCH":
+        group = groups.group_patch(group=group, body=call.body)
+    elif request.method != "GET":
+        raise _not_allowed(request)
+    call.resource_label = group.display_name
+    # attributes and excludedAttributes hold for a PUT's and a PATCH's answer too (RFC 7644 §3.5.2): a client
+    # patching a group of thousands asks excludedAttributes=members and gets no list back.
+    query = {k: request.GET.get(k) for k in ("attributes", "excludedAttributes")}
+    parameters = _parameters(query, GroupModel)
+    members = {} if _excludes_members(query) else _members_of([group])
+    return scim_json(
+        groups.group_resource(group, base_url=call.base_url, members=members.get(group.pk), parameters=parameters)
+    )
+
+
+@scim_endpoint
+def service_provider_config(request, call):
+    if request.method != "GET":
+        raise _not_allowed(request)
+    body = CONFIG.model_dump(mode="json", scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    body["meta"] = {"resourceType": "ServiceProviderConfig", "location": f"{call.base_url}/ServiceProviderConfig"}
+    return scim_json(body)
+
+
+def _resource_type(resource_type, base_url: str) -> dict:
+    body = resource_type.model_dump(mode="json", scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    body["meta"] = {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/{resource_type.id}"}
+    return body
+
+
+def _schema(schema, base_url: str) -> dict:
+    body = schema.model_dump(mode="json", scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    body["meta"] = {"resourceType": "Schema", "location": f"{base_url}/Schemas/{schema.id}"}
+    return body
+
+
+@scim_endpoint
+def resource_types(request, call, resource_id: str | None = None):
+    if request.method != "GET":
+        raise _not_allowed(request)
+    found = [_resource_type(r, call.base_url) for r in PROVIDER.resource_types]
+    if resource_id is None:
+        return scim_json(_list(found, len(found), 1))
+    body = next((r for r in found if r["id"] == resource_id), None)
+    if body is None:
+        raise _not_found("resource type", resource_id)
+    return scim_json(body)
+
+
+@scim_endpoint
+def schemas(request, call, resource_id: str | None = None):
+    if request.method != "GET":
+        raise _not_allowed(request)
+    found = [_schema(s, call.base_url) for s in PROVIDER.schemas]
+    if resource_id is None:
+        return scim_json(_list(found, len(found), 1))
+    body = next((s for s in found if s["id"].lower() == resource_id.lower()), None)
+    if body is None:
+        raise _not_found("schema", resource_id)
+    return scim_json(body)
+
+
+@scim_endpoint
+def root_search(request, call):
+    raise NotImplementedException(detail="Search Users or Groups on their own endpoint's .search.")
+
+
+@scim_endpoint
+def unknown(request, call, rest: str = ""):
+    raise NotFoundException(detail=f"This SCIM service has no endpoint /{rest[:100]}.")
+
+
+def _named(body, key: str) -> str:
+    value = body.get(key) if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _no_content():
+    return HttpResponse(status=NO_CONTENT)
+
+
+def _uuid(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

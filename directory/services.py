@@ -1,0 +1,79 @@
+"""Owners' changes to directories: add, rotate the token (with an overlap), revoke, delete; each audited."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from directory.audit import directory_target
+from directory.models import SCIMDirectory
+from directory.tokens import token_new
+from kloudsso.audit.record import SECRET_CHANGED, audit_record
+
+
+def directory_create(*, org, actor, display_name: str, idp_kind: str) -> tuple[SCIMDirectory, str]:
+    """The new directory and its token, which is shown once and never stored."""
+    token, digest = token_new()
+    with transaction.atomic():
+        directory = SCIMDirectory.objects.create(
+            organization=org,
+            display_name=display_name,
+            idp_kind=idp_kind,
+            token_hash=digest,
+            token_created_at=timezone.now(),
+        )
+        audit_record(
+            org=org,
+            actor=actor,
+            action="directory.added",
+            target=directory_target(directory),
+            changes={"display_name": [None, display_name], "idp_kind": [None, idp_kind], "token": SECRET_CHANGED},
+        )
+    return directory, token
+
+
+def directory_token_rotate(*, directory: SCIMDirectory, actor) -> str:
+    """A new token; the current one keeps working for SCIM_TOKEN_OVERLAP_HOURS (not a revoked one)."""
+    token, digest = token_new()
+    now = timezone.now()
+    with transaction.atomic():
+        if directory.revoked_at is None and directory.token_hash:
+            directory.previous_token_hash = directory.token_hash
+            directory.previous_token_expires_at = now + timedelta(hours=settings.SCIM_TOKEN_OVERLAP_HOURS)
+        else:
+            directory.previous_token_hash, directory.previous_token_expires_at = "", None
+        directory.token_hash, directory.token_created_at, directory.revoked_at = digest, now, None
+        directory.save(
+            update_fields=[
+                "previous_token_hash",
+                "previous_token_expires_at",
+                "token_hash",
+                "token_created_at",
+                "revoked_at",
+            ]
+        )
+        audit_record(
+            org=directory.organization,
+            actor=actor,
+            action="directory.token_rotated",
+            target=directory_target(directory),
+            changes={"token": SECRET_CHANGED},
+        )
+    return token
+
+
+def directory_token_revoke(*, directory: SCIMDirectory, actor) -> None:
+    """Every token of the directory stops working at once; its users and groups stay as they are."""
+    with transaction.atomic():
+        directory.token_hash = directory.previous_token_hash = ""
+        directory.previous_token_expires_at = None
+        directory.revoked_at = timezone.now()
+        directory.save(update_fields=["token_hash", "previous_token_hash", "previous_token_expires_at", "revoked_at"])
+        audit_record(
+            org=directory.organization,
+            actor=actor,
+            action="directory.revoked",
+            target=directory_target(directory),
+            changes={"token": SECRET_CHANGED},
+        )

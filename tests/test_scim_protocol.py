@@ -1,0 +1,220 @@
+"""The SCIM API's protocol and safety: tokens, tenant isolation, errors with scimType, filters, pages, limits and
+pinned statement counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from directory.models import SCIMRequest
+from directory.services import directory_token_revoke, directory_token_rotate
+from kloudsso.audit.record import SYSTEM
+from tests.support.queries import assert_queries
+from tests.support.scim import SCIMClient, scim_directory, verified_domain
+
+CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
+
+
+def user(name: str, **extra) -> dict:
+    return {"schemas": [CORE], "userName": name, "emails": [{"value": name, "type": "work", "primary": True}], **extra}
+
+
+def patch(*operations):
+    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
+
+
+@pytest.fixture
+def scim(client, acme):
+    verified_domain(acme, "acmecorp.com")
+    directory, token = scim_directory(acme)
+    return SCIMClient(client, directory, token)
+
+
+@pytest.fixture
+def globex_scim(client, globex):
+    verified_domain(globex, "globexcorp.com")
+    directory, token = scim_directory(globex, name="Globex Okta", idp_kind="okta")
+    return SCIMClient(client, directory, token)
+
+
+def error(response) -> tuple[int, str | None]:
+    body = response.json()
+    assert body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert body["status"] == str(response.status_code)
+    return response.status_code, body.get("scimType")
+
+
+def test_it_refuses_a_missing_a_wrong_and_a_revoked_token(client, scim):
+    assert error(client.get(f"{scim.base}/Users")) == (401, None)
+    scim.token = "kscim_wrong"
+    assert error(scim.get("/Users")) == (401, None)
+
+
+def test_a_rotated_token_keeps_working_during_the_overlap_and_a_revoked_one_stops_at_once(scim, client):
+    old = scim.token
+    scim.token = directory_token_rotate(directory=scim.directory, actor=SYSTEM)
+    assert scim.get("/Users").status_code == 200
+    assert SCIMClient(client, scim.directory, old).get("/Users").status_code == 200
+    scim.directory.previous_token_expires_at = timezone.now() - timedelta(seconds=1)
+    scim.directory.save()
+    assert SCIMClient(client, scim.directory, old).get("/Users").status_code == 401
+    directory_token_revoke(directory=scim.directory, actor=SYSTEM)
+    assert scim.get("/Users").status_code == 401
+
+
+def test_a_token_of_directory_a_never_reads_directory_b(scim, globex_scim, client):
+    theirs = globex_scim.post("/Users", user("gina@globexcorp.com")).json()["id"]
+    # Acme's token at Globex's URL, and Globex's user's id at Acme's URL.
+    assert SCIMClient(client, globex_scim.directory, scim.token).get("/Users").status_code == 401
+    assert error(scim.get(f"/Users/{theirs}")) == (404, None)
+    assert scim.get('/Users?filter=userName eq "gina@globexcorp.com"').json()["totalResults"] == 0
+    assert scim.patch(f"/Users/{theirs}", patch({"op": "replace", "path": "active", "value": False})).status_code == 404
+    assert scim.delete(f"/Users/{theirs}").status_code == 404
+    assert globex_scim.get(f"/Users/{theirs}").json().get("active", True) is True
+
+
+def test_an_organization_never_provisions_another_organizations_domain(scim, globex_scim):
+    status, scim_type = error(globex_scim.post("/Users", user("dave@acmecorp.com")))
+    assert (status, scim_type) == (400, "invalidValue")
+    assert "outside Globex's verified domains" in globex_scim.post("/Users", user("dave@acmecorp.com")).json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"{not json", (400, "invalidSyntax")),
+        (b"[1, 2]", (400, "invalidSyntax")),
+        (b'{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}', (400, "invalidValue")),
+        (b'{"userName": 5}', (400, "invalidValue")),
+        (b'{"userName": "a@acmecorp.com", "emails": "nope"}', (400, "invalidValue")),
+        (b"", (400, "invalidSyntax")),
+    ],
+)
+def test_bad_bodies_are_scim_errors(scim, body, expected):
+    assert error(scim.post("/Users", body)) == expected
+
+
+def test_a_second_user_with_the_same_user_name_is_a_uniqueness_conflict(scim):
+    assert scim.post("/Users", user("dave@acmecorp.com")).status_code == 201
+    assert error(scim.post("/Users", user("DAVE@acmecorp.com"))) == (409, "uniqueness")
+
+
+@pytest.mark.parametrize(
+    "text", ["userName eq", 'nickName eq "x"', 'userName gt "a"', 'emails[type eq "work"]', 'active eq "yes"']
+)
+def test_filters_we_cannot_answer_are_invalid_filter_errors(scim, text):
+    assert error(scim.get(f"/Users?filter={text}")) == (400, "invalidFilter")
+
+
+def test_filters_on_user_name_external_id_emails_and_display_name(scim):
+    scim.post("/Users", user("dave@acmecorp.com", externalId="ext-1", displayName="Dave"))
+    scim.post("/Users", user("erin@acmecorp.com", externalId="ext-2", displayName="Erin"))
+    scim.post("/Groups", {"displayName": "Engineering"})
+
+    def names(text):
+        return [u["userName"] for u in scim.get(f"/Users?filter={text}").json()["Resources"]]
+
+    assert names('userName eq "DAVE@acmecorp.com"') == ["dave@acmecorp.com"]
+    assert names('externalId eq "ext-2"') == ["erin@acmecorp.com"]
+    assert names('emails.value eq "erin@acmecorp.com"') == ["erin@acmecorp.com"]
+    assert names('emails[value eq "dave@acmecorp.com"]') == ["dave@acmecorp.com"]
+    assert names('userName eq "dave@acmecorp.com" and externalId eq "ext-2"') == []
+    assert names('displayName eq "Erin" or externalId eq "ext-1"') == ["dave@acmecorp.com", "erin@acmecorp.com"]
+    assert names('externalId eq "EXT-1"') == []  # caseExact
+    groups = scim.get('/Groups?filter=displayName eq "engineering"').json()
+    assert [g["displayName"] for g in groups["Resources"]] == ["Engineering"]
+
+
+def test_pages_with_start_index_and_count(scim):
+    for i in range(5):
+        scim.post("/Users", user(f"p{i}@acmecorp.com"))
+    page = scim.get("/Users?startIndex=2&count=2").json()
+    assert (page["totalResults"], page["startIndex"], page["itemsPerPage"]) == (5, 2, 2)
+    assert [u["userName"] for u in page["Resources"]] == ["p1@acmecorp.com", "p2@acmecorp.com"]
+    assert scim.get("/Users?startIndex=0&count=-1").json()["itemsPerPage"] == 0
+    assert error(scim.get("/Users?count=many")) == (400, "invalidValue")
+
+
+def test_a_body_over_the_limit_is_413(scim, settings):
+    settings.SCIM_MAX_BODY_BYTES = 100
+    assert error(scim.post("/Users", user("x" * 200 + "@acmecorp.com"))) == (413, None)
+
+
+def test_requests_beyond_the_directorys_rate_limit_are_429(scim, settings):
+    settings.SCIM_RATE_LIMIT_PER_MINUTE = 2
+    assert scim.get("/Users").status_code == 200
+    assert scim.get("/Users").status_code == 200
+    assert error(scim.get("/Users")) == (429, None)
+
+
+def test_unknown_endpoints_and_methods(scim):
+    assert error(scim.get("/Pets")) == (404, None)
+    assert error(scim.delete("/Schemas")) == (405, None)
+    assert error(scim.get("/Users/not-a-uuid")) == (404, None)
+
+
+def test_every_request_is_logged_with_what_it_touched_and_its_error(scim):
+    scim.post("/Users", user("dave@acmecorp.com"))
+    scim.post("/Users", user("dave@elsewhere.com"))
+    ok, refused = SCIMRequest.objects.filter(directory=scim.directory).order_by("pk")
+    assert (ok.method, ok.status, ok.resource_kind) == ("POST", 201, "User")
+    assert ok.resource_label == "dave@acmecorp.com"
+    assert refused.status == 400 and "outside Acme's verified domains" in refused.error
+
+
+def test_the_discovery_endpoints(scim):
+    config = scim.get("/ServiceProviderConfig").json()
+    assert config["patch"]["supported"] is True and config["bulk"]["supported"] is False
+    assert config["authenticationSchemes"][0]["type"] == "oauthbearertoken"
+    types = scim.get("/ResourceTypes").json()["Resources"]
+    assert {t["name"] for t in types} == {"User", "Group"}
+    schemas = {s["id"] for s in scim.get("/Schemas").json()["Resources"]}
+    assert "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" in schemas
+
+
+def test_statement_counts_of_list_filter_and_patch(scim):
+    ids = [scim.post("/Users", user(f"q{i}@acmecorp.com")).json()["id"] for i in range(30)]
+    group = scim.post("/Groups", {"displayName": "All"}).json()["id"]
+    # The directory, then the total, the page, the page's group memberships, then the request log and the
+    # directory's last request (to the minute: no write within the same minute).
+    with assert_queries(5):
+        assert scim.get("/Users?count=30").json()["itemsPerPage"] == 30
+    with assert_queries(5):
+        assert scim.get('/Users?filter=userName eq "q3@acmecorp.com"').json()["totalResults"] == 1
+    # Adding 30 members: the directory, the group, its member count, the users' ids (one batch), one INSERT, the count
+    # again, the audit event (members: 0 -> 30), the group's page (its members with their users), the log.
+    body = patch({"op": "add", "path": "members", "value": [{"value": i} for i in ids]})
+    with assert_queries(9):
+        response = scim.patch(f"/Groups/{group}", body)
+    assert len(response.json()["members"]) == 30
+
+
+def test_a_large_group_is_added_in_batches(scim):
+    from directory.models import SCIMGroupMember, SCIMUser
+
+    directory = scim.directory
+    SCIMUser.objects.bulk_create(
+        [
+            SCIMUser(directory=directory, organization=directory.organization, user_name=f"b{i}", user_name_key=f"b{i}")
+            for i in range(1200)
+        ]
+    )
+    ids = [str(u) for u in SCIMUser.objects.values_list("public_id", flat=True)]
+    group = scim.post("/Groups", {"displayName": "Everyone"}).json()["id"]
+    body = patch({"op": "add", "path": "members", "value": [{"value": i} for i in ids]})
+    response = scim.patch(f"/Groups/{group}?excludedAttributes=members", body)
+    assert response.status_code == 200 and "members" not in response.json()
+    assert SCIMGroupMember.objects.filter(group__public_id=group).count() == 1200
+
+
+def test_a_user_name_longer_than_the_column_is_refused(scim):
+    assert error(scim.post("/Users", {"userName": "u" * 513})) == (400, "invalidValue")
+
+
+def test_statement_count_of_a_user_patch(scim):
+    user_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    body = patch({"op": "Replace", "path": "name.familyName", "value": "Smith"})
+    # The directory, the user with its person, whether the userName is taken, the verified domain routing the email,
+    # the membership, the UPDATE, the user's groups, the log (no audited field changed: no audit event).
+    with assert_queries(8):
+        assert scim.patch(f"/Users/{user_id}", body).json()["name"]["familyName"] == "Smith"
