@@ -27,7 +27,8 @@ def oidc_connection_to(issuer: str):
 
 
 def values(connection=None) -> dict:
-    return {"redirect_uri": oidc_redirect_uri(), "acs_url": "-", "sp_entity_id": "-", **idp_words(connection)}
+    ours = {"redirect_uri": oidc_redirect_uri(), "acs_url": "-", "sp_entity_id": "-", "slo_url": "-"}
+    return {**ours, "logout_done_url": "-", **idp_words(connection)}
 
 
 @pytest.mark.parametrize(("slug", "issuer"), ISSUERS.items())

@@ -863,6 +863,19 @@ def slo_answer_that_the_idp_refused(f):
     return sign_out_refused(f, landed, [STATUS_RESPONDER, "no session here"])
 
 
+def deprovisioned_by_directory_sync(f):
+    from directory.models import SCIMDirectory, SCIMUser
+
+    ada = User.objects.create_user("ada@acme.test")
+    Membership.objects.create(user=ada, organization=f("acme"))
+    directory = SCIMDirectory.objects.create(organization=f("acme"), display_name="Entra ID (employees)")
+    SCIMUser.objects.create(
+        directory=directory, organization=f("acme"), user_name="ada@acme.test", user_name_key="ada@acme.test",
+        email="ada@acme.test", active=False, user=ada,
+    )  # fmt: skip
+    return posted(f, saml_response(f), ["ada@acme.test", "Acme", "active to false"])
+
+
 def answer_to_another_browsers_request(f):
     theirs = start(Client(), f("connection"))
     return posted(f, saml_response(f, request_id=theirs), [repr(theirs)])
@@ -1286,6 +1299,7 @@ ROWS = [
     Row("saml_encrypted_for_another_key", encrypted_for_another_certificate),
     Row("saml_encryption_weak", encrypted_with_rsa_1_5),
     Row("saml_encryption_unsupported", encrypted_with_a_key_wrap_algorithm, "key-wrap"),
+    Row("deprovisioned", deprovisioned_by_directory_sync),
     Row("logout_state_mismatch", returned_with_a_state_never_sent, "forged"),
     Row("logout_state_mismatch", returned_without_a_state, "none"),
     Row("slo_unreadable", slo_given_text, "not-deflate"),

@@ -5,9 +5,13 @@ from django.db import connection as db
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-# The organization as it was then too: a column added later (its notification address) has no default in the
-# database, so rows made with the older model need the older table.
-BEFORE = [("connections", "0003_signin_events"), ("tenancy", "0001_initial")]
+# The organization and the user as they were then too: columns added later (a notification address, first and last
+# names) have no default in the database, so rows made with the older models need the older tables.
+BEFORE = [
+    ("connections", "0003_signin_events"),
+    ("tenancy", "0001_initial"),
+    ("accounts", "0003_password_throttle_device_and_lift"),
+]
 AFTER = [("connections", "0005_fill_oidc_entra_tenant_and_client_auth")]
 TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 
