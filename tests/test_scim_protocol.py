@@ -218,3 +218,49 @@ def test_statement_count_of_a_user_patch(scim):
     # the membership, the UPDATE, the user's groups, the log (no audited field changed: no audit event).
     with assert_queries(8):
         assert scim.patch(f"/Users/{user_id}", body).json()["name"]["familyName"] == "Smith"
+
+
+def test_statement_count_of_a_group_put_that_renames_every_member(scim):
+    ids = [scim.post("/Users", user(f"r{i}@acmecorp.com")).json()["id"] for i in range(30)]
+    members = [{"value": i, "display": f"Person {n}"} for n, i in enumerate(ids)]
+    group = scim.post("/Groups", {"displayName": "All", "members": members}).json()["id"]
+    renamed = [{"value": i, "display": f"Renamed {n}"} for n, i in enumerate(ids)]
+    # The directory, the group, its member count, whether the name is taken, the group's UPDATE, the users' ids,
+    # the current members, one UPDATE of every display (one batch), the count again, the audit event, the group's
+    # page (its members with their users), the log.
+    with assert_queries(12):
+        response = scim.put(f"/Groups/{group}", {"displayName": "All", "members": renamed})
+    assert {m["display"] for m in response.json()["members"]} == {f"Renamed {n}" for n in range(30)}
+
+
+def test_removing_an_empty_list_of_members_removes_nobody_and_no_value_removes_all(scim):
+    from directory.models import SCIMGroupMember
+
+    ids = [scim.post("/Users", user(f"m{i}@acmecorp.com")).json()["id"] for i in range(3)]
+    group = scim.post("/Groups", {"displayName": "Team", "members": [{"value": i} for i in ids]}).json()["id"]
+    assert scim.patch(f"/Groups/{group}", patch({"op": "remove", "path": "members", "value": []})).status_code == 200
+    assert SCIMGroupMember.objects.filter(group__public_id=group).count() == 3
+    assert scim.patch(f"/Groups/{group}", patch({"op": "remove", "path": "members"})).status_code == 200
+    assert SCIMGroupMember.objects.filter(group__public_id=group).count() == 0
+
+
+def test_a_urn_qualified_members_path_is_applied(scim):
+    from directory.models import SCIMGroupMember
+
+    members_path = "urn:ietf:params:scim:schemas:core:2.0:Group:members"
+    ids = [scim.post("/Users", user(f"u{i}@acmecorp.com")).json()["id"] for i in range(2)]
+    group = scim.post("/Groups", {"displayName": "Team"}).json()["id"]
+    body = patch({"op": "add", "path": members_path, "value": [{"value": i} for i in ids]})
+    assert scim.patch(f"/Groups/{group}", body).status_code == 200
+    assert SCIMGroupMember.objects.filter(group__public_id=group).count() == 2
+    body = patch({"op": "remove", "path": f'{members_path}[value eq "{ids[0]}"]'})
+    assert scim.patch(f"/Groups/{group}", body).status_code == 200
+    assert [
+        str(m) for m in SCIMGroupMember.objects.filter(group__public_id=group).values_list("user__public_id", flat=True)
+    ] == [ids[1]]
+
+
+def test_a_urn_qualified_user_path_is_applied(scim):
+    user_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    body = patch({"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:displayName", "value": "Dave"})
+    assert scim.patch(f"/Users/{user_id}", body).json()["displayName"] == "Dave"
