@@ -264,3 +264,18 @@ def test_a_urn_qualified_user_path_is_applied(scim):
     user_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
     body = patch({"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:displayName", "value": "Dave"})
     assert scim.patch(f"/Users/{user_id}", body).json()["displayName"] == "Dave"
+
+
+@pytest.mark.parametrize("body", ['{"count": 1e999}', '{"startIndex": -1e999}', '{"count": NaN}'])
+def test_a_search_with_a_number_no_integer_holds_is_invalid_value(scim, body):
+    assert error(scim.post("/Users/.search", body)) == (400, "invalidValue")
+    assert error(scim.post("/Groups/.search", body)) == (400, "invalidValue")
+
+
+def test_a_start_index_beyond_every_page_is_an_empty_page(scim):
+    scim.post("/Users", user("dave@acmecorp.com"))
+    for start in (2, 2**63 + 1, 10**30):
+        page = scim.get(f"/Users?startIndex={start}").json()
+        assert page["totalResults"] == 1 and page["Resources"] == [] and page["itemsPerPage"] == 0
+        page = scim.post("/Groups/.search", {"startIndex": start, "count": 10**30}).json()
+        assert page["totalResults"] == 0 and page["Resources"] == []
