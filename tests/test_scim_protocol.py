@@ -279,3 +279,35 @@ def test_a_start_index_beyond_every_page_is_an_empty_page(scim):
         assert page["totalResults"] == 1 and page["Resources"] == [] and page["itemsPerPage"] == 0
         page = scim.post("/Groups/.search", {"startIndex": start, "count": 10**30}).json()
         assert page["totalResults"] == 0 and page["Resources"] == []
+
+
+def test_a_flood_of_wrong_tokens_leaves_a_few_log_rows_and_the_real_requests_stay_visible(scim, client, monkeypatch):
+    from directory import selectors
+    from directory.scim import endpoint
+
+    monkeypatch.setattr(endpoint, "_minute", lambda: 1000)
+    guesser = SCIMClient(client, scim.directory, "kscim_guess")
+    assert all(guesser.get("/Users").status_code == 401 for _ in range(40))
+    assert (
+        SCIMRequest.objects.filter(directory=scim.directory, status=401).count() == endpoint.REFUSED_LOGGED_PER_MINUTE
+    )
+    assert scim.get("/Users").status_code == 200
+    latest = selectors.scim_request_list(directory=scim.directory, limit=50)[0]
+    assert (latest.method, latest.status) == ("GET", 200)
+    monkeypatch.setattr(endpoint, "_minute", lambda: 1001)
+    assert guesser.get("/Users").status_code == 401
+    summary = SCIMRequest.objects.filter(directory=scim.directory, status=401).first()
+    assert "35 more requests refused like this one were not logged" in summary.error
+
+
+def test_a_client_guessing_tokens_is_rate_limited_without_using_up_the_idps_limit(scim, client, settings):
+    settings.SCIM_RATE_LIMIT_PER_MINUTE = 3
+    guesser = SCIMClient(client, scim.directory, "kscim_guess")
+    assert [guesser.get("/Users", REMOTE_ADDR="203.0.113.9").status_code for _ in range(4)] == [401, 401, 401, 429]
+    assert scim.get("/Users", REMOTE_ADDR="198.51.100.7").status_code == 200
+
+
+def test_the_directorys_limit_holds_across_clients(scim, settings):
+    settings.SCIM_RATE_LIMIT_PER_MINUTE = 2
+    statuses = [scim.get("/Users", REMOTE_ADDR=f"198.51.100.{i}").status_code for i in range(3)]
+    assert statuses == [200, 200, 429]
