@@ -105,3 +105,4 @@ def test_after_a_revoke_the_message_names_the_button_that_makes_a_new_token(as_a
     page = response.content.decode()
     assert "Make a new token to sync again." in page
     assert ">Make a new token</button>" in page and "Rotate to make" not in page
+    assert "shown when it is made; make a new one" in page and "rotate for a new one" not in page
