@@ -87,6 +87,12 @@ def _by_immutable_id(org, external_id: str):
 def _email_change(user, email: str, org) -> None:
     if user.email == email:
         return
+    if _is_owner(user.pk, org):
+        # An owner's sign-in email is their way back in: an IdP's mistake must not take it from them.
+        raise ForbiddenException(
+            detail=f"{user.email} is an owner of {org.name}: directory sync never changes an owner's email (to "
+            f"{email}). Another owner can change their role to member first."
+        )
     if get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
         raise UniquenessException(detail=f"Another account already has {email}; the email was not changed.")
     if used_beyond(user, org):
@@ -99,11 +105,9 @@ def _email_change(user, email: str, org) -> None:
 
 def refuse_owner(*, scim_user, action: str) -> None:
     """Owners are never deprovisioned by SCIM: an IdP mistake must not lock the organization out."""
-    if scim_user.user_id is None:
+    if not owner_linked(scim_user):
         return
     org = scim_user.organization
-    if not Membership.objects.filter(user_id=scim_user.user_id, organization=org, role=Role.OWNER).exists():
-        return
     notify_organization(
         org=org,
         category=Category.ALERT,
@@ -116,6 +120,14 @@ def refuse_owner(*, scim_user, action: str) -> None:
         detail=f"{scim_user.user_name} is an owner of {org.name}: directory sync never deactivates or deletes an "
         "owner. Another owner can change their role to member first."
     )
+
+
+def owner_linked(scim_user) -> bool:
+    return scim_user.user_id is not None and _is_owner(scim_user.user_id, scim_user.organization)
+
+
+def _is_owner(user_id, org) -> bool:
+    return Membership.objects.filter(user_id=user_id, organization=org, role=Role.OWNER).exists()
 
 
 def sessions_end(*, user_id) -> None:

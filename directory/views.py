@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 
 from directory import selectors
 from directory.audit import directory_actor
@@ -57,7 +58,9 @@ def revoke(request, public_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     directory_token_revoke(directory=directory, actor=actor_from_request(request))
-    messages.success(request, f"Every token of {directory.display_name} stopped working. Rotate to make a new one.")
+    messages.success(
+        request, f"Every token of {directory.display_name} stopped working. Make a new token to sync again."
+    )
     return redirect("directory:detail", org_slug=request.org.slug, public_id=directory.public_id)
 
 
@@ -75,4 +78,6 @@ def _detail(request, directory, *, token: str | None = None, status: int = 200):
         "groups": selectors.scim_group_list(directory=directory)[:SHOWN],
         "groups_count": selectors.scim_group_list(directory=directory).count(),
     }
-    return render(request, "directory/detail.html", context, status=status)
+    response = render(request, "directory/detail.html", context, status=status)
+    add_never_cache_headers(response)  # no-store: the page may show the token, which no cache may keep
+    return response

@@ -89,3 +89,20 @@ def test_support_sees_directories_and_their_people_but_never_a_token_hash(client
     assert client.get(reverse("admin:directory_scimdirectory_changelist")).status_code == 200
     page = client.get(reverse("admin:directory_scimdirectory_change", args=[directory.pk])).content.decode()
     assert directory.display_name in page and directory.token_hash not in page
+
+
+def test_the_pages_that_show_a_token_are_never_stored_by_a_cache(as_alice, directory):
+    added = as_alice.post("/orgs/acme/directories/", {"display_name": "Okta", "idp_kind": "okta"})
+    rotated = as_alice.post(f"/orgs/acme/directories/{directory.public_id}/rotate/")
+    shown = as_alice.get(f"/orgs/acme/directories/{directory.public_id}/")
+    for response in (added, rotated, shown):
+        assert "no-store" in response["Cache-Control"]
+    assert rotated.context["token"] in rotated.content.decode()
+
+
+def test_after_a_revoke_the_message_names_the_button_that_makes_a_new_token(as_alice, directory):
+    response = as_alice.post(f"/orgs/acme/directories/{directory.public_id}/revoke/", follow=True)
+    page = response.content.decode()
+    assert "Make a new token to sync again." in page
+    assert ">Make a new token</button>" in page and "Rotate to make" not in page
+    assert "shown when it is made; make a new one" in page and "rotate for a new one" not in page

@@ -181,3 +181,109 @@ def test_the_session_hash_is_djangos_own_until_a_generation_is_raised(dave):
     before = dave.get_session_auth_hash()
     dave.session_generation = 1
     assert dave.get_session_auth_hash() != before
+
+
+@pytest.fixture
+def olivia(acme):
+    """An owner of Acme at acmecorp.com."""
+    owner = User.objects.create_user("olivia@acmecorp.com", PASSWORD)
+    Membership.objects.create(user=owner, organization=acme, role=Role.OWNER)
+    return owner
+
+
+def assert_owner_untouched(owner, response):
+    assert response.status_code == 403 and "is an owner of Acme" in response.json()["detail"]
+    owner.refresh_from_db()
+    assert owner.session_generation == 0 and owner.email == "olivia@acmecorp.com"
+    assert not SCIMUser.objects.filter(user=owner, active=False).exists()
+    assert "Directory sync tried to deactivate an owner of Acme" in [m.subject for m in mail.outbox]
+
+
+def test_an_owner_is_not_deprovisioned_by_a_creation_that_is_inactive(scim, olivia):
+    assert_owner_untouched(olivia, scim.post("/Users", user("olivia@acmecorp.com", active=False)))
+    assert not SCIMUser.objects.exists()
+
+
+def test_an_owner_is_not_deprovisioned_by_a_patch_that_links_an_unlinked_record(scim, olivia):
+    scim_id = scim.post("/Users", {"schemas": [CORE], "userName": "olivia"}).json()["id"]
+    assert SCIMUser.objects.get(public_id=scim_id).user is None
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {"op": "add", "path": "emails", "value": [{"value": "olivia@acmecorp.com", "primary": True}]},
+            {"op": "replace", "path": "active", "value": False},
+        ],
+    }
+    assert_owner_untouched(olivia, scim.patch(f"/Users/{scim_id}", body))
+    assert SCIMUser.objects.get(public_id=scim_id).user is None
+
+
+def test_an_owner_is_not_deprovisioned_by_a_second_record_with_their_email(scim, olivia):
+    assert scim.post("/Users", user("olivia@acmecorp.com")).status_code == 201
+    second = {**user("olivia.second"), "emails": [{"value": "olivia@acmecorp.com", "primary": True}], "active": False}
+    assert_owner_untouched(olivia, scim.post("/Users", second))
+    assert SCIMUser.objects.filter(user=olivia).count() == 1
+
+
+def test_an_owners_email_is_never_changed_by_directory_sync(scim, olivia):
+    scim_id = scim.post("/Users", user("olivia@acmecorp.com")).json()["id"]
+    body = {**user("olivia@acmecorp.com"), "emails": [{"value": "mallory@acmecorp.com", "primary": True}]}
+    response = scim.put(f"/Users/{scim_id}", body)
+    assert response.status_code == 403
+    assert "never changes an owner's email" in response.json()["detail"]
+    olivia.refresh_from_db()
+    assert olivia.email == "olivia@acmecorp.com"
+
+
+def test_another_directorys_provisioning_does_not_undo_a_delete(scim, acme, dave, client):
+    from django.test import Client
+
+    scim_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    assert scim.delete(f"/Users/{scim_id}").status_code == 204
+    directory, token = scim_directory(acme, name="Okta", idp_kind="okta")
+    assert SCIMClient(Client(), directory, token).post("/Users", user("dave@acmecorp.com")).status_code == 201
+    assert SCIMUser.objects.filter(public_id=scim_id, deleted_at__isnull=False).exists()
+    response = client.post("/login/", {"username": "dave@acmecorp.com", "password": PASSWORD})
+    assert response.status_code == 200  # still deprovisioned by the first directory
+
+
+def test_an_inactive_record_linked_later_ends_the_persons_sessions(scim, dave, client):
+    scim_id = scim.post("/Users", {"schemas": [CORE], "userName": "dave", "active": False}).json()["id"]
+    client.force_login(dave)
+    assert client.get("/orgs/acme/").status_code == 200
+    body = {**user("dave"), "emails": [{"value": "dave@acmecorp.com", "primary": True}], "active": False}
+    assert scim.put(f"/Users/{scim_id}", body).status_code == 200
+    assert SCIMUser.objects.get(public_id=scim_id).user == dave
+    response = client.get("/orgs/acme/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def failing_link(monkeypatch, times: int):
+    from django.db import IntegrityError
+
+    from directory import people
+
+    real, calls = people.person_link, []
+
+    def link(**kwargs):
+        calls.append(1)
+        if len(calls) <= times:
+            raise IntegrityError("UNIQUE constraint failed: accounts_user.email")
+        return real(**kwargs)
+
+    monkeypatch.setattr(people, "person_link", link)
+
+
+def test_a_race_on_the_account_is_retried_once(scim, monkeypatch):
+    failing_link(monkeypatch, times=1)
+    response = scim.post("/Users", user("erin@acmecorp.com"))
+    assert response.status_code == 201
+    assert SCIMUser.objects.get(public_id=response.json()["id"]).user.email == "erin@acmecorp.com"
+
+
+def test_a_race_lost_twice_is_not_called_a_user_name_conflict(scim, monkeypatch):
+    failing_link(monkeypatch, times=2)
+    response = scim.post("/Users", user("erin@acmecorp.com"))
+    assert response.status_code == 409 and response.json()["scimType"] == "uniqueness"
+    assert "at the same time" in response.json()["detail"] and "userName" not in response.json()["detail"]
+    assert not SCIMUser.objects.exists()

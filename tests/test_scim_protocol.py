@@ -218,3 +218,96 @@ def test_statement_count_of_a_user_patch(scim):
     # the membership, the UPDATE, the user's groups, the log (no audited field changed: no audit event).
     with assert_queries(8):
         assert scim.patch(f"/Users/{user_id}", body).json()["name"]["familyName"] == "Smith"
+
+
+def test_statement_count_of_a_group_put_that_renames_every_member(scim):
+    ids = [scim.post("/Users", user(f"r{i}@acmecorp.com")).json()["id"] for i in range(30)]
+    members = [{"value": i, "display": f"Person {n}"} for n, i in enumerate(ids)]
+    group = scim.post("/Groups", {"displayName": "All", "members": members}).json()["id"]
+    renamed = [{"value": i, "display": f"Renamed {n}"} for n, i in enumerate(ids)]
+    # The directory, the group, its member count, whether the name is taken, the group's UPDATE, the users' ids,
+    # the current members, one UPDATE of every display (one batch), the count again, the audit event, the group's
+    # page (its members with their users), the log.
+    with assert_queries(12):
+        response = scim.put(f"/Groups/{group}", {"displayName": "All", "members": renamed})
+    assert {m["display"] for m in response.json()["members"]} == {f"Renamed {n}" for n in range(30)}
+
+
+def test_removing_an_empty_list_of_members_removes_nobody_and_no_value_removes_all(scim):
+    from directory.models import SCIMGroupMember
+
+    ids = [scim.post("/Users", user(f"m{i}@acmecorp.com")).json()["id"] for i in range(3)]
+    group = scim.post("/Groups", {"displayName": "Team", "members": [{"value": i} for i in ids]}).json()["id"]
+    assert scim.patch(f"/Groups/{group}", patch({"op": "remove", "path": "members", "value": []})).status_code == 200
+    assert SCIMGroupMember.objects.filter(group__public_id=group).count() == 3
+    assert scim.patch(f"/Groups/{group}", patch({"op": "remove", "path": "members"})).status_code == 200
+    assert SCIMGroupMember.objects.filter(group__public_id=group).count() == 0
+
+
+def test_a_urn_qualified_members_path_is_applied(scim):
+    from directory.models import SCIMGroupMember
+
+    members_path = "urn:ietf:params:scim:schemas:core:2.0:Group:members"
+    ids = [scim.post("/Users", user(f"u{i}@acmecorp.com")).json()["id"] for i in range(2)]
+    group = scim.post("/Groups", {"displayName": "Team"}).json()["id"]
+    body = patch({"op": "add", "path": members_path, "value": [{"value": i} for i in ids]})
+    assert scim.patch(f"/Groups/{group}", body).status_code == 200
+    assert SCIMGroupMember.objects.filter(group__public_id=group).count() == 2
+    body = patch({"op": "remove", "path": f'{members_path}[value eq "{ids[0]}"]'})
+    assert scim.patch(f"/Groups/{group}", body).status_code == 200
+    assert [
+        str(m) for m in SCIMGroupMember.objects.filter(group__public_id=group).values_list("user__public_id", flat=True)
+    ] == [ids[1]]
+
+
+def test_a_urn_qualified_user_path_is_applied(scim):
+    user_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    body = patch({"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:displayName", "value": "Dave"})
+    assert scim.patch(f"/Users/{user_id}", body).json()["displayName"] == "Dave"
+
+
+@pytest.mark.parametrize("body", ['{"count": 1e999}', '{"startIndex": -1e999}', '{"count": NaN}'])
+def test_a_search_with_a_number_no_integer_holds_is_invalid_value(scim, body):
+    assert error(scim.post("/Users/.search", body)) == (400, "invalidValue")
+    assert error(scim.post("/Groups/.search", body)) == (400, "invalidValue")
+
+
+def test_a_start_index_beyond_every_page_is_an_empty_page(scim):
+    scim.post("/Users", user("dave@acmecorp.com"))
+    for start in (2, 2**63 + 1, 10**30):
+        page = scim.get(f"/Users?startIndex={start}").json()
+        assert page["totalResults"] == 1 and page["Resources"] == [] and page["itemsPerPage"] == 0
+        page = scim.post("/Groups/.search", {"startIndex": start, "count": 10**30}).json()
+        assert page["totalResults"] == 0 and page["Resources"] == []
+
+
+def test_a_flood_of_wrong_tokens_leaves_a_few_log_rows_and_the_real_requests_stay_visible(scim, client, monkeypatch):
+    from directory import selectors
+    from directory.scim import endpoint
+
+    monkeypatch.setattr(endpoint, "_minute", lambda: 1000, raising=False)
+    guesser = SCIMClient(client, scim.directory, "kscim_guess")
+    assert all(guesser.get("/Users").status_code == 401 for _ in range(40))
+    assert (
+        SCIMRequest.objects.filter(directory=scim.directory, status=401).count() == endpoint.REFUSED_LOGGED_PER_MINUTE
+    )
+    assert scim.get("/Users").status_code == 200
+    latest = selectors.scim_request_list(directory=scim.directory, limit=50)[0]
+    assert (latest.method, latest.status) == ("GET", 200)
+    monkeypatch.setattr(endpoint, "_minute", lambda: 1001)
+    assert guesser.get("/Users").status_code == 401
+    summary = SCIMRequest.objects.filter(directory=scim.directory, status=401).first()
+    assert "35 more requests refused like this one were not logged" in summary.error
+
+
+def test_a_client_guessing_tokens_is_rate_limited_without_using_up_the_idps_limit(scim, client, settings):
+    settings.SCIM_RATE_LIMIT_PER_MINUTE = 3
+    guesser = SCIMClient(client, scim.directory, "kscim_guess")
+    assert [guesser.get("/Users", REMOTE_ADDR="203.0.113.9").status_code for _ in range(4)] == [401, 401, 401, 429]
+    assert scim.get("/Users", REMOTE_ADDR="198.51.100.7").status_code == 200
+
+
+def test_the_directorys_limit_holds_across_clients(scim, settings):
+    settings.SCIM_RATE_LIMIT_PER_MINUTE = 2
+    statuses = [scim.get("/Users", REMOTE_ADDR=f"198.51.100.{i}").status_code for i in range(3)]
+    assert statuses == [200, 200, 429]

@@ -2,11 +2,13 @@
 log, and SCIM error bodies for every refusal (never an HTML page, never a 500 for what a client sent)."""
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -22,9 +24,13 @@ from directory.models import SCIMDirectory, SCIMRequest
 from directory.scim.errors import error_response, validation_error_response
 from directory.scim.schema import POLICY
 from directory.tokens import token_matches
+from kloudsso.client_ip import client_ip
 from kloudsso.rate_limit import allow
 
 WITH_BODY = {"POST", "PUT", "PATCH"}
+# Requests refused before authentication (a wrong token, too many from one client) that the log keeps per directory
+# and minute: enough to see a misconfigured IdP, while a flood of guesses writes no row per guess.
+REFUSED_LOGGED_PER_MINUTE = 5
 
 
 class RateLimited(SCIMException):
@@ -49,8 +55,15 @@ def scim_endpoint(view):
     def wrapper(request, directory_id, **kwargs):
         directory = _directory(directory_id)
         call = Call(directory=directory, body=None, base_url=_base_url(directory)) if directory else None
+        authenticated = False
         try:
+            # Counted before the token is checked, per client: guessing is slowed, and a guesser elsewhere does not
+            # use up the IdP's own limit (the directory's, below).
+            client = f"scim-client:{directory_id}:{client_ip(request)}"
+            if not allow(client, limit=settings.SCIM_RATE_LIMIT_PER_MINUTE, window_seconds=60):
+                raise RateLimited(detail="Too many requests from this client; retry in a minute.")
             _authenticate(request, directory)
+            authenticated = True
             if not allow(f"scim:{directory.pk}", limit=settings.SCIM_RATE_LIMIT_PER_MINUTE, window_seconds=60):
                 raise RateLimited(detail="Too many requests for this directory; retry in a minute.")
             call.body = _body(request)
@@ -60,8 +73,9 @@ def scim_endpoint(view):
             response = error_response(exc)
         except ValidationError as exc:
             response = validation_error_response(exc)
-        if call is not None:
-            _log(request, call, response)
+        note = "" if authenticated or call is None else _refused_note(call.directory)
+        if call is not None and note is not None:
+            _log(request, call, response, note=note)
         return response
 
     return wrapper
@@ -106,7 +120,29 @@ def _base_url(directory) -> str:
     return f"{settings.PUBLIC_BASE_URL}/scim/v2/{directory.public_id}"
 
 
-def _log(request, call: Call, response) -> None:
+def _minute() -> int:
+    return int(time.time() // 60)
+
+
+def _refused_note(directory) -> str | None:
+    """None when this minute's refusals before authentication were logged enough: they are only counted. The first
+    logged one of a minute says how many the minute before counted without logging."""
+    minute = _minute()
+    key = f"scim-refused:{directory.pk}:"
+    cache.add(key + str(minute), 0, timeout=120)
+    try:
+        number = cache.incr(key + str(minute))
+    except ValueError:  # expired between add and incr
+        number = 1
+    if number > REFUSED_LOGGED_PER_MINUTE:
+        return None
+    left_out = (cache.get(key + str(minute - 1)) or 0) - REFUSED_LOGGED_PER_MINUTE if number == 1 else 0
+    if left_out > 0:
+        return f" The minute before, {left_out} more requests refused like this one were not logged."
+    return ""
+
+
+def _log(request, call: Call, response, *, note: str = "") -> None:
     detail = ""
     if response.status_code >= 400:
         try:
@@ -122,7 +158,7 @@ def _log(request, call: Call, response) -> None:
         status=response.status_code,
         resource_kind=call.resource_kind,
         resource_label=call.resource_label[:300],
-        error=detail[:2000],
+        error=(detail[: 2000 - len(note)] + note).strip(),
     )
     # To the minute: the directory page says when the IdP last called, without a write per request.
     now, last = timezone.now(), call.directory.last_request_at

@@ -17,6 +17,7 @@ from directory.scim import quirks
 from directory.scim.schema import POLICY
 
 BATCH = 500
+CORE_PREFIX = "urn:ietf:params:scim:schemas:core:2.0:group:"  # a path may name its attribute fully (RFC 7644 §3.10)
 _MEMBER_FILTER = re.compile(r"^members\[(.+)\]$", re.IGNORECASE | re.DOTALL)
 
 
@@ -90,7 +91,7 @@ def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
 def _members_operation(group, operation) -> bool:
     """Applied here when it concerns members (True); False leaves it to PatchOp."""
     op = operation.op.value
-    path = str(operation.path) if operation.path is not None else None
+    path = _unqualified(str(operation.path)) if operation.path is not None else None
     value = operation.value
     if path is None:
         if not isinstance(value, dict):
@@ -111,9 +112,9 @@ def _members_operation(group, operation) -> bool:
             _members_add(group, _member_ids(value))
         elif op == "replace":
             _members_set(group, _member_ids(value))
-        elif value:  # Entra: remove with a value list (RFC 7644 reads only the path)
+        elif value is not None:  # Entra: remove with a value list; an empty one removes nobody
             _members_remove(group, _member_ids(value))
-        else:
+        else:  # no value: every member (RFC 7644 §3.5.2.2)
             SCIMGroupMember.objects.filter(group=group).delete()
         return True
     matched = _MEMBER_FILTER.match(path)
@@ -121,6 +122,10 @@ def _members_operation(group, operation) -> bool:
         _members_remove(group, _filter_ids(matched.group(1)))
         return True
     return False
+
+
+def _unqualified(path: str) -> str:
+    return path[len(CORE_PREFIX) :] if path.lower().startswith(CORE_PREFIX) else path
 
 
 def _filter_ids(text: str) -> list:
@@ -188,17 +193,17 @@ def _members_remove(group, ids) -> None:
 
 def _members_set(group, members: dict) -> None:
     wanted = {pk: (members[i] or "")[:512] for i, pk in _users(group, members).items()}
-    current = dict(SCIMGroupMember.objects.filter(group=group).values_list("user_id", "display"))
+    rows = SCIMGroupMember.objects.filter(group=group).values_list("user_id", "pk", "display")
+    current = {user_id: (row, display) for user_id, row, display in rows}  # {user pk: (member row pk, display)}
     gone = [pk for pk in current if pk not in wanted]
     for start in range(0, len(gone), BATCH):
         SCIMGroupMember.objects.filter(group=group, user_id__in=gone[start : start + BATCH]).delete()
     new = [SCIMGroupMember(group=group, user_id=pk, display=d) for pk, d in wanted.items() if pk not in current]
     SCIMGroupMember.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
-    renamed = [pk for pk, d in wanted.items() if pk in current and current[pk] != d]
-    for start in range(0, len(renamed), BATCH):
-        for display in {wanted[pk] for pk in renamed[start : start + BATCH]}:
-            chunk = [pk for pk in renamed[start : start + BATCH] if wanted[pk] == display]
-            SCIMGroupMember.objects.filter(group=group, user_id__in=chunk).update(display=display)
+    renamed = [
+        SCIMGroupMember(pk=current[pk][0], display=d) for pk, d in wanted.items() if current.get(pk, (0, d))[1] != d
+    ]
+    SCIMGroupMember.objects.bulk_update(renamed, ["display"], batch_size=BATCH)
 
 
 def _save(group: SCIMGroup, model) -> None:

@@ -61,34 +61,66 @@ def user_delete(*, scim_user: SCIMUser) -> None:
         scim_user_audit(scim_user, "scim_user.deleted")
 
 
+class _OwnerRefused(Exception):
+    """Raised inside the transaction, so that what linking wrote is undone before the owners are alerted."""
+
+
 def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
     was_active = created or scim_user.active
-    active = model.active is not False
-    if was_active and not active and not created:
-        people.refuse_owner(scim_user=scim_user, action="deactivate")
     before = {} if created else snapshot(scim_user, USER_FIELDS)
+    linked_before = scim_user.user_id
     _columns(scim_user, model)
     scim_user.attributes = _stored(model)
-    try:
-        with transaction.atomic():
-            people.person_link(scim_user=scim_user, email=scim_user.email or _email_like(scim_user.user_name))
-            if created and scim_user.user_id is not None:
-                # A person deleted earlier and provisioned again starts afresh.
-                SCIMUser.objects.filter(
-                    organization=scim_user.organization, user=scim_user.user, deleted_at__isnull=False
-                ).delete()
-            scim_user.deactivated_at = None if active else (scim_user.deactivated_at or timezone.now())
-            scim_user.save()
-            if was_active and not active and scim_user.user_id is not None:
-                people.sessions_end(user_id=scim_user.user_id)
-            changes = audit_diff(before, snapshot(scim_user, USER_FIELDS))
-            if changes:
-                scim_user_audit(scim_user, _action(created, was_active, active), changes)
-    except IntegrityError:
-        raise UniquenessException(
-            detail=f"The directory already has a user with the userName {scim_user.user_name}."
-        ) from None
-    return scim_user
+    for _attempt in range(2):
+        try:
+            _write(scim_user, before, created=created, was_active=was_active, linked_before=linked_before)
+            return scim_user
+        except _OwnerRefused:
+            people.refuse_owner(scim_user=scim_user, action="deactivate")  # raises, unless demoted meanwhile
+        except IntegrityError:
+            scim_user.user_id = linked_before  # what the attempt wrote was rolled back
+            if created:
+                scim_user.pk, scim_user._state.adding = None, True
+            if _user_name_taken(scim_user):
+                raise UniquenessException(
+                    detail=f"The directory already has a user with the userName {scim_user.user_name}."
+                ) from None
+    # Twice a request changing the same person at the same moment (e.g. making their account) won: no userName.
+    raise UniquenessException(
+        detail=f"Another request changed {scim_user.user_name}'s account at the same time; retry the request."
+    )
+
+
+def _write(scim_user: SCIMUser, before: dict, *, created: bool, was_active: bool, linked_before) -> None:
+    active = scim_user.active
+    with transaction.atomic():
+        people.person_link(scim_user=scim_user, email=scim_user.email or _email_like(scim_user.user_name))
+        # After linking, creation included: a new or unlinked record with an owner's email is that owner too.
+        if not active and people.owner_linked(scim_user):
+            raise _OwnerRefused
+        if created and scim_user.user_id is not None:
+            # A person deleted earlier from this directory and provisioned again starts afresh; another
+            # directory's delete is that directory's to undo.
+            SCIMUser.objects.filter(
+                directory=scim_user.directory, user=scim_user.user, deleted_at__isnull=False
+            ).delete()
+        scim_user.deactivated_at = None if active else (scim_user.deactivated_at or timezone.now())
+        scim_user.save()
+        relinked = scim_user.user_id != linked_before
+        if not active and scim_user.user_id is not None and (was_active or relinked):
+            people.sessions_end(user_id=scim_user.user_id)
+        changes = audit_diff(before, snapshot(scim_user, USER_FIELDS))
+        if changes:
+            scim_user_audit(scim_user, _action(created, was_active, active), changes)
+
+
+def _user_name_taken(scim_user: SCIMUser) -> bool:
+    return (
+        SCIMUser.objects.filter(directory_id=scim_user.directory_id, user_name_key=scim_user.user_name_key)
+        .filter(deleted_at__isnull=True)
+        .exclude(pk=scim_user.pk)
+        .exists()
+    )
 
 
 def _action(created: bool, was_active: bool, active: bool) -> str:
@@ -109,12 +141,7 @@ def _columns(scim_user: SCIMUser, model) -> None:
     scim_user.display_name = (model.display_name or "")[:512]
     scim_user.active = model.active is not False
     scim_user.email = _primary_email(model)
-    dupe = (
-        SCIMUser.objects.filter(directory_id=scim_user.directory_id, user_name_key=scim_user.user_name_key)
-        .filter(deleted_at__isnull=True)
-        .exclude(pk=scim_user.pk)
-    )
-    if dupe.exists():
+    if _user_name_taken(scim_user):
         raise UniquenessException(detail=f"The directory already has a user with the userName {scim_user.user_name}.")
 
 

@@ -66,14 +66,18 @@ def _excludes_members(query: dict) -> bool:
     return "members" in _names(query.get("excludedAttributes")) or bool(attributes and "members" not in attributes)
 
 
+MAX_START = 2**31  # far beyond any directory's size; a larger startIndex is lowered to it (an OFFSET PostgreSQL takes)
+
+
 def _page(query: dict) -> tuple[int, int]:
-    """startIndex is 1-based and below 1 counts as 1; a count below 0 as 0, above MAX_COUNT as MAX_COUNT."""
+    """startIndex is 1-based: below 1 counts as 1, above MAX_START as MAX_START; a count below 0 counts as 0, above
+    MAX_COUNT as MAX_COUNT."""
     try:
         start = int(query.get("startIndex") or 1)
         count = int(query.get("count") if query.get("count") not in (None, "") else MAX_COUNT)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON body's 1e999 is infinity
         raise InvalidValueException(detail="startIndex and count are integers.") from None
-    return max(start, 1), min(max(count, 0), MAX_COUNT)
+    return min(max(start, 1), MAX_START), min(max(count, 0), MAX_COUNT)
 
 
 def _list(resources: list, total: int, start: int) -> dict:
@@ -115,7 +119,7 @@ def _users_list(call, query: dict):
         found = found.filter(filters.filter_q(query["filter"], columns=filters.USER_COLUMNS))
     # Three statements whatever the page holds: the total, the page, and its users' group memberships.
     total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count else []
+    page = list(found[start - 1 : start - 1 + count]) if count and start <= total else []
     memberships = _groups_of(page)
     resources = [
         users.user_resource(u, base_url=call.base_url, groups=memberships.get(u.pk), parameters=parameters)
@@ -185,7 +189,7 @@ def _groups_list(call, query: dict):
     if query.get("filter"):
         found = found.filter(filters.filter_q(query["filter"], columns=filters.GROUP_COLUMNS))
     total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count else []
+    page = list(found[start - 1 : start - 1 + count]) if count and start <= total else []
     members = {} if _excludes_members(query) else _members_of(page)
     resources = [
         groups.group_resource(g, base_url=call.base_url, members=members.get(g.pk), parameters=parameters) for g in page
