@@ -80,5 +80,7 @@ def _page(request, mapping, form, settings_form, status=200):
         "settings_form": settings_form,
         "profile": profile_for(connection),
         "preset": preset_slug(connection),
+        # Entra /organizations/: signin/roles.py matches only group object IDs from the groups claim.
+        "group_ids_only": connection.kind == "oidc" and connection.oidc.entra_multi_tenant,
     }
     return render(request, "connections/groups.html", context, status=status)

@@ -169,3 +169,32 @@ def test_an_adfs_entity_id_gets_the_adfs_preset(acme):
     saml.sso_redirect_url = saml.sso_post_url = "https://adfs.corp.test/adfs/ls/"
     assert preset_slug(connection) == "adfs-saml"
     assert preset_slug(oidc_connection(acme)) == "entra-oidc"
+
+
+def test_the_page_says_what_happens_to_an_admin_who_leaves_their_group(as_alice, connection):
+    assert "leaves their group becomes a member" in as_alice.get(url("groups", connection)).content.decode()
+    as_alice.post(url("groups_settings", connection), {"unmatched": "refuse", "groups_claim": ""})
+    page = " ".join(as_alice.get(url("groups", connection)).content.decode().split())
+    assert "becomes a member" not in page and "leaves their group is refused at their next sign-in" in page
+
+
+def test_a_connection_for_several_entra_tenants_says_only_group_ids_count(as_alice, connection):
+    assert 'id="group-ids-only"' not in as_alice.get(url("groups", connection)).content.decode()
+    connection.oidc.entra_multi_tenant = True
+    connection.oidc.save(update_fields=["entra_multi_tenant"])
+    page = as_alice.get(url("groups", connection)).content.decode()
+    assert 'id="group-ids-only"' in page and "Only group object IDs count on this connection" in page
+
+
+def test_entras_group_overage_refuses_only_when_the_groups_claim_is_read(connection):
+    """App roles are Microsoft's remedy for overage: a token in overage that carries roles is decided by them."""
+    mapping = mapping_of(connection, {"it-admins": "admin"})
+    overage = {"_claim_names": {"groups": "src1"}, "_claim_sources": {"src1": {"endpoint": "https://graph"}}}
+    by_roles = decide(mapping, groups(connection, {**overage, "roles": ["it-admins"]}), "member", org_name="Acme")
+    assert by_roles.role == "admin"
+    chosen = groups_of(Vouched(connection, "s", "p@acme.test", {"hasgroups": True, "dept": "it-admins"}), claim="dept")
+    assert decide(mapping, chosen, "member", org_name="Acme").role == "admin"
+    for claims in (overage, {"hasgroups": True}, {"hasgroups": True, "groups": []}):
+        with pytest.raises(SignInError) as refused:
+            decide(mapping, groups(connection, claims), "member", org_name="Acme")
+        assert refused.value.code == "groups_overage"
