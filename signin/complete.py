@@ -49,6 +49,7 @@ class Vouched:
     email_note: str = ""  # where the email came from, or what was looked for
     email_unverified: str = ""  # an address the IdP said is not verified (so it is not `email` by any route)
     former_subject: str = ""  # the key this connection gave the person before, moved to `subject` when found
+    userinfo: dict = field(default_factory=dict)  # OIDC: the UserInfo response, when it was fetched (names only)
 
 
 @dataclass(frozen=True)

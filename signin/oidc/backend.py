@@ -68,6 +68,7 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
         request.kloudsso_received = claims
         check_same_tenant(request.GET.get("iss"), claims, oidc)
         tenant = entra_tenant(claims, oidc)
+        info = {}
         if oidc.entra_multi_tenant:
             email = multi_tenant_email(claims)
         else:
@@ -88,6 +89,7 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             email.source,
             email_unverified=email.unverified,
             former_subject=former_subject(claims, entra_tenant_id=tenant),
+            userinfo=info,
         )
 
     def verify_token(self, token, **kwargs):
