@@ -198,3 +198,17 @@ def test_entras_group_overage_refuses_only_when_the_groups_claim_is_read(connect
         with pytest.raises(SignInError) as refused:
             decide(mapping, groups(connection, claims), "member", org_name="Acme")
         assert refused.value.code == "groups_overage"
+
+
+def test_an_adfs_oidc_connection_reads_adfs_group_claim(as_alice, acme):
+    from connections.guides.idp_words import oidc_preset
+    from connections.guides.profiles import preset_slug
+
+    adfs = oidc_connection(acme, display_name="AD FS", issuer="https://sts.acme.test/adfs")
+    assert preset_slug(adfs) == "adfs-oidc" and oidc_preset(adfs.oidc).slug == "adfs-oidc"
+    found = groups(adfs, {"group": ["Domain Admins", "IT"], "roles": ["x"]})
+    assert (found.claim, found.values) == ("group", ("Domain Admins", "IT"))
+    assert decide(mapping_of(adfs, {"it": "admin"}), found, "member", org_name="Acme").role == "admin"
+    page = as_alice.get(url("groups", adfs)).content.decode()
+    assert "<code>group</code>" in page and "Token-Groups - Unqualified Names to Group" in page
+    assert preset_slug(oidc_connection(acme, issuer="https://idp.acme.test/adfs/x")) == "generic-oidc"
