@@ -104,7 +104,9 @@ def test_a_listed_tid_in_another_tenants_token_is_refused(oidc, key):
     error = refused(oidc, token(oidc, key, tid=LISTED, iss=oidc.issuer.replace("{tenantid}", OTHER)))
     assert error.code == "issuer_mismatch"
     assert (
-        OTHER in error.detail and f"for the token's tid '{oidc.issuer.replace('{tenantid}', LISTED)}'" in error.detail
+        OTHER in error.detail
+        and f"its {{tenantid}} template filled with the token's tid: '{oidc.issuer.replace('{tenantid}', LISTED)}'"
+        in error.detail
     )
 
 
