@@ -182,8 +182,17 @@ def test_a_connection_for_several_entra_tenants_says_only_group_ids_count(as_ali
     assert 'id="group-ids-only"' not in as_alice.get(url("groups", connection)).content.decode()
     connection.oidc.entra_multi_tenant = True
     connection.oidc.save(update_fields=["entra_multi_tenant"])
+    RoleMapping.objects.create(
+        connection=connection,
+        rules_data=[
+            {"group": "Admins", "role": "admin"},
+            {"group": "5f3b1c2e-8a4d-4e6f-9b1a-2c3d4e5f6a7b", "role": "admin"},
+        ],
+    )
     page = as_alice.get(url("groups", connection)).content.decode()
     assert 'id="group-ids-only"' in page and "Only group object IDs count on this connection" in page
+    assert page.count("never matches here: not a group object ID") == 1
+    assert "<code>groups</code> only (a connection for several Entra ID tenants)" in page
 
 
 def test_entras_group_overage_refuses_only_when_the_groups_claim_is_read(connection):
