@@ -326,3 +326,42 @@ def test_only_group_object_ids_give_roles_through_several_tenants(site, entra, o
     assert oidc_sign_in(requests.Session(), site, "ida@eu.acme.test", "ida").url == f"{site}/orgs/acme/"
     roles = dict(Membership.objects.filter(organization=org).values_list("user__email", "role"))
     assert roles == {"gus@eu.acme.test": "member", "ida@eu.acme.test": "admin"}
+
+
+def test_test_connection_says_which_claim_gave_the_email_and_that_only_group_ids_count(
+    live_server, settings, entra, alice, acme
+):
+    import html
+    import re
+
+    from connections.role_mapping import RoleMapping
+    from tests.support.oidc_idp import complete_login
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    for name in ("acme.test", "eu.acme.test"):
+        Domain.objects.create(organization=acme, name=name, status="verified")
+    acme.provisioning_mode = "jit"
+    acme.save()
+    connection = connect(acme, entra, ACME)
+    RoleMapping.objects.create(connection=connection, rules_data=[{"group": "Admins", "role": "admin"}])
+    owner = requests.Session()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', owner.get(f"{live_server.url}/login/").text)
+    owner.post(
+        f"{live_server.url}/login/",
+        data={
+            "csrfmiddlewaretoken": token.group(1),
+            "username": "alice@acme.test",
+            "password": "correct-horse-battery",
+        },
+    )
+    page = owner.get(f"{live_server.url}/orgs/acme/connections/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    to_idp = owner.post(
+        f"{live_server.url}/orgs/acme/connections/{connection.public_id}/test/",
+        data={"csrfmiddlewaretoken": token},
+        allow_redirects=False,
+    )
+    report = " ".join(html.unescape(owner.get(complete_login(owner, to_idp.headers["Location"], "gus")).text).split())
+    assert "Email: gus@eu.acme.test (the preferred_username claim (a UPN" in report
+    assert "without xms_edov true, and this token has no xms_edov claim" in report
+    assert "only group object IDs from the groups claim are matched" in report
