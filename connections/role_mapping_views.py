@@ -5,6 +5,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from connections.guides.profiles import preset_slug, profile_for
+from connections.oidc.entra import is_guid
 from connections.role_mapping_forms import RuleForm, SettingsForm
 from connections.role_mapping_services import (
     RoleMappingError,
@@ -72,6 +73,7 @@ def groups_remove(request, public_id):
 
 def _page(request, mapping, form, settings_form, status=200):
     connection = mapping.connection
+    ids_only = connection.kind == "oidc" and connection.oidc.entra_multi_tenant
     context = {
         "connection": connection,
         "mapping": mapping,
@@ -80,5 +82,8 @@ def _page(request, mapping, form, settings_form, status=200):
         "settings_form": settings_form,
         "profile": profile_for(connection),
         "preset": preset_slug(connection),
+        # Entra /organizations/: signin/roles.py matches only group object IDs from the groups claim.
+        "group_ids_only": ids_only,
+        "name_rules": {rule.group for rule in mapping.rules() if not is_guid(rule.group)} if ids_only else set(),
     }
     return render(request, "connections/groups.html", context, status=status)

@@ -38,6 +38,7 @@ def link_connection_save(*, link: SetupLink, kind: str, form, by: Actor) -> Conn
                 by=by,
                 id_token_signing_alg=data["id_token_signing_alg"],
                 allowed_tenants=data["entra_allowed_tenants"],
+                client_secret_expires_on=_expiry(data, existing),
             )
         else:
             saved = saml_connection_save(
@@ -57,3 +58,11 @@ def link_connection_save(*, link: SetupLink, kind: str, form, by: Actor) -> Conn
         link.tested_at = None  # what was tested is no longer what is saved
         link.save(update_fields=["connection", "tested_at"])
         return saved
+
+
+def _expiry(data: dict, existing: Connection | None):
+    """What the IT admin typed; left blank on an edit, the stored date (and with it the owners' reminder) stays."""
+    typed = data.get("client_secret_expires_on")
+    if typed is None and existing is not None:
+        return existing.oidc.client_secret_expires_on
+    return typed

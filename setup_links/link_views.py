@@ -131,14 +131,18 @@ def _form(protocol, existing, **kwargs):
         oidc = existing.oidc if existing else None
         stored = oidc.discovery_document if oidc else None
         tenants = list(oidc.allowed_tenants.all()) if oidc else []
-        return OIDCConnectionForm(
+        form = OIDCConnectionForm(
             kwargs.pop("data", None),
             has_secret=oidc is not None,
             stored_document=stored,
+            stored_expiry=oidc.client_secret_expires_on if oidc else None,
             stored_secret_bytes=oidc.client_secret_bytes() if oidc else None,
             stored_tenants=tenants,
             **_no_files(kwargs),
         )
+        # Whether signing out of KloudSSO signs people out at the IdP is the owners' decision, on their own form.
+        del form.fields["single_logout"]
+        return form
     return SAMLConnectionForm(kwargs.pop("data", None), kwargs.pop("files", None), **kwargs)
 
 
@@ -156,6 +160,7 @@ def _initial(chosen, existing) -> dict:
             "display_name": existing.display_name,
             "discovery_url": oidc.discovery_url,
             "client_id": oidc.client_id,
+            "client_secret_expires_on": oidc.client_secret_expires_on,
             "scopes": oidc.scopes,
             "token_endpoint_auth_method": oidc.token_endpoint_auth_method,
             "id_token_signing_alg": oidc.id_token_signing_alg,

@@ -49,6 +49,7 @@ class Vouched:
     email_note: str = ""  # where the email came from, or what was looked for
     email_unverified: str = ""  # an address the IdP said is not verified (so it is not `email` by any route)
     former_subject: str = ""  # the key this connection gave the person before, moved to `subject` when found
+    userinfo: dict = field(default_factory=dict)  # OIDC: the UserInfo response, when it was fetched (names only)
 
 
 @dataclass(frozen=True)
@@ -184,14 +185,21 @@ def _complete(vouched: Vouched):
         return _provisioned(vouched, org, email, now)
 
 
+def _group_ids_only(connection) -> bool:
+    """Entra /organizations/: any allowed tenant's admins name their groups and assign app roles as they like; a
+    group's object ID is the one value they cannot copy."""
+    return connection.kind == "oidc" and connection.oidc.entra_multi_tenant
+
+
 def _provisioned(vouched: Vouched, org, email: str, now) -> SignedIn:
     names = names_of(vouched)
     mapping = role_mapping_of(vouched.connection)
-    groups = groups_of(vouched, claim=mapping.groups_claim if mapping else "")
+    ids_only = _group_ids_only(vouched.connection)
+    groups = groups_of(vouched, claim="groups" if ids_only else (mapping.groups_claim if mapping else ""))
     with transaction.atomic():
         identity = _known_identity(vouched, org)
         person = _user_for(vouched, org, email, identity, now, names)
-        decision = decide(mapping, groups, person.role, org_name=org.name)
+        decision = decide(mapping, groups, person.role, org_name=org.name, group_ids_only=ids_only)
         role = _apply_role(vouched.connection, org, person, decision)
         _apply_names(person, names)
         _record_identity(vouched, person.identity, person.user, email, now)

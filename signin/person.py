@@ -44,15 +44,18 @@ class Groups:
 
 
 def names_of(vouched) -> Names:
+    """Names from the ID token, else from UserInfo when it was fetched (an IdP may send them only there)."""
     profile = profile_for(vouched.connection)
-    first = _first_value(vouched.claims, profile.first_name, NAME_LENGTHS["first_name"])
-    last = _first_value(vouched.claims, profile.last_name, NAME_LENGTHS["last_name"])
-    display = _first_value(vouched.claims, profile.display_name, NAME_LENGTHS["full_name"])
+    claims = {**vouched.userinfo, **vouched.claims}
+    first = _first_value(claims, profile.first_name, NAME_LENGTHS["first_name"])
+    last = _first_value(claims, profile.last_name, NAME_LENGTHS["last_name"])
+    display = _first_value(claims, profile.display_name, NAME_LENGTHS["full_name"])
     return Names(first, last, display or f"{first} {last}".strip()[: NAME_LENGTHS["full_name"]])
 
 
 def groups_of(vouched, *, claim: str = "") -> Groups:
-    """The groups in the connection's group claim (the mapping's, else the preset's first that is present)."""
+    """The groups in the connection's group claim (the mapping's, else the preset's first that is present): from
+    the ID token only, never from UserInfo."""
     claims = vouched.claims
     candidates = (claim,) if claim else profile_for(vouched.connection).groups
     overage = overage_of(claims)

@@ -60,7 +60,9 @@ def test_no_fix_is_left_with_a_placeholder(entry, connection):
         ("adfs-oidc", "userinfo_error", "ADFS: Application group → Web API → Issuance Transform Rules"),
         ("adfs-oidc", "idp_error", "ADFS: Application group → Web API → Access control policy"),
         ("generic-oidc", "hs_alg_not_chosen", "LemonLDAP::NG: OpenID Connect Relying Parties → your RP → Options"),
-        ("okta-oidc", "bad_alg", "Okta: RS256 with its published keys: nothing to change"),
+        ("okta-oidc", "bad_alg", "Okta: it signs ID tokens with RS256 and its published keys, so a token signed"),
+        ("entra-oidc", "hs_alg_not_chosen", "Discovery URL likely points at another IdP: check it"),
+        ("adfs-oidc", "hs_alg_not_chosen", "ADFS: it signs ID tokens only with RS256 and its token-signing"),
     ],
 )
 def test_a_connections_fix_speaks_its_idps_language_only(slug, code, said):

@@ -257,6 +257,13 @@ def a_tenant_not_on_the_list(f):
     return direct(error, [OTHER, "'ada@acme.test'", f"{LISTED} (Acme)"])
 
 
+def a_multi_tenant_token_with_an_unproven_email(f):
+    from signin.oidc.backend import multi_tenant_email
+
+    claims = {"tid": LISTED, "email": "ceo@acme.test", "preferred_username": "guest", "xms_edov": False}
+    return direct(raised(multi_tenant_email, claims), [LISTED, "xms_edov false", "preferred_username"])
+
+
 def a_token_without_its_tenant(f):
     return direct(entra_token_of(f, tid=None, iss="https://login.example.test/x/v2.0"), ["no tid", "{tenantid}"])
 
@@ -1223,6 +1230,7 @@ ROWS = [
     Row("no_matching_group", in_no_mapped_group),
     Row("groups_overage", groups_too_many_for_the_token),
     Row("entra_tid_missing", a_token_without_its_tenant),
+    Row("entra_email_unproven", a_multi_tenant_token_with_an_unproven_email),
     Row("id_token_alg_mismatch", signed_with_public_keys_on_an_hs_connection),
     Row("secret_signature_mismatch", signed_with_another_secret),
     Row("secret_too_short", signed_with_a_secret_too_short),

@@ -169,3 +169,55 @@ def test_an_adfs_entity_id_gets_the_adfs_preset(acme):
     saml.sso_redirect_url = saml.sso_post_url = "https://adfs.corp.test/adfs/ls/"
     assert preset_slug(connection) == "adfs-saml"
     assert preset_slug(oidc_connection(acme)) == "entra-oidc"
+
+
+def test_the_page_says_what_happens_to_an_admin_who_leaves_their_group(as_alice, connection):
+    assert "leaves their group becomes a member" in as_alice.get(url("groups", connection)).content.decode()
+    as_alice.post(url("groups_settings", connection), {"unmatched": "refuse", "groups_claim": ""})
+    page = " ".join(as_alice.get(url("groups", connection)).content.decode().split())
+    assert "becomes a member" not in page and "leaves their group is refused at their next sign-in" in page
+
+
+def test_a_connection_for_several_entra_tenants_says_only_group_ids_count(as_alice, connection):
+    assert 'id="group-ids-only"' not in as_alice.get(url("groups", connection)).content.decode()
+    connection.oidc.entra_multi_tenant = True
+    connection.oidc.save(update_fields=["entra_multi_tenant"])
+    RoleMapping.objects.create(
+        connection=connection,
+        rules_data=[
+            {"group": "Admins", "role": "admin"},
+            {"group": "5f3b1c2e-8a4d-4e6f-9b1a-2c3d4e5f6a7b", "role": "admin"},
+        ],
+    )
+    page = as_alice.get(url("groups", connection)).content.decode()
+    assert 'id="group-ids-only"' in page and "Only group object IDs count on this connection" in page
+    assert page.count("never matches here: not a group object ID") == 1
+    assert "<code>groups</code> only (a connection for several Entra ID tenants)" in page
+
+
+def test_entras_group_overage_refuses_only_when_the_groups_claim_is_read(connection):
+    """App roles are Microsoft's remedy for overage: a token in overage that carries roles is decided by them."""
+    mapping = mapping_of(connection, {"it-admins": "admin"})
+    overage = {"_claim_names": {"groups": "src1"}, "_claim_sources": {"src1": {"endpoint": "https://graph"}}}
+    by_roles = decide(mapping, groups(connection, {**overage, "roles": ["it-admins"]}), "member", org_name="Acme")
+    assert by_roles.role == "admin"
+    chosen = groups_of(Vouched(connection, "s", "p@acme.test", {"hasgroups": True, "dept": "it-admins"}), claim="dept")
+    assert decide(mapping, chosen, "member", org_name="Acme").role == "admin"
+    for claims in (overage, {"hasgroups": True}, {"hasgroups": True, "groups": []}):
+        with pytest.raises(SignInError) as refused:
+            decide(mapping, groups(connection, claims), "member", org_name="Acme")
+        assert refused.value.code == "groups_overage"
+
+
+def test_an_adfs_oidc_connection_reads_adfs_group_claim(as_alice, acme):
+    from connections.guides.idp_words import oidc_preset
+    from connections.guides.profiles import preset_slug
+
+    adfs = oidc_connection(acme, display_name="AD FS", issuer="https://sts.acme.test/adfs")
+    assert preset_slug(adfs) == "adfs-oidc" and oidc_preset(adfs.oidc).slug == "adfs-oidc"
+    found = groups(adfs, {"group": ["Domain Admins", "IT"], "roles": ["x"]})
+    assert (found.claim, found.values) == ("group", ("Domain Admins", "IT"))
+    assert decide(mapping_of(adfs, {"it": "admin"}), found, "member", org_name="Acme").role == "admin"
+    page = as_alice.get(url("groups", adfs)).content.decode()
+    assert "<code>group</code>" in page and "Token-Groups - Unqualified Names to Group" in page
+    assert preset_slug(oidc_connection(acme, issuer="https://idp.acme.test/adfs/x")) == "generic-oidc"

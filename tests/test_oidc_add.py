@@ -71,6 +71,34 @@ def test_it_rejects_entra_multi_tenant_discovery_urls_that_let_personal_accounts
     assert not Connection.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0/.well-known/openid-configuration",
+        "https://login.microsoftonline.com/9188040D-6C67-4C5B-B112-36A304B66DAD/v2.0",
+    ],
+)
+def test_it_rejects_the_tenant_of_personal_microsoft_accounts(as_alice, url):
+    response = post(as_alice, url)
+    assert response.status_code == 200
+    errors = response.context["form"].errors["discovery_url"][0]
+    assert "tenant of personal Microsoft accounts" in errors and "/consumers/" in errors
+    assert "https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0/.well-known/openid-configuration" in errors
+    assert "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration" in errors
+    assert not Connection.objects.exists()
+
+
+def test_it_rejects_a_discovery_document_issued_by_the_personal_accounts_tenant(http_server):
+    """Loopback in tests stands for Entra's host: the check holds the validated issuer too, not only the URL."""
+    from connections.oidc.discovery import DiscoveryError, _refuse_personal_accounts_tenant
+
+    issuer = http_server.url("/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0")
+    with pytest.raises(DiscoveryError) as refused:
+        _refuse_personal_accounts_tenant(issuer)
+    assert refused.value.code == "entra_multi_tenant"
+    _refuse_personal_accounts_tenant(http_server.url("/aaaaaaaa-0000-4000-8000-00000000000a/v2.0"))
+
+
 def test_it_rejects_an_issuer_holding_a_placeholder(as_alice, http_server):
     http_server.serve(
         "/common/v2.0/.well-known/openid-configuration",

@@ -25,6 +25,14 @@ ACME_EU = "bbbbbbbb-0000-4000-8000-00000000000b"  # for ...@eu.acme.test
 STRANGER = "cccccccc-0000-4000-8000-00000000000c"  # for ...@stranger.test
 NOWHERE = "dddddddd-0000-4000-8000-00000000000d"  # no tenant at the IdP: AADSTS90002
 ADA_OID = "00000000-0000-0000-0000-00000000ada1"
+ADMINS_GROUP_ID = "5f3b1c2e-8a4d-4e6f-9b1a-2c3d4e5f6a7b"
+# People of the eu.acme.test tenant whose mail its admins set: mal's to an address of acme.test.
+PARTNER_ACCOUNTS = {
+    "mal": {"name": "Mal", "preferred_username": "mal@eu.acme.test", "email": "ada@acme.test"},
+    "kim": {"name": "Kim", "preferred_username": "kim@eu.acme.test", "email": "kim.k@eu.acme.test", "xms_edov": True},
+    "gus": {"name": "Gus", "preferred_username": "gus@eu.acme.test", "groups": ["Admins"], "roles": ["admin"]},
+    "ida": {"name": "Ida", "preferred_username": "ida@eu.acme.test", "groups": [ADMINS_GROUP_ID]},
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +48,7 @@ def entra(live_server):
         client_secret="multi-secret-1",
         redirect_uris=[f"{live_server.url}/sso/oidc"],
         organizations=organizations,
+        accounts=PARTNER_ACCOUNTS,
     ) as idp:
         yield idp
 
@@ -283,3 +292,76 @@ def test_a_setup_link_applies_the_same_rules_to_the_list(client, alice, acme, en
     assert f"{ACME} Acme</textarea>" in page  # the link's next visit shows the list it saved
     added = AuditEvent.objects.get(action="connection.added")
     assert added.actor_kind == "setup_link" and added.changes["entra_allowed_tenants"][1] == [f"{ACME} (Acme)"]
+
+
+def test_a_partner_tenants_mail_does_not_make_its_user_someone_of_this_org(site, entra, org):
+    """mal's tenant set mail to ada@acme.test; without xms_edov true the UPN is the email, so ada stays ada."""
+    connection = connect(org, entra, ACME, ACME_EU)
+    assert oidc_sign_in(requests.Session(), site, "mal@eu.acme.test", "mal").url == f"{site}/orgs/acme/"
+    identity = SSOIdentity.objects.get(connection=connection)
+    assert identity.email == "mal@eu.acme.test" and identity.user.email == "mal@eu.acme.test"
+    assert not SSOIdentity.objects.filter(email="ada@acme.test").exists()
+
+
+def test_an_email_whose_domain_the_tenant_verified_is_used(site, entra, org):
+    connection = connect(org, entra, ACME, ACME_EU)
+    assert oidc_sign_in(requests.Session(), site, "kim@eu.acme.test", "kim").url == f"{site}/orgs/acme/"
+    assert SSOIdentity.objects.get(connection=connection).email == "kim.k@eu.acme.test"
+
+
+def test_only_group_object_ids_give_roles_through_several_tenants(site, entra, org):
+    from connections.role_mapping import RoleMapping
+    from kloudsso.tenancy.models import Membership
+
+    connection = connect(org, entra, ACME, ACME_EU)
+    RoleMapping.objects.create(
+        connection=connection,
+        rules_data=[
+            {"group": "Admins", "role": "admin"},
+            {"group": "admin", "role": "admin"},
+            {"group": ADMINS_GROUP_ID, "role": "admin"},
+        ],
+    )
+    assert oidc_sign_in(requests.Session(), site, "gus@eu.acme.test", "gus").url == f"{site}/orgs/acme/"
+    assert oidc_sign_in(requests.Session(), site, "ida@eu.acme.test", "ida").url == f"{site}/orgs/acme/"
+    roles = dict(Membership.objects.filter(organization=org).values_list("user__email", "role"))
+    assert roles == {"gus@eu.acme.test": "member", "ida@eu.acme.test": "admin"}
+
+
+def test_test_connection_says_which_claim_gave_the_email_and_that_only_group_ids_count(
+    live_server, settings, entra, alice, acme
+):
+    import html
+    import re
+
+    from connections.role_mapping import RoleMapping
+    from tests.support.oidc_idp import complete_login
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    for name in ("acme.test", "eu.acme.test"):
+        Domain.objects.create(organization=acme, name=name, status="verified")
+    acme.provisioning_mode = "jit"
+    acme.save()
+    connection = connect(acme, entra, ACME)
+    RoleMapping.objects.create(connection=connection, rules_data=[{"group": "Admins", "role": "admin"}])
+    owner = requests.Session()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', owner.get(f"{live_server.url}/login/").text)
+    owner.post(
+        f"{live_server.url}/login/",
+        data={
+            "csrfmiddlewaretoken": token.group(1),
+            "username": "alice@acme.test",
+            "password": "correct-horse-battery",
+        },
+    )
+    page = owner.get(f"{live_server.url}/orgs/acme/connections/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    to_idp = owner.post(
+        f"{live_server.url}/orgs/acme/connections/{connection.public_id}/test/",
+        data={"csrfmiddlewaretoken": token},
+        allow_redirects=False,
+    )
+    report = " ".join(html.unescape(owner.get(complete_login(owner, to_idp.headers["Location"], "gus")).text).split())
+    assert "Email: gus@eu.acme.test (the preferred_username claim (a UPN" in report
+    assert "without xms_edov true, and this token has no xms_edov claim" in report
+    assert "only group object IDs from the groups claim are matched" in report

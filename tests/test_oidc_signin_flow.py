@@ -221,3 +221,47 @@ def test_a_provider_that_allows_only_client_secret_basic_works(live_server, sett
     landed = oidc_sign_in(requests.Session(), live_server.url, "bea@acme.test", "bea")
     assert landed.url == f"{live_server.url}/orgs/acme/", landed.text[-2000:]
     assert User.objects.filter(email="bea@acme.test").exists()
+
+
+@pytest.fixture(scope="module")
+def userinfo_names_idp(live_server):
+    """An account whose email, given and family names come only in UserInfo, beside a name and groups there that
+    the ID token's own name, and its lack of groups, must win over."""
+    from tests.support.oidc_idp import OIDCIdP, available
+
+    reason = available()
+    if reason:
+        pytest.skip(f"the OIDC test IdP cannot run: {reason}")
+    with OIDCIdP(
+        client_id="kloudsso-names",
+        client_secret="names-secret-1",
+        redirect_uris=[f"{live_server.url}/sso/oidc"],
+        accounts={"una": {"name": "Una From The Token", "preferred_username": "una"}},
+        userinfo={
+            "una": {
+                "email": "una@acme.test",
+                "email_verified": True,
+                "given_name": "Una",
+                "family_name": "Ivers",
+                "name": "Una From UserInfo",
+                "groups": ["admins"],
+            }
+        },
+    ) as idp:
+        yield idp
+
+
+def test_names_sent_only_in_userinfo_are_read_and_the_id_token_wins(live_server, settings, userinfo_names_idp):
+    from connections.role_mapping import RoleMapping
+    from kloudsso.tenancy.models import Membership
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    org = Organization.objects.create(name="Acme", slug="acme", plan=Plan.PAID, provisioning_mode="jit")
+    Domain.objects.create(organization=org, name="acme.test", status="verified")
+    connection = oidc_connection_for_idp(org, userinfo_names_idp)
+    RoleMapping.objects.create(connection=connection, rules_data=[{"group": "admins", "role": "admin"}])
+    landed = oidc_sign_in(requests.Session(), live_server.url, "una@acme.test", "una")
+    assert landed.url == f"{live_server.url}/orgs/acme/", landed.text[-2000:]
+    user = User.objects.get(email="una@acme.test")
+    assert (user.first_name, user.last_name, user.full_name) == ("Una", "Ivers", "Una From The Token")
+    assert Membership.objects.get(user=user).role == "member"  # groups: from the ID token only

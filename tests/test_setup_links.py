@@ -365,3 +365,34 @@ def test_finish_is_not_undone_by_a_mail_server_that_does_not_answer(acme, alice,
     link, _ = make_link(acme, alice)
     _mail_completed(acme, link, connection=type("C", (), {"display_name": "Entra ID"})())
     assert "could not be sent" in caplog.text
+
+
+def test_an_oidc_link_saves_the_secrets_expiry_and_leaves_single_logout_to_the_owners(client, alice, acme, http_server):
+    from tests.support.oidc import serve_idp
+
+    issuer = serve_idp(http_server, "/tenant-1/v2.0")
+    _, token = make_link(acme, alice, protocol="oidc")
+    open_link(client, token)
+    connect = reverse("setup_links:connect", kwargs={"slug": "generic-oidc"})
+    assert 'name="single_logout"' not in client.get(connect).content.decode()
+    form = {
+        "display_name": "Their IdP",
+        "discovery_url": f"{issuer}/.well-known/openid-configuration",
+        "client_id": "c",
+        "client_secret": "s",
+        "scopes": "openid email profile",
+        "client_secret_expires_on": "2099-06-30",
+    }
+    assert client.post(connect, form).status_code == 302
+    oidc = Connection.objects.get().oidc
+    assert str(oidc.client_secret_expires_on) == "2099-06-30"
+    oidc.single_logout = True  # as the owners set it (with an end_session_endpoint)
+    oidc.save(update_fields=["single_logout"])
+    page = client.get(connect).content.decode()
+    assert 'value="2099-06-30"' in page and 'name="single_logout"' not in page
+    assert client.post(connect, {**form, "client_secret": "", "client_secret_expires_on": ""}).status_code == 302
+    oidc.refresh_from_db()
+    assert str(oidc.client_secret_expires_on) == "2099-06-30"  # left blank: kept
+    assert client.post(connect, {**form, "client_secret_expires_on": "2099-12-31"}).status_code == 302
+    oidc.refresh_from_db()
+    assert str(oidc.client_secret_expires_on) == "2099-12-31"

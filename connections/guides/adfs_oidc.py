@@ -53,7 +53,8 @@ GUIDE = Guide(
         "id_token_signing_alg": "keep The IdP's public keys: AD FS signs with RS256",
     },
     settings={
-        "id_token_alg": "RS256 with its token-signing certificate: nothing to change",
+        "id_token_alg": "it signs ID tokens only with RS256 and its token-signing certificate, so a token signed "
+        "with the client secret (HS) or unsigned means the Discovery URL likely points at another IdP: check it",
         "email_claim": "Application group → Web API → Issuance Transform Rules → Send LDAP Attributes as Claims, "
         "and allatclaims in Scopes",
         "redirect_uri": "Application group → Server application → Redirect URI",

@@ -76,7 +76,8 @@ GUIDE = Guide(
         "id_token_signing_alg": "keep The IdP's public keys: Entra ID signs with RS256",
     },
     settings={
-        "id_token_alg": "always RS256 with its published keys: nothing to change",
+        "id_token_alg": "it signs ID tokens only with RS256 and its published keys, so a token signed with the "
+        "client secret (HS) or unsigned means the Discovery URL likely points at another IdP: check it",
         "email_claim": "Token configuration → Add optional claim → ID → email",
         "redirect_uri": "Authentication → Platform configurations → Web → Redirect URIs",
         "assign": "Enterprise applications → your app → Users and groups",

@@ -49,7 +49,8 @@ GUIDE = Guide(
         "id_token_signing_alg": "keep The IdP's public keys: Google signs with RS256",
     },
     settings={
-        "id_token_alg": "always RS256 with its published keys: nothing to change",
+        "id_token_alg": "it signs ID tokens only with RS256 and its published keys, so a token signed with the "
+        "client secret (HS) or unsigned means the Discovery URL likely points at another IdP: check it",
         "email_claim": "keep email in Scopes (Google sends email and email_verified for it)",
         "redirect_uri": "APIs & Services → Credentials → your OAuth 2.0 Client ID → Authorized redirect URIs",
         "assign": "OAuth consent screen → User type Internal (your Workspace's users)",

@@ -4,9 +4,8 @@ For an OIDC connection, those of its preset (told from its issuer, as the remind
 (the troubleshooting page), every OIDC preset's, each under its IdP's name, so no fix speaks only Entra's language.
 """
 
-from urllib.parse import urlsplit
-
 from connections.guides import Guide, guide_get, guide_list
+from connections.guides.profiles import is_adfs_issuer
 from connections.vendors import ENTRA, GOOGLE, OKTA, oidc_vendor
 
 # Form fields (a guide's `fields`) and settings (its `settings`) a fix may name.
@@ -19,8 +18,7 @@ def oidc_preset(oidc) -> Guide:
     vendor = oidc_vendor(oidc)
     if vendor in _PRESETS:
         return guide_get(_PRESETS[vendor])
-    # AD FS runs on the organization's own host; its issuer is always https://<host>/adfs.
-    if urlsplit(oidc.issuer or "").path.rstrip("/").lower() == "/adfs":
+    if is_adfs_issuer(oidc.issuer):
         return guide_get("adfs-oidc")
     return guide_get(GENERIC)
 

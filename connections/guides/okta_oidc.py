@@ -57,7 +57,9 @@ GUIDE = Guide(
         "id_token_signing_alg": "keep The IdP's public keys: Okta signs with RS256",
     },
     settings={
-        "id_token_alg": "RS256 with its published keys: nothing to change",
+        "id_token_alg": "it signs ID tokens with RS256 and its published keys, so a token signed with the client "
+        "secret (HS) or unsigned means the Discovery URL likely points at another IdP, or the app is not set up as "
+        "an Okta OIDC web app: check both",
         "email_claim": "keep email in Scopes; Security → API → your authorization server → Claims for a custom one",
         "redirect_uri": "General → General Settings → Sign-in redirect URIs",
         "assign": "Assignments → Assign",

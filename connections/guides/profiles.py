@@ -2,10 +2,12 @@
 
 Each tuple is tried in order and the first claim or attribute holding a value wins, so one preset serves the
 IdP's defaults and the names its admins commonly choose. A connection's preset follows its IdP as guessed from
-its URLs (connections/vendors.py); ADFS, which has no fixed host, by its entity ID's /adfs/services/trust.
+its URLs (connections/vendors.py); ADFS, which has no fixed host, by its entity ID's /adfs/services/trust (SAML) or
+its issuer https://<host>/adfs (OIDC).
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from connections.vendors import GENERIC, oidc_vendor, saml_vendor
 
@@ -94,6 +96,13 @@ PROFILES = {
         groups_hint="Relying Party Trusts → KloudSSO → Edit Claim Issuance Policy → Add Rule → Send LDAP Attributes "
         "as Claims: Token-Groups - Unqualified Names to Group",
     ),
+    "adfs-oidc": Profile(
+        **OIDC_NAMES,
+        # AD FS names the Group and Role claim types group and role in its JWTs.
+        groups=("group", "groups", "role"),
+        groups_hint="Application group → Web API → Issuance Transform Rules → Add Rule → Send LDAP Attributes as "
+        "Claims: Token-Groups - Unqualified Names to Group (the ID token's group claim)",
+    ),
     "generic-oidc": Profile(
         **OIDC_NAMES,
         groups=("groups", "roles"),
@@ -115,8 +124,15 @@ def preset_slug(connection) -> str:
             vendor = ADFS
     else:
         vendor = oidc_vendor(connection.oidc)
+        if vendor == GENERIC and is_adfs_issuer(connection.oidc.issuer):
+            vendor = ADFS
     slug = f"{vendor}-{connection.kind}"
     return slug if slug in PROFILES else f"{GENERIC}-{connection.kind}"
+
+
+def is_adfs_issuer(issuer: str) -> bool:
+    """AD FS runs on the organization's own host; its OIDC issuer is always https://<host>/adfs."""
+    return urlsplit(issuer or "").path.rstrip("/").lower() == "/adfs"
 
 
 def profile_for(connection) -> Profile:

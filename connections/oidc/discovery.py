@@ -77,6 +77,7 @@ def discover(url: str) -> Discovery:
         _check_organizations_issuer(document["issuer"], url)
     else:
         _check_issuer(document["issuer"], url)
+        _refuse_personal_accounts_tenant(document["issuer"])
     _check_endpoints(document)
     _check_lists(document)
     signing_keys = _check_jwks(document["jwks_uri"])
@@ -113,12 +114,31 @@ def _refuse_multi_tenant(url: str) -> None:
     if segment and segment != entra.ORGANIZATIONS:
         who = "personal Microsoft accounts only" if segment == "consumers" else "any tenant and personal accounts"
         raise DiscoveryError(
-            f"This is Entra ID's multi-tenant endpoint /{segment}/, which signs in {who}; it is refused. Use your "
-            f"tenant-specific URL: {entra.tenant_specific_form(url)} (the Directory (tenant) ID is on the app "
-            "registration's Overview page); or, for work and school accounts of several tenants, "
-            f"{_organizations_url(url)} with the list of allowed tenants below.",
+            f"This is Entra ID's multi-tenant endpoint /{segment}/, which signs in {who}; it is refused. "
+            + _use_a_tenant(url),
             "entra_multi_tenant",
         )
+    _refuse_personal_accounts_tenant(url.removesuffix(WELL_KNOWN))
+
+
+def _refuse_personal_accounts_tenant(issuer: str) -> None:
+    """The tenant of personal Microsoft accounts has a tenant-shaped URL, and is /consumers/ all the same."""
+    first = urlsplit(issuer).path.strip("/").split("/", 1)[0].lower()
+    is_entra_shaped = entra.is_entra(issuer) or entra.tenant_of_issuer(issuer)
+    if first == entra.PERSONAL_ACCOUNTS_TENANT and is_entra_shaped:
+        raise DiscoveryError(
+            f"{entra.PERSONAL_ACCOUNTS_TENANT} is the tenant of personal Microsoft accounts (what /consumers/ "
+            "signs in), not an organization's; it is refused. " + _use_a_tenant(issuer),
+            "entra_multi_tenant",
+        )
+
+
+def _use_a_tenant(url: str) -> str:
+    return (
+        f"Use your tenant-specific URL: {entra.tenant_specific_form(url)} (the Directory (tenant) ID is on the app "
+        "registration's Overview page); or, for work and school accounts of several tenants, "
+        f"{_organizations_url(url)} with the list of allowed tenants below."
+    )
 
 
 def _organizations_url(url: str) -> str:

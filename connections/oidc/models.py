@@ -19,7 +19,7 @@ class IdTokenSigning(models.TextChoices):
     """How the IdP signs its ID tokens. A shared-secret (HS) algorithm is accepted only when chosen here: an RS or
     ES connection must never verify an HS token, or anyone holding the IdP's public key could forge one."""
 
-    PUBLIC_KEYS = "jwks", "The IdP's public keys (RS256, PS256 or ES256, from its JWKS)"
+    PUBLIC_KEYS = "jwks", "The IdP's public keys (RS256/384/512, PS256/384/512 or ES256/384/512, from its JWKS)"
     HS256 = "HS256", "HS256: an HMAC with the client secret"
     HS384 = "HS384", "HS384: an HMAC with the client secret"
     HS512 = "HS512", "HS512: an HMAC with the client secret"

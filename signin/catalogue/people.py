@@ -15,6 +15,19 @@ ENTRIES = [
         "email",
     ),
     Entry(
+        "entra_email_unproven",
+        "No email with a verified domain (several Entra tenants)",
+        "Your identity provider did not send an email address we can trust, so we cannot sign you in. Ask your admin.",
+        "On a connection for several Entra ID tenants, each allowed tenant's admins set their users' email (Entra's "
+        "mail attribute) freely, so the email claim is used only when the token says its domain is verified in that "
+        "tenant (the optional claim xms_edov true). Otherwise the UPN (preferred_username, else upn) is used, whose "
+        "domain Entra requires to be verified in the tenant; this token had neither as an email address.",
+        "In the app registration, add the optional claims xms_edov and email to the ID token (Token configuration → "
+        "Add optional claim), or make sure the person's UPN is their email address on a domain verified in their "
+        "tenant.",
+        "email",
+    ),
+    Entry(
         "email_not_verified",
         "Email not verified by the IdP",
         "Your identity provider says your email address is not verified, so we cannot sign you in. Ask your admin.",

@@ -12,7 +12,13 @@ from signin import test_mode
 from signin.complete import Vouched, check_connection_usable, complete_sign_in
 from signin.errors import SignInError
 from signin.oidc import state
-from signin.oidc.claims import email_from_claims, email_from_userinfo, former_subject, identity_subject
+from signin.oidc.claims import (
+    email_from_claims,
+    email_from_multi_tenant,
+    email_from_userinfo,
+    former_subject,
+    identity_subject,
+)
 from signin.oidc.id_token import validate_id_token
 from signin.oidc.tokens import request_tokens
 from signin.oidc.userinfo import RECEIVED_KEY, userinfo_claims
@@ -62,9 +68,14 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
         request.kloudsso_received = claims
         check_same_tenant(request.GET.get("iss"), claims, oidc)
         tenant = entra_tenant(claims, oidc)
-        email = email_from_claims(claims, entra=bool(tenant))
+        info = {}
+        if oidc.entra_multi_tenant:
+            email = multi_tenant_email(claims)
+        else:
+            email = email_from_claims(claims, entra=bool(tenant))
         # An address the ID token marks unverified is the IdP's answer already: UserInfo would only repeat it.
-        if email.address is None and not email.unverified and oidc.userinfo_endpoint:
+        # /organizations/: UserInfo's email is the same mail attribute, with no xms_edov to vouch for its domain.
+        if email.address is None and not email.unverified and oidc.userinfo_endpoint and not oidc.entra_multi_tenant:
             info = userinfo_claims(oidc, tokens, subject=claims["sub"])
             request.kloudsso_received = {**claims, RECEIVED_KEY: info}
             email = email_from_userinfo(info, id_token_email=email, id_token_claims=claims)
@@ -78,10 +89,23 @@ class ConnectionOIDCBackend(OIDCAuthenticationBackend):
             email.source,
             email_unverified=email.unverified,
             former_subject=former_subject(claims, entra_tenant_id=tenant),
+            userinfo=info,
         )
 
     def verify_token(self, token, **kwargs):
         return validate_id_token(token, oidc=kwargs["oidc"], nonce=kwargs.get("nonce"))
+
+
+def multi_tenant_email(claims: dict):
+    email = email_from_multi_tenant(claims)
+    if email.address is None and not email.unverified:
+        raise SignInError(
+            "entra_email_unproven",
+            "Your identity provider did not send an email address we can trust, so we cannot sign you in. "
+            "Ask your admin.",
+            f"No email whose domain the tenant {claims['tid']} has verified: {email.source}.",
+        )
+    return email
 
 
 def entra_tenant(claims: dict, oidc) -> str:

@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 ENTRA_EMAIL_CLAIMS = ("email", "preferred_username", "upn")
+UPN_CLAIMS = ("preferred_username", "upn")
+# Entra's optional claim: true when the email claim's domain is verified in the token's tenant.
+EMAIL_DOMAIN_VERIFIED = "xms_edov"
 USERINFO = "the UserInfo response"
 
 
@@ -48,6 +51,34 @@ def email_from_claims(claims: dict, *, entra: bool) -> Email:
     the fallbacks either: that would undo the IdP's own answer.
     """
     return _pick(claims, ENTRA_EMAIL_CLAIMS if entra else ENTRA_EMAIL_CLAIMS[:1], where="", refused="")
+
+
+def email_from_multi_tenant(claims: dict) -> Email:
+    """/organizations/: every allowed tenant's admins set its users' mail, so the email claim (Entra's mail) counts
+    only with xms_edov true (its domain is verified in that tenant); else preferred_username, else upn, whose
+    domain Entra requires to be verified in the tenant. Address None: neither is usable (entra_email_unproven)."""
+    edov = claims.get(EMAIL_DOMAIN_VERIFIED)
+    said = (
+        f"{EMAIL_DOMAIN_VERIFIED} {json.dumps(edov)[:20]}"
+        if EMAIL_DOMAIN_VERIFIED in claims
+        else (f"no {EMAIL_DOMAIN_VERIFIED} claim")
+    )
+    if edov is True or (isinstance(edov, str) and edov.strip().lower() in ("true", "1")):
+        found = _pick(claims, ("email",), where="", refused="")
+        if found.address is not None:
+            return Email(found.address, f"{found.source} ({said}: its domain is verified in the token's tenant)")
+        if found.unverified:
+            return found
+    found = _pick(claims, UPN_CLAIMS, where="", refused="")
+    if found.address is not None:
+        return Email(
+            found.address,
+            f"{found.source} (a UPN, whose domain Entra verifies in the tenant; the email claim is not used on a "
+            f"connection for several tenants without {EMAIL_DOMAIN_VERIFIED} true, and this token has {said})",
+        )
+    return Email(
+        None, f"email needs {EMAIL_DOMAIN_VERIFIED} true and this token has {said}; {found.source}", found.unverified
+    )
 
 
 def email_from_userinfo(info: dict, *, id_token_email: Email, id_token_claims: dict) -> Email:

@@ -128,7 +128,7 @@ def _decode(token, key, alg, oidc, *, issuer: str) -> dict:
         code = "aud_mismatch"
     except jwt.InvalidIssuerError:
         received = _unverified(token).get("iss")
-        filled = f", for the token's tid {issuer!r}" if issuer != oidc.issuer else ""
+        filled = f"; its {{tenantid}} template filled with the token's tid: {issuer!r}" if issuer != oidc.issuer else ""
         detail = (
             f"The ID token's iss is {str(received)[:300]!r}; the connection's issuer (from its discovery document) "
             f"is {oidc.issuer!r}{filled}. {issuer_cause(received, issuer)}"

@@ -30,7 +30,8 @@ here answers HTTP 400 AADSTS90002, as Entra does.
 
 `accounts` adds accounts (login → the claims of its ID token,
 e.g. given_name, family_name, groups, or Entra's group overage: hasgroups, or _claim_names and
-_claim_sources naming groups); each gets a sub "<login>-sub", oid, tid and ver.
+_claim_sources naming groups); each gets a sub "<login>-sub", oid, tid and ver. `userinfo` (login → claims)
+gives such an account claims sent only in its UserInfo response, never in its ID token.
 
     reason = available()
     if reason:
@@ -94,6 +95,7 @@ class OIDCIdP:
         id_token_alg: str = "RS256",
         organizations: dict[str, str] | None = None,
         accounts: dict[str, dict] | None = None,
+        userinfo: dict[str, dict] | None = None,
         post_logout_redirect_uris: list[str] | None = None,
     ):
         self.client_id = client_id
@@ -104,6 +106,7 @@ class OIDCIdP:
         self.id_token_alg = id_token_alg
         self.organizations = dict(organizations or {})
         self.accounts = dict(accounts or {})
+        self.userinfo = dict(userinfo or {})
         self.post_logout_redirect_uris = list(post_logout_redirect_uris or [])
         self.issuer: str | None = None
         self.port: int | None = None
@@ -144,7 +147,12 @@ class OIDCIdP:
             "ORGANIZATIONS": ",".join(f"{tenant}={domain}" for tenant, domain in self.organizations.items()),
             "POST_LOGOUT_REDIRECT_URIS": ",".join(self.post_logout_redirect_uris),
             "NODE_ENV": "test",
-            "EXTRA_ACCOUNTS": json.dumps([{"login": login, "claims": c} for login, c in self.accounts.items()]),
+            "EXTRA_ACCOUNTS": json.dumps(
+                [
+                    {"login": login, "claims": c, "userinfo": self.userinfo.get(login, {})}
+                    for login, c in self.accounts.items()
+                ]
+            ),
         }
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed by stop())
         self._process = subprocess.Popen(

@@ -262,8 +262,9 @@ const configurationFor = (tenant) => ({
     // groups, and Entra's group overage (hasgroups, or _claim_names/_claim_sources
     // naming groups), are in the ID token of the accounts that have them.
     openid: ['sub', 'oid', 'tid', 'ver', 'groups', 'hasgroups'],
-    email: ['email', 'email_verified'],
-    profile: ['name', 'preferred_username', 'given_name', 'family_name'],
+    // xms_edov: Entra's optional claim saying the email's domain is verified in the tenant.
+    email: ['email', 'email_verified', 'xms_edov'],
+    profile: ['name', 'preferred_username', 'given_name', 'family_name', 'upn'],
   },
   // The ID token carries every claim of the granted scopes, not only `sub`,
   // even though the code flow also issues an access token (as Entra does).
