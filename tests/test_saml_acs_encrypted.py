@@ -3,6 +3,7 @@
 pysaml2's IdP classes, signed by the connection's IdP, then encrypted with the xmlsec binding as an IdP would."""
 
 import base64
+import re
 
 import pytest
 import xmlsec
@@ -218,3 +219,28 @@ def test_saving_without_the_switch_keeps_what_the_owner_chose(connection, idp): 
     )
     connection.saml.refresh_from_db()
     assert connection.saml.require_encryption
+
+
+def with_response_in_response_to(response: str, request_id: str) -> str:
+    """The (unsigned) Response's InResponseTo set to `request_id`, as anyone who posts it can."""
+    xml = base64.b64decode(response).decode()
+    start_tag = re.search(r"<(\w+:)?Response\b[^>]*>", xml)
+    tag = re.sub(r' InResponseTo="[^"]*"', "", start_tag.group(0))
+    tag = tag.replace("Response", f'Response InResponseTo="{request_id}"', 1)
+    return base64.b64encode((xml[: start_tag.start()] + tag + xml[start_tag.end() :]).encode()).decode()
+
+
+def test_an_idp_initiated_encrypted_assertion_does_not_answer_our_request(client, connection, idp, sp):  # noqa: F811
+    # the attacker's own pending request, around an assertion the IdP issued IdP-initiated (the switch is off)
+    response = with_response_in_response_to(encrypted_response(idp, sp, None), start(client, connection))
+    refused(client, post(client, response), "unsolicited_response")
+    assert "answers no request" in event("unsolicited_response").detail
+
+
+def test_an_encrypted_assertion_for_another_request_does_not_answer_ours(client, connection, idp, sp):  # noqa: F811
+    from django.test import Client
+
+    theirs = start(Client(), connection)  # issued to another browser's request
+    response = with_response_in_response_to(encrypted_response(idp, sp, theirs), start(client, connection))
+    refused(client, post(client, response), "saml_in_response_to_mismatch")
+    assert theirs in event("saml_in_response_to_mismatch").detail

@@ -15,7 +15,7 @@ from signin.saml import signer
 from signin.saml.clients import client_for
 from signin.saml.encryption import readable_peek
 from signin.saml.precheck import PERSON, precheck
-from signin.saml.profile import check_profile
+from signin.saml.profile import check_in_response_to, check_profile
 from signin.saml.pysaml2_errors import quote_error, refusal_of
 from signin.saml.replay import refuse_replay
 from signin.saml.subject import email_of, subject_of
@@ -54,6 +54,7 @@ def verify_response(
     response = _parse(client, saml_response, connection, request_id=request_id)
     assertion = response.assertion
     check_profile(assertion, entity_id=sp.entity_id)
+    check_in_response_to(assertion, request_id=request_id, response_in_response_to=seen.in_response_to)
     name_id = _name_id(response)
     refuse_replay(connection, assertion)
     attributes = response.ava or {}
