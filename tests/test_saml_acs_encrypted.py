@@ -244,3 +244,34 @@ def test_an_encrypted_assertion_for_another_request_does_not_answer_ours(client,
     response = with_response_in_response_to(encrypted_response(idp, sp, theirs), start(client, connection))
     refused(client, post(client, response), "saml_in_response_to_mismatch")
     assert theirs in event("saml_in_response_to_mismatch").detail
+
+
+def page_without_reference(landed) -> str:
+    return re.sub(r"Reference: <code>[^<]*</code>", "", landed.content.decode())
+
+
+def test_cbc_manipulations_look_alike_to_the_person_and_differ_for_the_owners(client, connection, idp, sp):  # noqa: F811
+    # Two changes an attacker can make to a CBC ciphertext: one breaks the padding or the XML, the other yields XML
+    # that the checks after decryption refuse. Told apart, they are a decryption oracle.
+    cbc = T.TransformAes256Cbc
+    xml = base64.b64decode(encrypted_response(idp, sp, start(client, connection), data=cbc)).decode()
+    data_value = xml.rsplit("<xenc:CipherValue>", 1)[1].split("</xenc:CipherValue>", 1)[0]
+    flipped = ("B" if data_value[40] == "A" else "A").join((data_value[:40], data_value[41:]))
+    broken = post(client, base64.b64encode(xml.replace(data_value, flipped).encode()).decode())
+    unsigned = base64.b64decode(idp.response(**answer(sp, start(client, connection)), sign_assertion=False)).decode()
+    parses = post(
+        client,
+        base64.b64encode(encrypted(unsigned, "Assertion", sp.encryption_certificate_pem, data=cbc).encode()).decode(),
+    )
+    assert broken.status_code == parses.status_code == 400
+    assert page_without_reference(broken) == page_without_reference(parses)
+    assert "<code>saml_decryption_failed</code>" in parses.content.decode()
+    assert SignInEvent.objects.filter(code="saml_unsigned").exists()  # the owners see what really happened
+    assert SignInEvent.objects.filter(code="saml_decryption_failed").exists()
+
+
+def test_a_gcm_response_keeps_its_own_code(client, connection, idp, sp):  # noqa: F811
+    # GCM's tag refuses any change to the ciphertext, so nothing needs hiding
+    xml = base64.b64decode(idp.response(**answer(sp, start(client, connection)), sign_assertion=False)).decode()
+    response = base64.b64encode(encrypted(xml, "Assertion", sp.encryption_certificate_pem).encode()).decode()
+    refused(client, post(client, response), "saml_unsigned")

@@ -266,7 +266,9 @@ ENTRIES = [
         "XML, or an encrypted element is malformed (no EncryptedData, no EncryptedKey, too many encrypted "
         "elements). Something changed the response after the IdP encrypted it, or the IdP uses a key length that "
         "does not match its algorithm. One code covers every such failure on purpose: telling a padding error "
-        "apart from a parse error is what an attack on AES-CBC needs.",
+        "apart from a parse error is what an attack on AES-CBC needs. For the same reason, a response encrypted with "
+        "AES-CBC that is refused for any reason before the IdP's signature is verified shows the person this code; "
+        "its event here names the real one.",
         "Remove whatever rewrites the POST between the IdP and {acs_url}; if it persists, switch the IdP to "
         "AES-256-GCM.",
         "saml",
