@@ -85,6 +85,13 @@ def end_sessions(connection, *, name_id: str, session_indexes: list[str]) -> int
     return len(keys)
 
 
+def connections_with_sessions(connection_pks: list[int], *, name_id: str) -> set[int]:
+    """Which of these connections have an unexpired session of this NameID in the index."""
+    keys = {_hash(pk, name_id): pk for pk in connection_pks}
+    rows = SAMLSignedInSession.objects.filter(expires_at__gt=timezone.now(), person_key__in=list(keys))
+    return {keys[k] for k in rows.values_list("person_key", flat=True)}
+
+
 def session_key_of(connection, name_id: str, session_index: str) -> str:
     return _hash(connection.pk, name_id, session_index)
 
