@@ -275,3 +275,24 @@ def test_a_gcm_response_keeps_its_own_code(client, connection, idp, sp):  # noqa
     xml = base64.b64decode(idp.response(**answer(sp, start(client, connection)), sign_assertion=False)).decode()
     response = base64.b64encode(encrypted(xml, "Assertion", sp.encryption_certificate_pem).encode()).decode()
     refused(client, post(client, response), "saml_unsigned")
+
+
+def test_an_encrypted_assertion_in_extensions_beside_a_clear_one_does_not_meet_require_encryption(
+    client,
+    connection,  # noqa: F811
+    idp,  # noqa: F811
+    sp,  # noqa: F811
+):
+    connection.saml.require_encryption = True
+    connection.saml.save()
+    request_id = start(client, connection)
+    from lxml import etree
+
+    document = etree.fromstring(base64.b64decode(encrypted_response(idp, sp, request_id)))
+    hidden = etree.tostring(next(document.iter("{urn:oasis:names:tc:SAML:2.0:assertion}EncryptedAssertion"))).decode()
+    clear = base64.b64decode(idp.response(**answer(sp, request_id))).decode()
+    issuer_end = re.search(r"</(\w+:)?Issuer>", clear).end()
+    extensions = f'<ns0:Extensions xmlns:ns0="urn:oasis:names:tc:SAML:2.0:protocol">{hidden}</ns0:Extensions>'
+    response = base64.b64encode((clear[:issuer_end] + extensions + clear[issuer_end:]).encode()).decode()
+    refused(client, post(client, response), "saml_encryption_required")
+    assert "it also encrypts EncryptedAssertion" in event("saml_encryption_required").detail

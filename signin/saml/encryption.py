@@ -19,12 +19,15 @@ from signin.saml.precheck import PERSON, SUCCESS
 def readable_peek(connection, saml_response: str, seen, *, sp):
     """`seen`, or when the response encrypts something, the peek of the response with it decrypted."""
     # an error status carries no assertion to encrypt: precheck words it
-    if connection.saml.require_encryption and seen.status == SUCCESS and "EncryptedAssertion" not in seen.encrypted:
+    # An EncryptedAssertion anywhere (in Extensions, in an Advice) beside a clear one does not meet it either.
+    clear = seen.assertions > 0 or "EncryptedAssertion" not in seen.encrypted
+    if connection.saml.require_encryption and seen.status == SUCCESS and clear:
         raise SignInError(
             "saml_encryption_required",
             PERSON,
             "The connection requires encrypted assertions, and this response's assertion is not encrypted"
-            + (f" (it encrypts only {', '.join(seen.encrypted)})" if seen.encrypted else "")
+            + (f" (it also encrypts {', '.join(seen.encrypted)})" if seen.encrypted and seen.assertions else "")
+            + (f" (it encrypts only {', '.join(seen.encrypted)})" if seen.encrypted and not seen.assertions else "")
             + f". The IdP must encrypt to our encryption certificate, SHA-256 {_ours(sp)} (in the SP metadata, "
             'use="encryption").',
         )
