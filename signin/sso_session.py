@@ -47,7 +47,8 @@ def remember_saml(request, connection, *, name_id_xml: str, name_id: str, sessio
     for index in session_indexes or [""]:
         SAMLSignedInSession.objects.update_or_create(
             key=session_key_of(connection, name_id, index),
-            defaults={"person_key": person, "session_key": request.session.session_key, "expires_at": expires_at},
+            session_key=request.session.session_key,
+            defaults={"person_key": person, "expires_at": expires_at},
         )
 
 
@@ -67,6 +68,13 @@ def id_token_of(value: dict) -> str:
 def forget_index(session_key: str | None) -> None:
     if session_key:
         SAMLSignedInSession.objects.filter(session_key=session_key).delete()
+
+
+def session_renamed(old_key: str, new_key: str | None) -> None:
+    """A later login in the same session cycled its key (kloudsso/sessions): its rows follow, or the IdP's
+    LogoutRequest would end nothing."""
+    if old_key and new_key and old_key != new_key:
+        SAMLSignedInSession.objects.filter(session_key=old_key).update(session_key=new_key)
 
 
 def end_sessions(connection, *, name_id: str, session_indexes: list[str]) -> int:
