@@ -190,6 +190,7 @@ def test_an_idp_initiated_encrypted_assertion_says_why_it_cannot_be_routed(rf, c
     with pytest.raises(SignInError) as refusal:
         route(rf.post("/sso/saml"), peek(encrypted_response(idp, sp, None)))
     assert refusal.value.code == "unsolicited_response" and "Its assertion is encrypted" in refusal.value.detail
+    assert "or the sign-in started here" in refusal.value.detail  # the switch cannot help it
     with pytest.raises(SignInError) as clear:
         route(rf.post("/sso/saml"), peek(idp.response(**{**answer(sp, None), "audience": "https://elsewhere.test"})))
     assert "encrypted" not in clear.value.detail

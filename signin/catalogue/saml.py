@@ -103,10 +103,13 @@ ENTRIES = [
         "A response that answers no request at all: IdP-initiated, from the IdP's portal (Entra ID's My Apps, "
         "Okta's dashboard) or a link to its SSO URL. The connection's switch \"Allow IdP-initiated sign-in\" is "
         "off, as it is unless an owner turns it on. Such a refusal is recorded here only when the response was "
-        "signed with one of the connection's certificates; the details name the IdP and who it signed in.",
+        "signed with one of the connection's certificates; the details name the IdP and who it signed in. An "
+        "encrypted assertion that answers no request is refused so whatever the switch says: which organization's "
+        "key decrypts it is only known once the organization is, so it cannot be routed (the details say so).",
         "If people should be able to start from the IdP's portal, an owner turns on the switch: Connections → "
-        "edit the connection → IdP-initiated sign-in → allow IdP-initiated sign-in, and saves. Otherwise ask "
-        "people to start from Sign in with SSO.",
+        "edit the connection → IdP-initiated sign-in → allow IdP-initiated sign-in, and saves; the IdP must then "
+        "send the assertion in the clear, since an encrypted assertion must start here. Otherwise ask people to "
+        "start from Sign in with SSO.",
         "saml",
         stale=True,  # the back button to the IdP's page, or its portal's tile, while signed in
     ),
