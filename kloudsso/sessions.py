@@ -10,6 +10,20 @@ from django.db import IntegrityError, router, transaction
 from django.utils.crypto import get_random_string
 
 
+def _index_follows(old_key: str, new_key: str | None) -> None:
+    # The index of SAML sign-ins names sessions by key (signin/sso_session): it must name the renamed one.
+    from signin.sso_session import session_renamed
+
+    session_renamed(old_key, new_key)
+
+
+def _saml_signed_in(data) -> bool:
+    from signin.sso_session import SESSION_KEY
+
+    value = data.get(SESSION_KEY) if data else None
+    return isinstance(value, dict) and value.get("kind") == "saml"
+
+
 class SessionStore(DatabaseSessionStore):
     def _get_new_session_key(self):
         # Django asks the table whether a fresh key is taken before create() inserts it. The insert itself refuses a
@@ -27,18 +41,25 @@ class SessionStore(DatabaseSessionStore):
         # never be saved (an error), the old row keeps the data it had before the login.
         data = self._session
         self._renaming = getattr(self, "_renaming", None) or self.session_key  # cycled twice: still the first row
+        # a session signed in through SAML with single logout on has rows in that index; others cost no query
+        self._indexed = getattr(self, "_indexed", False) or _saml_signed_in(data)
         self._session_key = None
         self._session_cache = data
         self.modified = True
 
     def save(self, must_create=False):
         renaming, self._renaming = getattr(self, "_renaming", None), None
+        indexed, self._indexed = getattr(self, "_indexed", False), False
         if renaming and self.session_key is None and not must_create:
             if self._renamed(renaming):
+                if indexed:
+                    _index_follows(renaming, self.session_key)
                 return
         elif renaming:
             self.delete(renaming)
         super().save(must_create=must_create)
+        if renaming and indexed:
+            _index_follows(renaming, self.session_key)
 
     async def asave(self, must_create=False):
         renaming, self._renaming = getattr(self, "_renaming", None), None

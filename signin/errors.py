@@ -14,4 +14,11 @@ class SignInError(Exception):
         self.message = message or self.entry.person
         self.detail = detail
         self.answer = answer
+        self.public = self  # what the person's page shows (see shown_as)
         super().__init__(self.message)
+
+    def shown_as(self, public: "SignInError") -> "SignInError":
+        """This refusal, shown to the person as `public` (its code, message and page) while the owners' event keeps
+        this one's code and detail."""
+        self.public = public
+        return self

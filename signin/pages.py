@@ -50,6 +50,7 @@ def signin_failed(request, error: SignInError, *, org=None, record: bool = True)
 
 
 def _failure_page(request, error: SignInError, *, org, reference: str = ""):
+    error = error.public  # the person sees what may be shown of it; the event above has the real code
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
     if signed_in and error.entry.stale:

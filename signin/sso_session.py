@@ -47,7 +47,8 @@ def remember_saml(request, connection, *, name_id_xml: str, name_id: str, sessio
     for index in session_indexes or [""]:
         SAMLSignedInSession.objects.update_or_create(
             key=session_key_of(connection, name_id, index),
-            defaults={"person_key": person, "session_key": request.session.session_key, "expires_at": expires_at},
+            session_key=request.session.session_key,
+            defaults={"person_key": person, "expires_at": expires_at},
         )
 
 
@@ -69,6 +70,13 @@ def forget_index(session_key: str | None) -> None:
         SAMLSignedInSession.objects.filter(session_key=session_key).delete()
 
 
+def session_renamed(old_key: str, new_key: str | None) -> None:
+    """A later login in the same session cycled its key (kloudsso/sessions): its rows follow, or the IdP's
+    LogoutRequest would end nothing."""
+    if old_key and new_key and old_key != new_key:
+        SAMLSignedInSession.objects.filter(session_key=old_key).update(session_key=new_key)
+
+
 def end_sessions(connection, *, name_id: str, session_indexes: list[str]) -> int:
     """End the sessions of this connection's sign-ins that the IdP names: by SessionIndex, or every session of the
     NameID when the LogoutRequest gives none (SAML core 3.7.1). Returns how many sessions ended."""
@@ -83,6 +91,13 @@ def end_sessions(connection, *, name_id: str, session_indexes: list[str]) -> int
         store.delete(key)
     SAMLSignedInSession.objects.filter(session_key__in=keys).delete()
     return len(keys)
+
+
+def connections_with_sessions(connection_pks: list[int], *, name_id: str) -> set[int]:
+    """Which of these connections have an unexpired session of this NameID in the index."""
+    keys = {_hash(pk, name_id): pk for pk in connection_pks}
+    rows = SAMLSignedInSession.objects.filter(expires_at__gt=timezone.now(), person_key__in=list(keys))
+    return {keys[k] for k in rows.values_list("person_key", flat=True)}
 
 
 def session_key_of(connection, name_id: str, session_index: str) -> str:

@@ -3,6 +3,7 @@
 pysaml2's IdP classes, signed by the connection's IdP, then encrypted with the xmlsec binding as an IdP would."""
 
 import base64
+import re
 
 import pytest
 import xmlsec
@@ -189,6 +190,7 @@ def test_an_idp_initiated_encrypted_assertion_says_why_it_cannot_be_routed(rf, c
     with pytest.raises(SignInError) as refusal:
         route(rf.post("/sso/saml"), peek(encrypted_response(idp, sp, None)))
     assert refusal.value.code == "unsolicited_response" and "Its assertion is encrypted" in refusal.value.detail
+    assert "or the sign-in started here" in refusal.value.detail  # the switch cannot help it
     with pytest.raises(SignInError) as clear:
         route(rf.post("/sso/saml"), peek(idp.response(**{**answer(sp, None), "audience": "https://elsewhere.test"})))
     assert "encrypted" not in clear.value.detail
@@ -218,3 +220,80 @@ def test_saving_without_the_switch_keeps_what_the_owner_chose(connection, idp): 
     )
     connection.saml.refresh_from_db()
     assert connection.saml.require_encryption
+
+
+def with_response_in_response_to(response: str, request_id: str) -> str:
+    """The (unsigned) Response's InResponseTo set to `request_id`, as anyone who posts it can."""
+    xml = base64.b64decode(response).decode()
+    start_tag = re.search(r"<(\w+:)?Response\b[^>]*>", xml)
+    tag = re.sub(r' InResponseTo="[^"]*"', "", start_tag.group(0))
+    tag = tag.replace("Response", f'Response InResponseTo="{request_id}"', 1)
+    return base64.b64encode((xml[: start_tag.start()] + tag + xml[start_tag.end() :]).encode()).decode()
+
+
+def test_an_idp_initiated_encrypted_assertion_does_not_answer_our_request(client, connection, idp, sp):  # noqa: F811
+    # the attacker's own pending request, around an assertion the IdP issued IdP-initiated (the switch is off)
+    response = with_response_in_response_to(encrypted_response(idp, sp, None), start(client, connection))
+    refused(client, post(client, response), "unsolicited_response")
+    assert "answers no request" in event("unsolicited_response").detail
+
+
+def test_an_encrypted_assertion_for_another_request_does_not_answer_ours(client, connection, idp, sp):  # noqa: F811
+    from django.test import Client
+
+    theirs = start(Client(), connection)  # issued to another browser's request
+    response = with_response_in_response_to(encrypted_response(idp, sp, theirs), start(client, connection))
+    refused(client, post(client, response), "saml_in_response_to_mismatch")
+    assert theirs in event("saml_in_response_to_mismatch").detail
+
+
+def page_without_reference(landed) -> str:
+    return re.sub(r"Reference: <code>[^<]*</code>", "", landed.content.decode())
+
+
+def test_cbc_manipulations_look_alike_to_the_person_and_differ_for_the_owners(client, connection, idp, sp):  # noqa: F811
+    # Two changes an attacker can make to a CBC ciphertext: one breaks the padding or the XML, the other yields XML
+    # that the checks after decryption refuse. Told apart, they are a decryption oracle.
+    cbc = T.TransformAes256Cbc
+    xml = base64.b64decode(encrypted_response(idp, sp, start(client, connection), data=cbc)).decode()
+    data_value = xml.rsplit("<xenc:CipherValue>", 1)[1].split("</xenc:CipherValue>", 1)[0]
+    flipped = ("B" if data_value[40] == "A" else "A").join((data_value[:40], data_value[41:]))
+    broken = post(client, base64.b64encode(xml.replace(data_value, flipped).encode()).decode())
+    unsigned = base64.b64decode(idp.response(**answer(sp, start(client, connection)), sign_assertion=False)).decode()
+    parses = post(
+        client,
+        base64.b64encode(encrypted(unsigned, "Assertion", sp.encryption_certificate_pem, data=cbc).encode()).decode(),
+    )
+    assert broken.status_code == parses.status_code == 400
+    assert page_without_reference(broken) == page_without_reference(parses)
+    assert "<code>saml_decryption_failed</code>" in parses.content.decode()
+    assert SignInEvent.objects.filter(code="saml_unsigned").exists()  # the owners see what really happened
+    assert SignInEvent.objects.filter(code="saml_decryption_failed").exists()
+
+
+def test_a_gcm_response_keeps_its_own_code(client, connection, idp, sp):  # noqa: F811
+    # GCM's tag refuses any change to the ciphertext, so nothing needs hiding
+    xml = base64.b64decode(idp.response(**answer(sp, start(client, connection)), sign_assertion=False)).decode()
+    response = base64.b64encode(encrypted(xml, "Assertion", sp.encryption_certificate_pem).encode()).decode()
+    refused(client, post(client, response), "saml_unsigned")
+
+
+def test_an_encrypted_assertion_in_extensions_beside_a_clear_one_does_not_meet_require_encryption(
+    client,
+    connection,  # noqa: F811
+    idp,  # noqa: F811
+    sp,  # noqa: F811
+):
+    connection.saml.require_encryption = True
+    connection.saml.save()
+    request_id = start(client, connection)
+    from lxml import etree
+
+    document = etree.fromstring(base64.b64decode(encrypted_response(idp, sp, request_id)))
+    hidden = etree.tostring(next(document.iter("{urn:oasis:names:tc:SAML:2.0:assertion}EncryptedAssertion"))).decode()
+    clear = base64.b64decode(idp.response(**answer(sp, request_id))).decode()
+    issuer_end = re.search(r"</(\w+:)?Issuer>", clear).end()
+    extensions = f'<ns0:Extensions xmlns:ns0="urn:oasis:names:tc:SAML:2.0:protocol">{hidden}</ns0:Extensions>'
+    response = base64.b64encode((clear[:issuer_end] + extensions + clear[issuer_end:]).encode()).decode()
+    refused(client, post(client, response), "saml_encryption_required")
+    assert "it also encrypts EncryptedAssertion" in event("saml_encryption_required").detail

@@ -254,3 +254,19 @@ def test_an_accepted_answer_posted_again_is_a_replay(client, switched_on, idp, s
     response = answer_to_nobody(idp, sp)
     assert unasked(Client(), response, "/orgs/acme/")["Location"] == "/orgs/acme/"
     refused(client, unasked(client, response, "/orgs/acme/"), "replayed_assertion")
+
+
+def test_the_page_and_the_catalogue_say_it_does_not_work_with_encrypted_assertions(as_alice, acme):
+    from signin.catalogue import CATALOGUE
+
+    okta = saml_connection(acme)
+    card = html.unescape(as_alice.get(edit_url(okta)).content.decode()).split('id="idp-initiated"', 1)[1]
+    assert "Not with encrypted assertions" in card and "whether this switch is on or off" in card
+    assert "the Destination when the answer carries one" in card  # checked only then (signin/saml/precheck)
+    assert "cannot work through it" not in card
+    okta.saml.require_encryption = True
+    okta.saml.save()
+    card = html.unescape(as_alice.get(edit_url(okta)).content.decode()).split('id="idp-initiated"', 1)[1]
+    assert "This connection requires encrypted assertions, so IdP-initiated sign-in cannot work through it" in card
+    entry = CATALOGUE["unsolicited_response"]
+    assert "encrypted assertion" in entry.cause and "an encrypted assertion must start here" in entry.fix

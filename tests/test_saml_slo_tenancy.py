@@ -41,6 +41,7 @@ def signed_in_session(connection, name_id="ada@acme.test", index="idx-1") -> str
     """A session as a SAML sign-in through `connection` leaves it, with its row in the index."""
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store["who"] = connection.organization.slug
+    store[sso_session.SESSION_KEY] = {"kind": "saml", "connection": str(connection.public_id)}
     store.create()
     SAMLSignedInSession.objects.create(
         key=sso_session.session_key_of(connection, name_id, index),
@@ -159,3 +160,60 @@ def test_our_logout_request_goes_by_http_post_to_an_idp_that_offers_only_that(tw
     assert "LogoutRequest" in request_xml and "idx-9" in request_xml and "alice@acme.test" in request_xml
     assert "SignatureValue" in request_xml  # the HTTP-POST binding's XML signature
     assert browser.get(reverse("org_home", kwargs={"org_slug": "acme"})).status_code == 302  # signed out here
+
+
+@pytest.mark.parametrize("copies", [1, "MAX_CANDIDATES"], ids=["one-copy", "as-many-as-are-tried"])
+def test_another_organization_copying_the_idp_does_not_receive_the_answer(acme, globex, tmp_path, copies):
+    # Globex copies Acme's IdP (its entity ID and public certificates) into connections of its own, made first,
+    # with its own single logout URL: they verify the IdP's LogoutRequest as well as Acme's does.
+    from signin.saml.slo import MAX_CANDIDATES
+
+    idp = CraftingIdP(tmp_path, sp_metadata=sp_metadata_xml(service_provider_get_or_create(org=acme)), stem="acme")
+    copied = parse_idp_metadata(idp.metadata_xml())
+    for n in range(MAX_CANDIDATES if copies == "MAX_CANDIDATES" else copies):
+        copy = saml_connection_save(org=globex, display_name=f"Copy {n}", source="xml", idp=copied)
+        copy.saml.slo_redirect_url = copy.saml.slo_post_url = "https://attacker.test/slo"
+        copy.saml.single_logout = True
+        copy.saml.save()
+    acme_connection = saml_connection_save(org=acme, display_name="Acme IdP", source="xml", idp=copied)
+    acme_connection.saml.slo_redirect_url = acme_connection.saml.slo_post_url = IDP_SLO
+    acme_connection.saml.single_logout = True
+    acme_connection.saml.save()
+    session = signed_in_session(acme_connection)
+    answered = send(logout_request(idp, BINDING_HTTP_REDIRECT), BINDING_HTTP_REDIRECT)
+    assert not alive(session)
+    assert answered.status_code == 302 and answered["Location"].startswith(IDP_SLO + "?")
+
+
+def test_a_later_login_in_the_same_session_keeps_it_found(two_tenants):
+    (acme_idp, acme_connection), _ = two_tenants
+    old_key = signed_in_session(acme_connection)
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=old_key)
+    store.load()
+    store.cycle_key()  # as django.contrib.auth.login does at the next sign-in
+    store.save()
+    assert store.session_key != old_key and alive(store.session_key)
+    send(logout_request(acme_idp, BINDING_HTTP_REDIRECT), BINDING_HTTP_REDIRECT)
+    assert not alive(store.session_key)
+
+
+def test_without_a_session_index_every_browser_of_the_person_is_found(two_tenants, rf):
+    (acme_idp, acme_connection), _ = two_tenants
+    browsers = []
+    for _ in range(2):
+        request = rf.get("/")
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+        request.session["who"] = "ada"
+        request.session.create()
+        name_id = NameID(format=NAMEID_FORMAT_EMAILADDRESS, text="ada@acme.test")
+        sso_session.remember_saml(
+            request,
+            acme_connection,
+            name_id_xml=name_id.to_string().decode(),
+            name_id="ada@acme.test",
+            session_indexes=[],
+        )
+        browsers.append(request.session.session_key)
+    assert all(alive(b) for b in browsers)
+    send(logout_request(acme_idp, BINDING_HTTP_REDIRECT, session_index=""), BINDING_HTTP_REDIRECT)
+    assert not any(alive(b) for b in browsers)

@@ -135,3 +135,59 @@ def test_sp_metadata_lists_the_single_logout_service(acme, settings):
         "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
     ]
     assert {s[0]["location"] for s in services.values()} == {"https://sso.example.test/sso/saml/slo"}
+
+
+def test_saml_metadata_without_slo_saved_without_the_switch_keeps_the_owners_choice(acme):
+    from connections.saml.metadata import parse_idp_metadata
+    from connections.saml.services import saml_connection_save
+    from signin.logout import _connection_signing_out
+
+    connection = saml_connection(acme, display_name="Keycloak", metadata="keycloak_idp_metadata.xml")
+    connection.saml.single_logout = True
+    connection.saml.save()
+    remembered = {"kind": "saml", "connection": str(connection.public_id)}
+
+    def save(metadata):
+        # as a setup link's IT admin, or a refresh, saves it: no switch passed
+        idp = parse_idp_metadata(sample(metadata))
+        saml_connection_save(org=acme, connection=connection, display_name="Keycloak", source="xml", idp=idp)
+        connection.saml.refresh_from_db()
+
+    save("okta_metadata.xml")  # no SingleLogoutService: off in effect, still the owner's choice
+    assert connection.saml.single_logout and _connection_signing_out(remembered) is None
+    save("keycloak_idp_metadata.xml")
+    assert _connection_signing_out(remembered) == connection
+
+
+def test_oidc_without_an_end_session_endpoint_saved_without_the_switch_keeps_the_owners_choice(acme):
+    from connections.oidc.services import oidc_connection_save
+
+    connection = oidc_connection(acme)
+    oidc = connection.oidc
+    oidc.single_logout = True
+    oidc.save()
+    oidc_connection_save(
+        org=acme,
+        connection=connection,
+        display_name="Entra ID",
+        discovery=_discovery_of(oidc),  # the same provider, which has no end_session_endpoint
+        client_id="client-1",
+        client_secret="",
+        scopes="openid email profile",
+    )
+    oidc.refresh_from_db()
+    assert oidc.single_logout and not oidc.end_session_endpoint
+
+
+def _discovery_of(oidc):
+    from connections.oidc.discovery import Discovery
+
+    return Discovery(
+        discovery_url=oidc.discovery_url,
+        issuer=oidc.issuer,
+        authorization_endpoint=oidc.authorization_endpoint,
+        token_endpoint=oidc.token_endpoint,
+        jwks_uri=oidc.jwks_uri,
+        userinfo_endpoint=oidc.userinfo_endpoint,
+        document=oidc.discovery_document,
+    )

@@ -60,9 +60,10 @@ def oidc_connection_save(
         oidc.entra_tenant_id = entra.tenant_of_issuer(discovery.issuer)
         oidc.entra_multi_tenant = discovery.multi_tenant
         oidc.client_secret_expires_on = client_secret_expires_on
-        if single_logout is not None:  # a form without the switch (a setup link's) leaves it as it is
-            oidc.single_logout = single_logout
-        oidc.single_logout = oidc.single_logout and bool(oidc.end_session_endpoint)
+        # A form without the switch (a setup link's) leaves the owner's choice as it is, even when the provider
+        # no longer has an end_session_endpoint: it takes effect only while it has one (signin/logout checks).
+        if single_logout is not None:
+            oidc.single_logout = single_logout and bool(oidc.end_session_endpoint)
         if client_secret:
             oidc.set_client_secret(client_secret)
         elif not oidc.client_secret_encrypted:

@@ -139,15 +139,17 @@ class SAMLSignedInSession(models.Model):
     Hashed keys: the table holds no NameID (an email address, often) in the clear.
     """
 
-    key = models.CharField(max_length=64, unique=True, help_text="sha256 of connection, NameID and SessionIndex")
+    # One row per browser session: two browsers signed in with no SessionIndex share a key, and both must end.
+    key = models.CharField(max_length=64, db_index=True, help_text="sha256 of connection, NameID and SessionIndex")
     person_key = models.CharField(
         max_length=64, db_index=True, help_text="sha256 of connection and NameID: a LogoutRequest without SessionIndex"
     )
-    session_key = models.CharField(max_length=40)
+    session_key = models.CharField(max_length=40, db_index=True)
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
         verbose_name = "SAML signed-in session"
+        constraints = [models.UniqueConstraint(fields=["key", "session_key"], name="saml_signed_in_session_unique")]
 
     def __str__(self):
         return f"{self.key[:12]}… until {self.expires_at:%Y-%m-%d %H:%M}"

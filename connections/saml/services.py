@@ -70,9 +70,10 @@ def saml_connection_save(
     saml.nameid_format = nameid_format
     saml.slo_redirect_url = idp.slo_redirect_url
     saml.slo_post_url = idp.slo_post_url
-    if single_logout is not None:  # a form without the switch (a setup link's) leaves it as it is
-        saml.single_logout = single_logout
-    saml.single_logout = saml.single_logout and saml.slo_supported
+    # A form without the switch (a setup link's, a metadata refresh) leaves the owner's choice as it is, even when the
+    # new metadata lists no SingleLogoutService: it takes effect only while one is listed (signin/logout checks).
+    if single_logout is not None:
+        saml.single_logout = single_logout and saml.slo_supported
     if require_encryption is not None:  # None: as it was (a setup link's IT admin does not see the switch)
         saml.require_encryption = require_encryption
     # Only what the form holds: the IdP-initiated switch is the owner's, on its own form (saml_idp_initiated_set).

@@ -103,10 +103,13 @@ ENTRIES = [
         "A response that answers no request at all: IdP-initiated, from the IdP's portal (Entra ID's My Apps, "
         "Okta's dashboard) or a link to its SSO URL. The connection's switch \"Allow IdP-initiated sign-in\" is "
         "off, as it is unless an owner turns it on. Such a refusal is recorded here only when the response was "
-        "signed with one of the connection's certificates; the details name the IdP and who it signed in.",
+        "signed with one of the connection's certificates; the details name the IdP and who it signed in. An "
+        "encrypted assertion that answers no request is refused so whatever the switch says: which organization's "
+        "key decrypts it is only known once the organization is, so it cannot be routed (the details say so).",
         "If people should be able to start from the IdP's portal, an owner turns on the switch: Connections → "
-        "edit the connection → IdP-initiated sign-in → allow IdP-initiated sign-in, and saves. Otherwise ask "
-        "people to start from Sign in with SSO.",
+        "edit the connection → IdP-initiated sign-in → allow IdP-initiated sign-in, and saves; the IdP must then "
+        "send the assertion in the clear, since an encrypted assertion must start here. Otherwise ask people to "
+        "start from Sign in with SSO.",
         "saml",
         stale=True,  # the back button to the IdP's page, or its portal's tile, while signed in
     ),
@@ -266,7 +269,9 @@ ENTRIES = [
         "XML, or an encrypted element is malformed (no EncryptedData, no EncryptedKey, too many encrypted "
         "elements). Something changed the response after the IdP encrypted it, or the IdP uses a key length that "
         "does not match its algorithm. One code covers every such failure on purpose: telling a padding error "
-        "apart from a parse error is what an attack on AES-CBC needs.",
+        "apart from a parse error is what an attack on AES-CBC needs. For the same reason, a response encrypted with "
+        "AES-CBC that is refused for any reason before the IdP's signature is verified shows the person this code; "
+        "its event here names the real one.",
         "Remove whatever rewrites the POST between the IdP and {acs_url}; if it persists, switch the IdP to "
         "AES-256-GCM.",
         "saml",

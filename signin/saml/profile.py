@@ -22,6 +22,35 @@ def check_profile(assertion, *, entity_id: str) -> None:
     _check_confirmations(assertion.subject.subject_confirmation)
 
 
+def check_in_response_to(assertion, *, request_id: str, response_in_response_to: str) -> None:
+    """Each bearer SubjectConfirmationData of the verified assertion names the request it answers (SAML profiles
+    4.1.4.2): the one this browser sent, or none for an IdP-initiated sign-in.
+
+    pysaml2 compares it with the request only for an assertion in the clear; for an encrypted one the Response's own
+    InResponseTo decides, and an unsigned Response's can be set by anyone: to the sender's own pending request, around
+    an IdP-initiated assertion or one issued for another request.
+    """
+    bearer = [c for c in assertion.subject.subject_confirmation if c.method == SCM_BEARER]
+    named = [(c.subject_confirmation_data.in_response_to or "") if c.subject_confirmation_data else "" for c in bearer]
+    wrong = [n for n in named if n != request_id]
+    if not wrong:
+        return
+    response_said = quote(response_in_response_to) if response_in_response_to else "no request"
+    if request_id and not any(named):
+        raise SignInError(
+            "unsolicited_response",
+            detail=f"The Response answers {response_said}, but its signed assertion answers no request "
+            "(SubjectConfirmationData has no InResponseTo): the IdP issued it IdP-initiated, and it was put in a "
+            "Response that claims this browser's request.",
+        )
+    expected = quote(request_id) if request_id else "no request (an IdP-initiated sign-in)"
+    raise SignInError(
+        "saml_in_response_to_mismatch",
+        detail=f"The signed assertion answers {quote_all([n for n in named if n], none='no request')} and the Response "
+        f"{response_said}; the assertion must answer {expected}.",
+    )
+
+
 def _audience_restrictions(assertion) -> list[list[str]]:
     conditions = assertion.conditions
     restrictions = conditions.audience_restriction if conditions is not None else []

@@ -42,6 +42,7 @@ class Peeked:
     issuer: str
     in_response_to: str
     signed: bool  # an XML signature is present (not yet verified)
+    name_id: str = ""  # a LogoutRequest's, not yet verified: only to pick the connections to try first
 
 
 @csrf_exempt  # the IdP's pages send it here; a logout message is signed, not tied to this browser
@@ -82,12 +83,11 @@ def _answered(request, received: Received, peeked: Peeked):
 
 
 def _idp_signs_out(request, received: Received, peeked: Peeked):
-    of_issuer = _saml_connections().filter(saml__idp_entity_id=peeked.issuer, saml__single_logout=True)
-    candidates = list(of_issuer.order_by("pk")[:MAX_CANDIDATES])
+    candidates = _candidates(peeked)
     if not candidates:
         detail = f"The LogoutRequest's Issuer is {peeked.issuer[:300]!r}."
         return signed_out_page(request, error=SignInError("slo_unknown_issuer", detail=detail))
-    refused, answering, ended = None, None, 0
+    refused, answering, verified, ended = None, None, None, 0
     for connection in candidates:
         try:
             logout.check_signed(connection, received, signed_xml=peeked.signed)
@@ -96,14 +96,31 @@ def _idp_signs_out(request, received: Received, peeked: Peeked):
         except SignInError as exc:
             refused = refused or (exc, connection)
             continue
-        ended += sso_session.end_sessions(connection, name_id=name_id, session_indexes=indexes)
-        answering = answering or (connection, parsed)
+        ending = sso_session.end_sessions(connection, name_id=name_id, session_indexes=indexes)
+        ended += ending
+        verified = verified or (connection, parsed)
+        if ending and answering is None:
+            answering = (connection, parsed)
+    # Answered through a connection that ended a session: another organization's connection can copy the IdP's
+    # entity ID and certificates, and so verify its requests too, with its own single logout URL.
+    answering = answering or verified
     if answering is None:
         error, connection = refused
         return signed_out_page(request, error=error, connection=connection)
     connection, parsed = answering
     logger.info("SAML single logout from the IdP of connection %s ended %d session(s)", connection.public_id, ended)
     return logout.answer(request, connection, parsed, arrived_by=received.binding, relay_state=received.relay_state)
+
+
+def _candidates(peeked: Peeked) -> list[Connection]:
+    """The connections of the Issuer to verify with: those with a session of the NameID named (read unverified, from
+    the index) first, so that connections without one, however many, cannot push them past MAX_CANDIDATES."""
+    of_issuer = _saml_connections().filter(saml__idp_entity_id=peeked.issuer, saml__single_logout=True)
+    pks = list(of_issuer.order_by("pk").values_list("pk", flat=True))
+    with_sessions = sso_session.connections_with_sessions(pks, name_id=peeked.name_id) if peeked.name_id else set()
+    chosen = sorted(pks, key=lambda pk: pk not in with_sessions)[:MAX_CANDIDATES]  # a stable sort: pk order kept
+    by_pk = of_issuer.in_bulk(chosen)
+    return [by_pk[pk] for pk in chosen]
 
 
 def _named(message) -> tuple[str, list[str]]:
@@ -153,6 +170,7 @@ def _peek(received: Received) -> Peeked | None:
         issuer=issuer.text.strip(),
         in_response_to=root.get("InResponseTo") or "",
         signed=root.find(f"{DS}Signature") is not None,
+        name_id=(root.findtext(f"{SAML}NameID") or "").strip(),
     )
 
 

@@ -13,9 +13,9 @@ from connections.sp import service_provider_get_or_create
 from signin.errors import SignInError
 from signin.saml import signer
 from signin.saml.clients import client_for
-from signin.saml.encryption import readable_peek
+from signin.saml.encryption import readable_peek, uses_cbc
 from signin.saml.precheck import PERSON, precheck
-from signin.saml.profile import check_profile
+from signin.saml.profile import check_in_response_to, check_profile
 from signin.saml.pysaml2_errors import quote_error, refusal_of
 from signin.saml.replay import refuse_replay
 from signin.saml.subject import email_of, subject_of
@@ -47,13 +47,19 @@ def verify_response(
 ) -> Verified:
     """`allow_idp_initiated` overrides the connection's switch (see sp_config.inputs_of)."""
     sp = service_provider_get_or_create(org=connection.organization)
-    precheck(connection, readable_peek(connection, saml_response, seen, sp=sp), sp.entity_id)
     on_file = signer.certificates_on_file(connection.saml)
-    client = client_for(connection, sp=sp, certificates=on_file, allow_idp_initiated=allow_idp_initiated)
-    signer.watch()
-    response = _parse(client, saml_response, connection, request_id=request_id)
+    try:
+        precheck(connection, readable_peek(connection, saml_response, seen, sp=sp), sp.entity_id)
+        client = client_for(connection, sp=sp, certificates=on_file, allow_idp_initiated=allow_idp_initiated)
+        signer.watch()
+        response = _parse(client, saml_response, connection, request_id=request_id)
+    except SignInError as exc:
+        if seen.encrypted and uses_cbc(saml_response):
+            raise exc.shown_as(SignInError("saml_decryption_failed")) from None
+        raise
     assertion = response.assertion
     check_profile(assertion, entity_id=sp.entity_id)
+    check_in_response_to(assertion, request_id=request_id, response_in_response_to=seen.in_response_to)
     name_id = _name_id(response)
     refuse_replay(connection, assertion)
     attributes = response.ava or {}
