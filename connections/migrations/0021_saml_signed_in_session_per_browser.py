@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0019_fill_service_provider_encryption_key'),
+        ('connections', '0020_oidc_public_keys_label'),
     ]
 
     operations = [
