@@ -15,3 +15,28 @@ class DirectoryAddForm(forms.ModelForm):
         if not name:
             raise forms.ValidationError("Give the directory a name.")
         return name
+
+
+class DirectoryDeleteForm(forms.Form):
+    """The owner types the directory's name: a deletion that removes people's memberships is not one click."""
+
+    name = forms.CharField()
+
+    def __init__(self, *args, directory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.directory = directory
+        field = self.fields["name"]
+        field.label = f"Type “{directory.display_name}” to confirm"
+        field.error_messages["required"] = f"Type “{directory.display_name}” to delete the directory, or cancel."
+        field.widget.attrs.update(autocomplete="off", spellcheck="false", autocapitalize="off")
+
+    def clean_name(self):
+        # Spaces collapsed on both sides, as the add form saves a name; letters' case counts, as on GitHub.
+        typed, expected = (" ".join(name.split()) for name in (self.cleaned_data["name"], self.directory.display_name))
+        if typed != expected:
+            hint = " (letters' case counts)" if typed.casefold() == expected.casefold() else ""
+            raise forms.ValidationError(
+                f"That is not this directory's name{hint}: type “{self.directory.display_name}” exactly to delete "
+                "it, or cancel."
+            )
+        return typed

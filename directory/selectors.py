@@ -1,9 +1,12 @@
 """Reads, each scoped in the query: by the organization (owner pages) or by the authenticated directory (SCIM)."""
 
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 
 from directory.models import SCIMDirectory, SCIMGroup, SCIMRequest, SCIMUser
-from kloudsso.tenancy.models import Membership
+from kloudsso.tenancy.models import Membership, Role
 
 
 def directory_list(*, org):
@@ -56,3 +59,51 @@ def password_deprovisioned(*, user) -> SCIMUser | None:
     if Membership.objects.filter(user=user).exclude(organization_id__in=gone).exists():
         return None
     return record
+
+
+@dataclass(frozen=True)
+class DirectoryDeletion:
+    """What deleting a directory does, as its confirmation page states it and as the delete then does it.
+
+    Its SCIM records go, and with them the inactive rows that keep deprovisioned people out (tenancy/access.py,
+    signin/complete.py, password_deprovisioned): so the people it deprovisioned lose their membership instead, or
+    the delete would silently let them back in. Owners are never removed (an IdP's word never locks the
+    organization out), and a person another directory of the organization also provisions is that directory's.
+    """
+
+    people: int  # SCIM users, those the IdP deleted (kept inactive) included
+    idp_deleted: int
+    groups: int
+    requests: int
+    removed: list  # memberships of the people it deprovisioned, which the delete removes
+    owners_kept: list  # deprovisioned here, but owners
+    elsewhere_kept: int  # deprovisioned here, also provisioned by another directory of the organization
+    staying: int  # members it provisioned and left active: they stay members
+
+
+def directory_deletion(*, directory, lock: bool = False) -> DirectoryDeletion:
+    """lock=True (inside the delete's transaction): the directory's people are read as they are now and no SCIM
+    request changes them before the delete ends, so nobody deprovisioned meanwhile keeps a membership."""
+    users = SCIMUser.objects.filter(directory=directory, organization_id=directory.organization_id)
+    if lock:
+        list(users.select_for_update().values_list("pk", flat=True))
+    deprovisioned = users.filter(active=False, user__isnull=False).values("user_id")
+    members = Membership.objects.filter(organization_id=directory.organization_id)
+    others = SCIMUser.objects.filter(organization_id=directory.organization_id, user=OuterRef("user")).exclude(
+        directory=directory
+    )
+    affected = members.filter(user__in=deprovisioned).annotate(elsewhere=Exists(others))
+    if lock:
+        affected = affected.select_for_update(of=("self",))  # no role change (to owner) before the delete ends
+    affected = list(affected.select_related("user").order_by("user__email"))
+    active = users.filter(active=True, user__isnull=False).values("user_id")
+    return DirectoryDeletion(
+        people=users.count(),
+        idp_deleted=users.filter(deleted_at__isnull=False).count(),
+        groups=SCIMGroup.objects.filter(directory=directory).count(),
+        requests=SCIMRequest.objects.filter(directory=directory).count(),
+        removed=[m for m in affected if m.role != Role.OWNER and not m.elsewhere],
+        owners_kept=[m for m in affected if m.role == Role.OWNER],
+        elsewhere_kept=sum(1 for m in affected if m.role != Role.OWNER and m.elsewhere),
+        staying=members.filter(user__in=active).exclude(user__in=deprovisioned).count(),
+    )

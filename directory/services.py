@@ -8,8 +8,13 @@ from django.utils import timezone
 
 from directory.audit import directory_target
 from directory.models import SCIMDirectory
+from directory.selectors import DirectoryDeletion, directory_deletion
 from directory.tokens import token_new
-from kloudsso.audit.record import SECRET_CHANGED, audit_record
+from kloudsso.audit.record import SECRET_CHANGED, audit_record, audit_record_each
+from kloudsso.tenancy.members import member_target
+from kloudsso.tenancy.models import Membership
+
+BATCH = 500
 
 
 def directory_create(*, org, actor, display_name: str, idp_kind: str) -> tuple[SCIMDirectory, str]:
@@ -77,3 +82,43 @@ def directory_token_revoke(*, directory: SCIMDirectory, actor) -> None:
             target=directory_target(directory),
             changes={"token": SECRET_CHANGED},
         )
+
+
+def directory_delete(*, directory: SCIMDirectory, actor) -> DirectoryDeletion | None:
+    """The directory, its tokens, SCIM users, groups and request log go, and the people it deprovisioned lose their
+    membership (directory/selectors.py says why, and who is spared); all or nothing. None: it was already gone."""
+    org = directory.organization
+    with transaction.atomic():
+        # Locked first: a SCIM request that would add a person to it waits, then finds it gone.
+        if not SCIMDirectory.objects.select_for_update().filter(pk=directory.pk, organization=org).exists():
+            return None
+        deletion = directory_deletion(directory=directory, lock=True)
+        removed = [m.pk for m in deletion.removed]
+        for start in range(0, len(removed), BATCH):  # SQLite caps a statement's parameters
+            Membership.objects.filter(pk__in=removed[start : start + BATCH], organization=org).delete()
+        # Its SCIM users, groups, their members and the request log go with it (CASCADE).
+        SCIMDirectory.objects.filter(pk=directory.pk).delete()
+        audit_record(
+            org=org,
+            actor=actor,
+            action="directory.deleted",
+            target=directory_target(directory),
+            changes={
+                "display_name": [directory.display_name, None],
+                "identity_provider": [directory.get_idp_kind_display(), None],
+                "token": SECRET_CHANGED,
+                "people": [deletion.people, 0],
+                "groups": [deletion.groups, 0],
+                "deprovisioned_members_removed": [None, len(deletion.removed)],
+            },
+        )
+        audit_record_each(
+            org=org,
+            actor=actor,
+            action="member.removed_with_directory",
+            targets=[
+                (member_target(m), {"role": [m.role, None], "deprovisioned_by": [directory.display_name, None]})
+                for m in deletion.removed
+            ],
+        )
+    return deletion

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/rotate/", views.rotate, name="rotate"),
     path("<uuid:public_id>/revoke/", views.revoke, name="revoke"),
+    path("<uuid:public_id>/delete/", views.delete, name="delete"),
 ]

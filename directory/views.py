@@ -1,5 +1,6 @@
 """Owners' pages for directories: list and add, one directory (Tenant URL, token once, setup steps, last requests,
-people and groups), rotate and revoke its token. Owners only, on the paid plan, like SSO connections."""
+people and groups), rotate its token, and revoke it or delete the directory, each after a page saying what it does.
+Owners only, on the paid plan, like SSO connections."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,9 +10,9 @@ from django.utils.cache import add_never_cache_headers
 
 from directory import selectors
 from directory.audit import directory_actor
-from directory.forms import DirectoryAddForm
+from directory.forms import DirectoryAddForm, DirectoryDeleteForm
 from directory.guides import guide_steps
-from directory.services import directory_create, directory_token_revoke, directory_token_rotate
+from directory.services import directory_create, directory_delete, directory_token_revoke, directory_token_rotate
 from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 
@@ -55,13 +56,54 @@ def rotate(request, public_id):
 @sso_manager_required
 def revoke(request, public_id):
     directory = selectors.directory_get(org=request.org, public_id=public_id)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    directory_token_revoke(directory=directory, actor=actor_from_request(request))
+        context = {
+            "directory": directory,
+            "people_count": selectors.scim_user_list(directory=directory).count(),
+            "groups_count": selectors.scim_group_list(directory=directory).count(),
+        }
+        return render(request, "directory/revoke.html", context)
+    if directory.revoked_at is None:  # a second click changes nothing, and logs nothing twice
+        directory_token_revoke(directory=directory, actor=actor_from_request(request))
     messages.success(
         request, f"Every token of {directory.display_name} stopped working. Make a new token to sync again."
     )
     return redirect("directory:detail", org_slug=request.org.slug, public_id=directory.public_id)
+
+
+@sso_manager_required
+def delete(request, public_id):
+    directory = selectors.directory_get(org=request.org, public_id=public_id)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = DirectoryDeleteForm(request.POST if request.method == "POST" else None, directory=directory)
+    if form.is_valid():
+        deletion = directory_delete(directory=directory, actor=actor_from_request(request))
+        messages.success(request, deleted_message(directory, deletion, org=request.org))
+        return redirect("directory:list", org_slug=request.org.slug)
+    context = {"directory": directory, "deletion": selectors.directory_deletion(directory=directory), "form": form}
+    return render(request, "directory/delete.html", context)
+
+
+def deleted_message(directory, deletion, *, org) -> str:
+    if deletion is None:  # another request deleted it a moment before
+        return f"{directory.display_name} was already deleted."
+    said = (
+        f"{directory.display_name} deleted: its token stopped working, and its {counted(deletion.people, 'person')}, "
+        f"{counted(deletion.groups, 'group')} and request log were removed."
+    )
+    removed = len(deletion.removed)
+    if removed:
+        are = "is no longer a member" if removed == 1 else "are no longer members"
+        said += f" {counted(removed, 'person')} it had deprovisioned {are} of {org.name}."
+    return said
+
+
+def counted(n: int, word: str) -> str:
+    plural = "people" if word == "person" else f"{word}s"
+    return f"{n} {word if n == 1 else plural}"
 
 
 def _detail(request, directory, *, token: str | None = None, status: int = 200):

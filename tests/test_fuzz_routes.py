@@ -45,6 +45,7 @@ FUZZED = {
     "connections:test": "test_fuzz_connection_pages.py",
     "connections:toggle": "test_fuzz_connection_pages.py",
     "connections:troubleshooting": "test_fuzz_connection_pages.py",
+    "directory:delete": "test_fuzz_scim.py",
     "directory:detail": "test_fuzz_scim.py",
     "directory:list": "test_fuzz_scim.py",
     "directory:revoke": "test_fuzz_scim.py",

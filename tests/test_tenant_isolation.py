@@ -23,6 +23,7 @@ ORG_URLS = [
     "connections:add_saml",
     "connections:sp_metadata",
     "connections:sp_key",
+    "directory:list",
     "audit:log",
 ]
 
@@ -185,3 +186,57 @@ def test_free_plan_owners_see_what_domains_and_sso_settings_need(client, frank, 
 def test_free_plan_owners_manage_their_members(client, frank):
     client.force_login(frank)
     assert client.get(reverse("members:list", kwargs={"org_slug": "freeco"})).status_code == 200
+
+
+# Directories (directory sync).
+
+from directory.models import SCIMDirectory  # noqa: E402
+from tests.support.scim import scim_directory  # noqa: E402
+
+DIRECTORY_URLS = ["directory:detail", "directory:rotate", "directory:revoke", "directory:delete"]
+NAMED = {"name": "Entra ID"}  # what the delete page asks for: a refusal is then the access check's, not the form's
+
+
+@pytest.fixture
+def acme_directory(acme):
+    return scim_directory(acme)[0]
+
+
+def untouched(directory) -> bool:
+    found = SCIMDirectory.objects.filter(pk=directory.pk).first()
+    return found is not None and found.revoked_at is None and found.token_hash == directory.token_hash
+
+
+@pytest.mark.parametrize("name", DIRECTORY_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_organizations_owner_gets_404_on_every_directory_url(client, charlie, acme_directory, name, method):
+    client.force_login(charlie)
+    for slug in ("acme", "globex"):
+        assert getattr(client, method)(object_url(name, acme_directory, slug), NAMED).status_code == 404
+    assert untouched(acme_directory)
+
+
+@pytest.mark.parametrize("persona", ["bob", "ada"])
+@pytest.mark.parametrize("name", DIRECTORY_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_members_and_admins_get_403_on_every_directory_url(client, request, acme_directory, persona, name, method):
+    client.force_login(request.getfixturevalue(persona))
+    assert getattr(client, method)(object_url(name, acme_directory), NAMED).status_code == 403
+    assert untouched(acme_directory)
+
+
+@pytest.mark.parametrize("name", DIRECTORY_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_free_plan_owners_cannot_reach_their_directories(client, frank, freeco, name, method):
+    directory = scim_directory(freeco)[0]  # made while on a paid plan, say
+    client.force_login(frank)
+    response = getattr(client, method)(object_url(name, directory, "freeco"), NAMED)
+    assert "Single sign-on needs a paid plan" in response.content.decode()
+    assert untouched(directory)
+
+
+@pytest.mark.parametrize("name", DIRECTORY_URLS)
+def test_signed_out_visitors_are_sent_to_sign_in_from_every_directory_url(client, acme_directory, name):
+    response = client.post(object_url(name, acme_directory), NAMED)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert untouched(acme_directory)

@@ -49,6 +49,7 @@ ACTIONS = {
     "member.role_set_by_groups": "Member's role set by their IdP groups at sign-in",
     "member.changed": "Membership changed in the admin",
     "member.removed": "Member removed",
+    "member.removed_with_directory": "Deprovisioned member removed with their directory",
     "invitation.created": "Invitation sent",
     "invitation.revoked": "Invitation revoked",
     "invitation.changed": "Invitation changed",

@@ -51,7 +51,20 @@ class Target:
 
 def audit_record(*, org, actor: Actor, action: str, target: Target | None = None, changes=None) -> AuditEvent:
     """Write one event; `changes` as made by audit_diff (secrets already replaced by "changed")."""
-    return AuditEvent.objects.create(
+    event = _event(org=org, actor=actor, action=action, target=target, changes=changes)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_record_each(*, org, actor: Actor, action: str, targets: Iterable[tuple[Target, dict]]) -> None:
+    """One event per (target, changes), written in batches: for one change that touches many (a directory's
+    deletion removing hundreds of members) without a statement for each."""
+    events = [_event(org=org, actor=actor, action=action, target=t, changes=c) for t, c in targets]
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+
+
+def _event(*, org, actor: Actor, action: str, target: Target | None, changes) -> AuditEvent:
+    return AuditEvent(
         organization=org,
         actor=actor.user,
         actor_label=actor.label[:254],
