@@ -9,7 +9,7 @@ import requests
 from directory.models import SCIMDirectory
 from kloudsso.accounts.models import User
 from kloudsso.tenancy.models import Membership, Role
-from tests.support.browser import allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
+from tests.support.browser import ARTIFACTS, allow_orm_beside_playwright, clean_artifacts, screenshot, unavailable
 from tests.support.scim import scim_directory, verified_domain
 from tests.support.second_server import SecondServer
 
@@ -89,3 +89,49 @@ def test_a_deprovisioned_person_is_signed_out_on_both_app_servers(browser, live_
         screenshot(page, "directory-deprovisioned-password-refused")
     finally:
         second.close()
+
+
+def test_the_owner_revokes_and_deletes_only_after_a_page_that_says_what_happens(owner_page, live_server, acme):
+    from django.test import Client
+
+    from tests.support.scim import SCIMClient
+
+    verified_domain(acme, "acmecorp.com")
+    directory, token = scim_directory(acme, name="Entra ID (employees)")
+    scim = SCIMClient(Client(), directory, token)
+    dave = User.objects.create_user("dave@acmecorp.com", PASSWORD)
+    Membership.objects.create(user=dave, organization=acme, role=Role.MEMBER)
+    ids = [scim.post("/Users", {"userName": f"{n}@acmecorp.com"}).json()["id"] for n in ("dave", "erin")]
+    deactivate = {"Operations": [{"op": "replace", "path": "active", "value": False}]}
+    assert scim.patch(f"/Users/{ids[0]}", deactivate).status_code == 200
+    page = owner_page
+    page.goto(f"{live_server.url}/orgs/acme/directories/{directory.public_id}/")
+    page.locator(".pagehead").screenshot(path=str(ARTIFACTS / "directory-detail-buttons.png"))
+
+    page.click("main a:has-text('Revoke token')")
+    assert page.get_by_role("heading", name="Revoke every token of Entra ID (employees)?").is_visible()
+    screenshot(page, "directory-revoke-confirm")
+    page.click("main a:has-text('Cancel')")
+    directory.refresh_from_db()
+    assert directory.revoked_at is None and page.url.endswith(f"/directories/{directory.public_id}/")
+
+    page.click("main a:has-text('Delete directory')")
+    assert page.get_by_text("1 person it deprovisioned loses their membership of Acme.").is_visible()
+    assert page.get_by_text("dave@acmecorp.com.").is_visible()
+    screenshot(page, "directory-delete-confirm")
+    page.fill("#id_name", "entra id (employees)")
+    page.click("main button:has-text('Delete directory')")
+    assert page.get_by_text("letters' case counts").is_visible()
+    screenshot(page, "directory-delete-wrong-name")
+    assert SCIMDirectory.objects.filter(pk=directory.pk).exists()
+    page.fill("#id_name", "Entra ID (employees)")
+    with page.expect_navigation():
+        page.click("main button:has-text('Delete directory')")
+    assert page.url.endswith("/orgs/acme/directories/")
+    assert page.get_by_text("1 person it had deprovisioned is no longer a member of Acme.").is_visible()
+    screenshot(page, "directory-deleted")
+    assert not SCIMDirectory.objects.exists()
+    assert set(Membership.objects.filter(organization=acme).values_list("user__email", flat=True)) == {
+        "alice@acme.test",
+        "erin@acmecorp.com",
+    }

@@ -229,7 +229,7 @@ def test_the_delete_page_says_what_goes_and_who_loses_their_membership(as_alice,
     assert "<strong>2 people it deprovisioned lose their membership of Acme.</strong>" in page
     assert "dave@acmecorp.com, fred@acmecorp.com." in page
     assert "<strong>1 active person stays a member</strong>" in page and "/orgs/acme/members/" in page
-    assert "<strong>Owners are never removed.</strong>" in page
+    assert "<strong>Owners are never removed</strong>, whatever the directory says of them." in page
     assert "just in time" not in page  # Acme is invite only
     assert "Type “Entra ID” to confirm" in page and '<button class="btn danger" type="submit">Delete' in page
     assert SCIMUser.objects.filter(directory=synced["directory"]).count() == 3  # a GET changes nothing
@@ -394,3 +394,21 @@ def test_a_directory_deleted_meanwhile_is_deleted_once(synced, acme):
     assert directory_delete(directory=directory, actor=SYSTEM) is not None
     assert directory_delete(directory=directory, actor=SYSTEM) is None
     assert AuditEvent.objects.filter(action="directory.deleted").count() == 1
+
+
+def test_a_delete_whose_audit_cannot_be_written_deletes_nothing(as_alice, synced, acme, monkeypatch):
+    from django.db import IntegrityError
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("the audit log refused the events")
+
+    # The last write of the delete: everything before it is undone with it.
+    monkeypatch.setattr(AuditEvent.objects, "bulk_create", refuse)
+    before = member_emails(acme)
+    with pytest.raises(IntegrityError):
+        as_alice.post(delete_url(synced["directory"]), {"name": "Entra ID"})
+    assert SCIMDirectory.objects.filter(pk=synced["directory"].pk).exists()
+    assert SCIMUser.objects.filter(directory=synced["directory"]).count() == 3
+    assert SCIMGroupMember.objects.filter(group__directory=synced["directory"]).count() == 3
+    assert member_emails(acme) == before and "dave@acmecorp.com" in before
+    assert not AuditEvent.objects.filter(action="directory.deleted").exists()

@@ -51,31 +51,32 @@ class Target:
 
 def audit_record(*, org, actor: Actor, action: str, target: Target | None = None, changes=None) -> AuditEvent:
     """Write one event; `changes` as made by audit_diff (secrets already replaced by "changed")."""
-    event = _event(org=org, actor=actor, action=action, target=target, changes=changes)
-    event.save(force_insert=True)
-    return event
+    return AuditEvent.objects.create(**_columns(org=org, actor=actor, action=action, target=target, changes=changes))
 
 
 def audit_record_each(*, org, actor: Actor, action: str, targets: Iterable[tuple[Target, dict]]) -> None:
-    """One event per (target, changes), written in batches: for one change that touches many (a directory's
-    deletion removing hundreds of members) without a statement for each."""
-    events = [_event(org=org, actor=actor, action=action, target=t, changes=c) for t, c in targets]
+    """One event per (target, changes), written in batches: one change that touches many (a directory's deletion
+    removing hundreds of members) takes no statement for each."""
+    events = [
+        AuditEvent(**_columns(org=org, actor=actor, action=action, target=target, changes=changes))
+        for target, changes in targets
+    ]
     AuditEvent.objects.bulk_create(events, batch_size=500)
 
 
-def _event(*, org, actor: Actor, action: str, target: Target | None, changes) -> AuditEvent:
-    return AuditEvent(
-        organization=org,
-        actor=actor.user,
-        actor_label=actor.label[:254],
-        actor_kind=actor.kind,
-        action=action,
-        target_kind=target.kind if target else "",
-        target_id=str(target.id)[:100] if target else "",
-        target_label=str(target.label)[:255] if target else "",
-        changes=changes or {},
-        ip=actor.ip,
-    )
+def _columns(*, org, actor: Actor, action: str, target: Target | None, changes) -> dict:
+    return {
+        "organization": org,
+        "actor": actor.user,
+        "actor_label": actor.label[:254],
+        "actor_kind": actor.kind,
+        "action": action,
+        "target_kind": target.kind if target else "",
+        "target_id": str(target.id)[:100] if target else "",
+        "target_label": str(target.label)[:255] if target else "",
+        "changes": changes or {},
+        "ip": actor.ip,
+    }
 
 
 def audit_diff(before: dict, after: dict, *, secret_fields: Iterable[str] = ()) -> dict:
