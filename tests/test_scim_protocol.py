@@ -420,6 +420,7 @@ def test_a_root_search_honours_attributes_and_excluded_attributes_on_each_type(s
         ('{"startIndex": "x"}', (400, "invalidValue")),
         ('{"filter": "userName eq"}', (400, "invalidFilter")),
         ("{not json", (400, "invalidSyntax")),
+        ("[1, 2]", (400, "invalidSyntax")),
     ],
 )
 def test_a_bad_root_search_is_a_scim_error(scim, body, expected):

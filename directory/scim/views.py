@@ -6,6 +6,7 @@ import uuid
 from django.http import HttpResponse
 from scim2_models import (
     Context,
+    InvalidSyntaxException,
     InvalidValueException,
     NotFoundException,
     ResponseParameters,
@@ -40,7 +41,9 @@ def _query(request, call) -> dict:
     """A list's parameters: the query string of a GET, or the SearchRequest of a POST to .search (RFC 7644 §3.4.3)."""
     if request.method == "GET":
         return {k: request.GET.get(k) for k in ("filter", "startIndex", "count", "attributes", "excludedAttributes")}
-    body = call.body if isinstance(call.body, dict) else {}
+    if call.body is not None and not isinstance(call.body, dict):
+        raise InvalidSyntaxException(detail="A search's body is a SearchRequest, a JSON object (or nothing).")
+    body = call.body or {}
     query = {k: body.get(k) for k in ("filter", "startIndex", "count", "attributes", "excludedAttributes")}
     for key in ("attributes", "excludedAttributes"):
         if isinstance(query[key], list):
