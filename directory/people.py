@@ -10,7 +10,6 @@ a second one.
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils import timezone
-from scim2_models import ForbiddenException, InvalidValueException, UniquenessException
 
 from connections.identity import SSOIdentity
 from kloudsso.notify import Category, notify_organization
@@ -19,6 +18,27 @@ from signin.complete import email_outside_org, used_beyond
 
 MAX_EMAIL_LENGTH = 254
 MIN_IMMUTABLE_ID_LENGTH = 16
+
+
+class PersonRefused(Exception):
+    """Why a person cannot be linked or changed as the IdP asked; the SCIM API answers each kind with its SCIM error
+    (directory/scim/errors.py). Our own types, so this module needs no SCIM library (directory/scim/urls.py)."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class EmailRefused(PersonRefused):
+    """The email is no address, or not on one of the organization's verified domains."""
+
+
+class AccountTaken(PersonRefused):
+    """The account or the email is someone else's, or used beyond this organization."""
+
+
+class OwnerProtected(PersonRefused):
+    """Directory sync never changes an owner's email, nor deactivates or deletes an owner."""
 
 
 def person_link(*, scim_user, email: str) -> None:
@@ -30,15 +50,13 @@ def person_link(*, scim_user, email: str) -> None:
         # their email, and links them when the IdP sends one), to its person otherwise (their email unchanged).
         return
     if "@" not in email or len(email) > MAX_EMAIL_LENGTH:
-        raise InvalidValueException(
-            detail=f"{email or 'No email'}: a provisioned person's email (emails, or a userName that is one) is an "
+        raise EmailRefused(
+            f"{email or 'No email'}: a provisioned person's email (emails, or a userName that is one) is an "
             f"address of at most {MAX_EMAIL_LENGTH} characters."
         )
     outside = email_outside_org(org, email)
     if outside is not None:
-        raise InvalidValueException(
-            detail=f"{email} is outside {org.name}'s verified domains, so it cannot be provisioned. {outside}"
-        )
+        raise EmailRefused(f"{email} is outside {org.name}'s verified domains, so it cannot be provisioned. {outside}")
     users = get_user_model().objects
     if scim_user.user_id is not None:
         _email_change(scim_user.user, email, org)
@@ -48,8 +66,8 @@ def person_link(*, scim_user, email: str) -> None:
     user = _by_immutable_id(org, scim_user.external_id)
     if user is not None:
         if used_beyond(user, org):
-            raise UniquenessException(
-                detail=f"The SSO identity of {user.email} is used outside {org.name}; directory sync does not take "
+            raise AccountTaken(
+                f"The SSO identity of {user.email} is used outside {org.name}; directory sync does not take "
                 "it over. Ask support."
             )
         _email_change(user, email, org)
@@ -58,8 +76,8 @@ def person_link(*, scim_user, email: str) -> None:
     if user is None:
         user = users.create_user(email)  # no usable password: SSO only, as SSO's just-in-time accounts
     elif used_beyond(user, org):
-        raise UniquenessException(
-            detail=f"An account for {email} already exists and is used outside {org.name}; directory sync does not "
+        raise AccountTaken(
+            f"An account for {email} already exists and is used outside {org.name}; directory sync does not "
             "take it over. Ask support."
         )
     Membership.objects.get_or_create(user=user, organization=org, defaults={"role": Role.MEMBER})
@@ -89,15 +107,15 @@ def _email_change(user, email: str, org) -> None:
         return
     if _is_owner(user.pk, org):
         # An owner's sign-in email is their way back in: an IdP's mistake must not take it from them.
-        raise ForbiddenException(
-            detail=f"{user.email} is an owner of {org.name}: directory sync never changes an owner's email (to "
+        raise OwnerProtected(
+            f"{user.email} is an owner of {org.name}: directory sync never changes an owner's email (to "
             f"{email}). Another owner can change their role to member first."
         )
     if get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-        raise UniquenessException(detail=f"Another account already has {email}; the email was not changed.")
+        raise AccountTaken(f"Another account already has {email}; the email was not changed.")
     if used_beyond(user, org):
-        raise UniquenessException(
-            detail=f"{user.email}'s account is used outside {org.name}; directory sync does not change its email."
+        raise AccountTaken(
+            f"{user.email}'s account is used outside {org.name}; directory sync does not change its email."
         )
     get_user_model().objects.filter(pk=user.pk).update(email=email)
     user.email = email
@@ -116,8 +134,8 @@ def refuse_owner(*, scim_user, action: str) -> None:
         context={"scim_user": scim_user, "directory": scim_user.directory, "action": action},
         once_key=f"scim-owner:{scim_user.public_id}:{action}:{timezone.now():%Y-%m-%d}",
     )
-    raise ForbiddenException(
-        detail=f"{scim_user.user_name} is an owner of {org.name}: directory sync never deactivates or deletes an "
+    raise OwnerProtected(
+        f"{scim_user.user_name} is an owner of {org.name}: directory sync never deactivates or deletes an "
         "owner. Another owner can change their role to member first."
     )
 

@@ -140,7 +140,9 @@ def test_scim_writes_never_answer_500_or_half_save(api, data):
 @fuzz()
 @given(data=st.data())
 def test_scim_reads_never_answer_500(api, data):
-    kind = data.draw(st.sampled_from(["Users", "Groups", "Users/.search", "Schemas", "ResourceTypes", "x"]), "kind")
+    kind = data.draw(
+        st.sampled_from(["Users", "Groups", "Users/.search", ".search", "Schemas", "ResourceTypes", "x"]), "kind"
+    )
     filter_ = data.draw(st.sampled_from(FILTERS) | strategies.text(max_size=300), "filter")
     query = {
         "filter": filter_,

@@ -311,3 +311,138 @@ def test_the_directorys_limit_holds_across_clients(scim, settings):
     settings.SCIM_RATE_LIMIT_PER_MINUTE = 2
     statuses = [scim.get("/Users", REMOTE_ADDR=f"198.51.100.{i}").status_code for i in range(3)]
     assert statuses == [200, 200, 429]
+
+
+# A search at the root (POST /.search, RFC 7644 §3.4.3): Users, then Groups, in one list.
+
+
+def root_search(scim, **body) -> dict:
+    response = scim.post("/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], **body})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def labels(page: dict) -> list[str]:
+    return [r.get("userName") or r.get("displayName") for r in page["Resources"]]
+
+
+def test_a_search_at_the_root_pages_across_users_then_groups_with_one_total(scim):
+    for name in ("p1", "p2", "p3"):
+        scim.post("/Users", user(f"{name}@acmecorp.com"))
+    for name in ("Engineering", "Sales"):
+        scim.post("/Groups", {"displayName": name})
+    page = root_search(scim, startIndex=2, count=3)
+    assert (page["totalResults"], page["startIndex"], page["itemsPerPage"]) == (5, 2, 3)
+    assert labels(page) == ["p2@acmecorp.com", "p3@acmecorp.com", "Engineering"]
+    assert [r["meta"]["resourceType"] for r in page["Resources"]] == ["User", "User", "Group"]
+    assert labels(root_search(scim, startIndex=4, count=10)) == ["Engineering", "Sales"]
+    assert labels(root_search(scim, startIndex=5, count=1)) == ["Sales"]
+    everything = root_search(scim)
+    assert everything["totalResults"] == 5 and everything["itemsPerPage"] == 5
+    beyond = root_search(scim, startIndex=6, count=10)
+    assert beyond["totalResults"] == 5 and beyond["Resources"] == []
+    assert root_search(scim, count=0)["Resources"] == []
+
+
+def test_a_root_filter_on_an_attribute_one_type_lacks_matches_none_of_that_type(scim):
+    scim.post("/Users", user("dave@acmecorp.com", displayName="Engineering", externalId="e-1"))
+    scim.post("/Users", user("erin@acmecorp.com", displayName="Erin"))
+    scim.post("/Groups", {"displayName": "Engineering", "externalId": "e-1"})
+    scim.post("/Groups", {"displayName": "Sales"})
+
+    def found(text):
+        return labels(root_search(scim, filter=text))
+
+    assert found('userName sw "d"') == ["dave@acmecorp.com"]  # groups have no userName
+    assert found('emails[value eq "erin@acmecorp.com"]') == ["erin@acmecorp.com"]
+    assert found('displayName eq "engineering"') == ["dave@acmecorp.com", "Engineering"]
+    assert found('externalId eq "e-1"') == ["dave@acmecorp.com", "Engineering"]
+    assert found('userName eq "erin@acmecorp.com" or displayName eq "Sales"') == ["erin@acmecorp.com", "Sales"]
+    # The comparison is false on a group, so its negation holds for every group.
+    assert found('not (userName eq "dave@acmecorp.com")') == ["erin@acmecorp.com", "Engineering", "Sales"]
+
+
+@pytest.mark.parametrize(
+    "text", ['nickName eq "x"', 'emails[type eq "work"]', 'userName gt "a"', "members pr", "displayName eq"]
+)
+def test_a_root_filter_neither_type_can_answer_is_invalid_filter(scim, text):
+    response = scim.post("/.search", {"filter": text})
+    assert error(response) == (400, "invalidFilter")
+
+
+def test_a_root_filter_unknown_to_both_types_names_the_attribute(scim):
+    detail = scim.post("/.search", {"filter": 'userName eq "a" or nickName eq "x"'}).json()["detail"]
+    assert detail.startswith("Filtering on nickName is not supported on Users or Groups; filter on: ")
+
+
+def test_a_root_search_never_finds_another_directorys_resources(scim, globex_scim, client, acme):
+    scim.post("/Users", user("dave@acmecorp.com"))
+    scim.post("/Groups", {"displayName": "Acme team"})
+    globex_scim.post("/Users", user("gina@globexcorp.com"))
+    globex_scim.post("/Groups", {"displayName": "Globex team"})
+    directory, token = scim_directory(acme, name="Okta", idp_kind="okta")  # the same organization's other one
+    okta = SCIMClient(client, directory, token)
+    okta.post("/Users", user("olga@acmecorp.com"))
+    okta.post("/Groups", {"displayName": "Okta team"})
+    page = root_search(scim)
+    assert (page["totalResults"], labels(page)) == (2, ["dave@acmecorp.com", "Acme team"])
+    assert (
+        root_search(scim, filter='userName eq "gina@globexcorp.com" or userName eq "olga@acmecorp.com"')["totalResults"]
+        == 0
+    )
+    assert root_search(scim, filter='displayName ew "team"')["totalResults"] == 1
+    assert labels(root_search(globex_scim)) == ["gina@globexcorp.com", "Globex team"]
+    # Acme's token at Globex's root is refused like at any other endpoint.
+    assert error(SCIMClient(client, globex_scim.directory, scim.token).post("/.search", {})) == (401, None)
+
+
+def test_a_root_search_honours_attributes_and_excluded_attributes_on_each_type(scim):
+    dave = scim.post("/Users", user("dave@acmecorp.com", displayName="Dave")).json()["id"]
+    scim.post("/Groups", {"displayName": "Team", "members": [{"value": dave}]})
+    dave_, team = root_search(scim, attributes=["displayName"])["Resources"]
+    assert dave_["displayName"] == "Dave" and "userName" not in dave_ and "emails" not in dave_
+    assert team["displayName"] == "Team" and "members" not in team
+    dave_, team = root_search(scim, excludedAttributes="members,emails")["Resources"]
+    assert dave_["userName"] == "dave@acmecorp.com" and "emails" not in dave_
+    assert "members" not in team and team["displayName"] == "Team"
+    # An attribute only users have: a group shows only what is always returned.
+    _, team = root_search(scim, attributes=["userName"])["Resources"]
+    assert "displayName" not in team and team["id"]
+    _, team = root_search(scim)["Resources"]
+    assert [m["value"] for m in team["members"]] == [dave]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('{"filter": 5}', (400, "invalidValue")),
+        ('{"count": 1e999}', (400, "invalidValue")),
+        ('{"startIndex": "x"}', (400, "invalidValue")),
+        ('{"filter": "userName eq"}', (400, "invalidFilter")),
+        ("{not json", (400, "invalidSyntax")),
+        ("[1, 2]", (400, "invalidSyntax")),
+    ],
+)
+def test_a_bad_root_search_is_a_scim_error(scim, body, expected):
+    assert error(scim.post("/.search", body)) == expected
+
+
+def test_a_root_search_is_a_post(scim):
+    assert error(scim.get("/.search")) == (405, None)
+
+
+@pytest.mark.parametrize(("users", "groups"), [(2, 1), (30, 5)])
+def test_statement_count_of_a_root_search_across_both_types(scim, users, groups):
+    ids = [scim.post("/Users", user(f"s{i}@acmecorp.com")).json()["id"] for i in range(users)]
+    for i in range(groups):
+        scim.post("/Groups", {"displayName": f"Group {i}", "members": [{"value": v} for v in ids]})
+    # The directory, the users' total, the groups' total, the users of the page, their group memberships, the
+    # groups of the page, their members (with their users), then the request log: whatever the page holds.
+    with assert_queries(8):
+        page = root_search(scim, startIndex=2, count=users + groups)
+    assert page["totalResults"] == users + groups and page["itemsPerPage"] == users + groups - 1
+    assert page["Resources"][-1]["displayName"] == f"Group {groups - 1}"
+    # A filter only users can match sends no statement for the groups: the directory, the users' total, their page,
+    # their memberships, the log.
+    with assert_queries(5):
+        assert root_search(scim, filter='userName eq "s1@acmecorp.com"')["totalResults"] == 1

@@ -21,7 +21,8 @@ from scim2_models import (
 )
 
 from directory.models import SCIMDirectory, SCIMRequest
-from directory.scim.errors import error_response, validation_error_response
+from directory.people import PersonRefused
+from directory.scim.errors import error_response, person_refused_response, validation_error_response
 from directory.scim.schema import POLICY
 from directory.tokens import token_matches
 from kloudsso.client_ip import client_ip
@@ -71,6 +72,8 @@ def scim_endpoint(view):
                 response = view(request, call, **kwargs)
         except SCIMException as exc:
             response = error_response(exc)
+        except PersonRefused as exc:
+            response = person_refused_response(exc)
         except ValidationError as exc:
             response = validation_error_response(exc)
         note = "" if authenticated or call is None else _refused_note(call.directory)

@@ -4,7 +4,9 @@ import json
 
 from django.http import HttpResponse
 from pydantic import ValidationError
-from scim2_models import Error, SCIMException
+from scim2_models import Error, ForbiddenException, InvalidValueException, SCIMException, UniquenessException
+
+from directory.people import AccountTaken, EmailRefused, OwnerProtected, PersonRefused
 
 CONTENT_TYPE = "application/scim+json"
 
@@ -19,6 +21,19 @@ def scim_json(payload: dict, *, status: int = 200, headers: dict | None = None) 
 def error_response(exc: SCIMException) -> HttpResponse:
     error = exc.to_error()
     return _error(error.status or exc.status, error.scim_type or None, error.detail or exc.detail)
+
+
+# directory/people.py's refusals, as the SCIM errors they are (RFC 7644 §3.12).
+PERSON_ERRORS = {
+    EmailRefused: InvalidValueException,
+    AccountTaken: UniquenessException,
+    OwnerProtected: ForbiddenException,
+}
+
+
+def person_refused_response(exc: PersonRefused) -> HttpResponse:
+    scim_error = next(error for kind, error in PERSON_ERRORS.items() if isinstance(exc, kind))
+    return error_response(scim_error(detail=exc.detail))
 
 
 def validation_error_response(exc: ValidationError) -> HttpResponse:

@@ -2,7 +2,8 @@
 
 Attributes are matched case-insensitively (RFC 7644 §3.4.2.2), values case-insensitively unless the attribute is
 caseExact (id, externalId). What has no column here (a phone number, an address) is an invalidFilter error that says
-which attributes can be filtered on, rather than a silently empty list.
+which attributes can be filtered on, rather than a silently empty list. A search at the root covers Users and Groups
+(root_filter_q): there an attribute only one of them has is false on the other's resources.
 """
 
 import uuid
@@ -35,29 +36,68 @@ _LOOKUPS = {
 }
 
 
+_FALSE = Q(pk__in=[])  # matches no row
+
+
 def filter_q(text: str, *, columns: dict) -> Q:
+    return _ToQ(columns).visit(_parsed(text))
+
+
+def root_filter_q(text: str) -> tuple[Q, Q]:
+    """The filter of a search at the root (RFC 7644 §3.4.3) as a Q on Users and a Q on Groups.
+
+    A comparison on an attribute one type cannot be filtered on is false for that type's resources (RFC 7644
+    §3.4.2.1), so `userName eq "x"` finds no group; an attribute neither can be filtered on is an invalidFilter error.
+    """
+    ast = _parsed(text)
+    users, groups = _ToQ(USER_COLUMNS, lacking_is_false=True), _ToQ(GROUP_COLUMNS, lacking_is_false=True)
+    user_q, group_q = users.visit(ast), groups.visit(ast)
+    neither = [name for name in users.lacking if name in groups.lacking]
+    if neither:
+        known = ", ".join(sorted({"id", *USER_COLUMNS, *GROUP_COLUMNS}))
+        raise InvalidFilterException(
+            detail=f"Filtering on {users.lacking[neither[0]]} is not supported on Users or Groups; filter on: {known}."
+        )
+    return user_q, group_q
+
+
+def _parsed(text: str):
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilterException(detail=f"A filter has at most {MAX_FILTER_LENGTH} characters.")
-    return _ToQ(columns).visit(ScimFilter(text).ast)
+    return ScimFilter(text).ast
 
 
 class _ToQ(FilterVisitor[Q]):
-    def __init__(self, columns: dict):
-        self.columns = columns
+    """One resource type's filter as a Q. With lacking_is_false, an attribute without a column here is a false
+    comparison rather than an error, and is kept in `lacking` (its dotted lower-cased name -> as the client wrote
+    it)."""
 
-    def _column(self, attr_path) -> tuple[str, bool]:
+    def __init__(self, columns: dict, *, prefix: str = "", lacking_is_false: bool = False, lacking=None):
+        self.columns, self.prefix, self.lacking_is_false = columns, prefix, lacking_is_false
+        self.lacking = {} if lacking is None else lacking
+
+    def _column(self, attr_path) -> tuple[str, bool] | None:
         name = str(attr_path).lower()
-        for prefix in ("urn:ietf:params:scim:schemas:core:2.0:user:", "urn:ietf:params:scim:schemas:core:2.0:group:"):
-            name = name.removeprefix(prefix)
+        for urn in ("urn:ietf:params:scim:schemas:core:2.0:user:", "urn:ietf:params:scim:schemas:core:2.0:group:"):
+            name = name.removeprefix(urn)
+        name = self.prefix + name
         if name == "id":
             return "public_id", True
-        if name not in self.columns:
-            known = ", ".join(sorted({"id", *self.columns}))
-            raise InvalidFilterException(detail=f"Filtering on {attr_path} is not supported; filter on: {known}.")
-        return self.columns[name]
+        if name in self.columns:
+            return self.columns[name]
+        if self.lacking_is_false:
+            self.lacking.setdefault(name, f"{self.prefix}{attr_path}")
+            return None
+        known = ", ".join(sorted({"id", *self.columns}))
+        raise InvalidFilterException(
+            detail=f"Filtering on {self.prefix}{attr_path} is not supported; filter on: {known}."
+        )
 
     def visit_comparison(self, node) -> Q:
-        column, case_exact = self._column(node.attr_path)
+        found = self._column(node.attr_path)
+        if found is None:
+            return _FALSE
+        column, case_exact = found
         value = node.value
         if column == "public_id":
             return self._id(node.op, value)
@@ -89,11 +129,14 @@ class _ToQ(FilterVisitor[Q]):
         try:
             q = Q(public_id=uuid.UUID(str(value)))
         except ValueError:
-            q = Q(pk__in=[])  # an id we never gave out matches nothing
+            q = _FALSE  # an id we never gave out matches nothing
         return ~q if op == CompareOperator.ne else q
 
     def visit_present(self, node) -> Q:
-        column, _ = self._column(node.attr_path)
+        found = self._column(node.attr_path)
+        if found is None:
+            return _FALSE
+        column = found[0]
         if column in ("public_id", "active", "user_name_key", "display_name_key"):
             return Q()
         return ~Q(**{column: ""})
@@ -102,13 +145,17 @@ class _ToQ(FilterVisitor[Q]):
         return ~self.visit(node.expr)
 
     def visit_logical_expr(self, node) -> Q:
-        q = Q() if node.op == LogicalOperator.and_ else Q(pk__in=[])
+        q = Q() if node.op == LogicalOperator.and_ else _FALSE
         for term in node.terms:
             q = (q & self.visit(term)) if node.op == LogicalOperator.and_ else (q | self.visit(term))
         return q
 
     def visit_value_path(self, node) -> Q:
-        # emails[value eq "x"]: the sub-filter on the columns of that attribute's sub-attributes.
-        prefix = f"{node.attr_path.attr.lower()}."
-        sub = {k.removeprefix(prefix): v for k, v in self.columns.items() if k.startswith(prefix)}
-        return _ToQ(sub).visit(node.val_filter)
+        # emails[value eq "x"]: the sub-filter on the columns of that attribute's sub-attributes (emails.value).
+        inner = _ToQ(
+            self.columns,
+            prefix=f"{self.prefix}{node.attr_path.attr.lower()}.",
+            lacking_is_false=self.lacking_is_false,
+            lacking=self.lacking,
+        )
+        return inner.visit(node.val_filter)

@@ -6,9 +6,9 @@ import uuid
 from django.http import HttpResponse
 from scim2_models import (
     Context,
+    InvalidSyntaxException,
     InvalidValueException,
     NotFoundException,
-    NotImplementedException,
     ResponseParameters,
     SCIMException,
 )
@@ -41,7 +41,9 @@ def _query(request, call) -> dict:
     """A list's parameters: the query string of a GET, or the SearchRequest of a POST to .search (RFC 7644 §3.4.3)."""
     if request.method == "GET":
         return {k: request.GET.get(k) for k in ("filter", "startIndex", "count", "attributes", "excludedAttributes")}
-    body = call.body if isinstance(call.body, dict) else {}
+    if call.body is not None and not isinstance(call.body, dict):
+        raise InvalidSyntaxException(detail="A search's body is a SearchRequest, a JSON object (or nothing).")
+    body = call.body or {}
     query = {k: body.get(k) for k in ("filter", "startIndex", "count", "attributes", "excludedAttributes")}
     for key in ("attributes", "excludedAttributes"):
         if isinstance(query[key], list):
@@ -119,13 +121,20 @@ def _users_list(call, query: dict):
         found = found.filter(filters.filter_q(query["filter"], columns=filters.USER_COLUMNS))
     # Three statements whatever the page holds: the total, the page, and its users' group memberships.
     total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count and start <= total else []
+    page = _slice(found, start - 1, count, total)
+    return scim_json(_list(_user_resources(call, page, parameters), total, start))
+
+
+def _slice(found, offset: int, count: int, total: int) -> list:
+    return list(found[offset : offset + count]) if count and offset < total else []
+
+
+def _user_resources(call, page: list, parameters) -> list[dict]:
     memberships = _groups_of(page)
-    resources = [
+    return [
         users.user_resource(u, base_url=call.base_url, groups=memberships.get(u.pk), parameters=parameters)
         for u in page
     ]
-    return scim_json(_list(resources, total, start))
 
 
 def _groups_of(page) -> dict:
@@ -189,12 +198,15 @@ def _groups_list(call, query: dict):
     if query.get("filter"):
         found = found.filter(filters.filter_q(query["filter"], columns=filters.GROUP_COLUMNS))
     total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count and start <= total else []
+    page = _slice(found, start - 1, count, total)
+    return scim_json(_list(_group_resources(call, page, query, parameters), total, start))
+
+
+def _group_resources(call, page: list, query: dict, parameters) -> list[dict]:
     members = {} if _excludes_members(query) else _members_of(page)
-    resources = [
+    return [
         groups.group_resource(g, base_url=call.base_url, members=members.get(g.pk), parameters=parameters) for g in page
     ]
-    return scim_json(_list(resources, total, start))
 
 
 def _members_of(page) -> dict:
@@ -282,7 +294,38 @@ def schemas(request, call, resource_id: str | None = None):
 
 @scim_endpoint
 def root_search(request, call):
-    raise NotImplementedException(detail="Search Users or Groups on their own endpoint's .search.")
+    """A search at the root (RFC 7644 §3.4.3): this directory's Users, then its Groups, that match the filter, as one
+    list paginated across both."""
+    if request.method != "POST":
+        raise _not_allowed(request)
+    query = _query(request, call)
+    user_parameters, group_parameters = _parameters(query, UserModel), _parameters(query, GroupModel)
+    start, count = _page(query)
+    found_users = selectors.scim_user_list(directory=call.directory)
+    found_groups = selectors.scim_group_list(directory=call.directory)
+    if query.get("filter"):
+        user_q, group_q = filters.root_filter_q(query["filter"])
+        found_users, found_groups = found_users.filter(user_q), found_groups.filter(group_q)
+    # Six statements whatever the page holds: each type's total, then its part of the page and, as on its own
+    # endpoint, the users' group memberships and the groups' members (fewer when a part is empty).
+    totals = [found_users.count(), found_groups.count()]
+    (user_offset, user_count), (group_offset, group_count) = _spans(start, count, totals)
+    user_page = _slice(found_users, user_offset, user_count, totals[0])
+    group_page = _slice(found_groups, group_offset, group_count, totals[1])
+    resources = _user_resources(call, user_page, user_parameters)
+    resources += _group_resources(call, group_page, query, group_parameters)
+    return scim_json(_list(resources, sum(totals), start))
+
+
+def _spans(start: int, count: int, totals: list[int]) -> list[tuple[int, int]]:
+    """For the page of `count` from the 1-based `start` of several lists one after the other: (offset, count) in
+    each list."""
+    spans, skip, left = [], start - 1, count
+    for total in totals:
+        take = min(left, max(total - skip, 0))
+        spans.append((min(skip, total), take))
+        skip, left = max(skip - total, 0), left - take
+    return spans
 
 
 @scim_endpoint
