@@ -311,3 +311,13 @@ def test_the_directorys_limit_holds_across_clients(scim, settings):
     settings.SCIM_RATE_LIMIT_PER_MINUTE = 2
     statuses = [scim.get("/Users", REMOTE_ADDR=f"198.51.100.{i}").status_code for i in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_a_method_an_endpoint_refuses_is_a_405_whatever_its_body(scim):
+    # Okta's SCIM 2.0 spec test POSTs the text "test" to the discovery endpoints and expects 405.
+    assert error(scim.post("/ServiceProviderConfig", "test\r\n\r\n")) == (405, None)
+    user_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    assert error(scim.post(f"/Users/{user_id}", b"{not json")) == (405, None)
+    # Where the method is taken, the body is read: not JSON is still invalidSyntax.
+    assert error(scim.put(f"/Users/{user_id}", b"{not json")) == (400, "invalidSyntax")
+    assert error(scim.post("/Users/.search", b"{not json")) == (400, "invalidSyntax")

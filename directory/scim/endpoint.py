@@ -5,7 +5,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,13 +40,24 @@ class RateLimited(SCIMException):
 
 @dataclass
 class Call:
-    """One SCIM request: its directory, its parsed body, and what the log line says it touched."""
+    """One SCIM request: its directory, its body, and what the log line says it touched."""
 
     directory: SCIMDirectory
-    body: object
     base_url: str
+    raw: bytes = b""
     resource_kind: str = ""
     resource_label: str = ""
+
+    @cached_property
+    def body(self):
+        """The JSON body, parsed when the view reads it: an endpoint refusing the method answers 405 whatever was
+        sent (Okta's SCIM 2.0 spec test POSTs the text "test" to /ServiceProviderConfig and expects 405)."""
+        if not self.raw.strip():
+            return None  # the view says what it needed (a resource, a PATCH message), or that it takes none
+        try:
+            return json.loads(self.raw)
+        except (ValueError, RecursionError):
+            raise InvalidSyntaxException(detail="The request body is not JSON.") from None
 
 
 def scim_endpoint(view):
@@ -54,7 +65,7 @@ def scim_endpoint(view):
     @wraps(view)
     def wrapper(request, directory_id, **kwargs):
         directory = _directory(directory_id)
-        call = Call(directory=directory, body=None, base_url=_base_url(directory)) if directory else None
+        call = Call(directory=directory, base_url=_base_url(directory)) if directory else None
         authenticated = False
         try:
             # Counted before the token is checked, per client: guessing is slowed, and a guesser elsewhere does not
@@ -66,7 +77,7 @@ def scim_endpoint(view):
             authenticated = True
             if not allow(f"scim:{directory.pk}", limit=settings.SCIM_RATE_LIMIT_PER_MINUTE, window_seconds=60):
                 raise RateLimited(detail="Too many requests for this directory; retry in a minute.")
-            call.body = _body(request)
+            call.raw = _body(request)
             with POLICY:
                 response = view(request, call, **kwargs)
         except SCIMException as exc:
@@ -92,9 +103,10 @@ def _authenticate(request, directory) -> None:
         raise UnauthorizedException(detail="A valid bearer token for this directory is required.")
 
 
-def _body(request):
+def _body(request) -> bytes:
+    """The body's bytes, within the size limit; Call.body parses them."""
     if request.method not in WITH_BODY:
-        return None
+        return b""
     limit = settings.SCIM_MAX_BODY_BYTES
     try:
         declared = int(request.headers.get("Content-Length") or 0)
@@ -108,12 +120,7 @@ def _body(request):
         raise PayloadTooLargeException(detail=f"A request body has at most {limit} bytes.") from None
     if len(raw) > limit:
         raise PayloadTooLargeException(detail=f"A request body has at most {limit} bytes.")
-    if not raw.strip():
-        return None  # the view says what it needed (a resource, a PATCH message), or that it takes none
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        raise InvalidSyntaxException(detail="The request body is not JSON.") from None
+    return raw
 
 
 def _base_url(directory) -> str:
