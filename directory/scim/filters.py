@@ -10,7 +10,9 @@ import uuid
 from django.db.models import Q
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import FilterVisitor
-from scim2_models.path.expressions import CompareOperator, LogicalOperator
+from scim2_models.path.expressions import CompareOperator, Comparison, LogicalExpr, LogicalOperator
+
+from directory.scim import quirks
 
 MAX_FILTER_LENGTH = 2000
 
@@ -38,7 +40,7 @@ _LOOKUPS = {
 def filter_q(text: str, *, columns: dict) -> Q:
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilterException(detail=f"A filter has at most {MAX_FILTER_LENGTH} characters.")
-    return _ToQ(columns).visit(ScimFilter(text).ast)
+    return _ToQ(columns).visit(ScimFilter(quirks.filter_text(text)).ast)
 
 
 class _ToQ(FilterVisitor[Q]):
@@ -111,4 +113,28 @@ class _ToQ(FilterVisitor[Q]):
         # emails[value eq "x"]: the sub-filter on the columns of that attribute's sub-attributes.
         prefix = f"{node.attr_path.attr.lower()}."
         sub = {k.removeprefix(prefix): v for k, v in self.columns.items() if k.startswith(prefix)}
-        return _ToQ(sub).visit(node.val_filter)
+        val_filter = _without_work_type(node.val_filter) if prefix == "emails." else node.val_filter
+        return _ToQ(sub).visit(val_filter)
+
+
+def _without_work_type(node):
+    """emails[type eq "work"].value eq "x" (the library reads it as emails[type eq "work" and value eq "x"]), Entra's
+    query by the work email it matches users on, as emails.value eq "x": the email column holds the work email when
+    no other is marked primary, and Entra sends one email, work and primary. The type term alone still selects
+    nothing we can answer."""
+    if not (isinstance(node, LogicalExpr) and node.op == LogicalOperator.and_):
+        return node
+    kept = tuple(term for term in node.terms if not _is_work_type(term))
+    if not kept or len(kept) == len(node.terms):
+        return node
+    return kept[0] if len(kept) == 1 else LogicalExpr(op=node.op, terms=kept)
+
+
+def _is_work_type(term) -> bool:
+    return (
+        isinstance(term, Comparison)
+        and term.attr_path.attr.lower() == "type"
+        and term.op == CompareOperator.eq
+        and isinstance(term.value, str)
+        and term.value.lower() == "work"
+    )
