@@ -1,8 +1,9 @@
 """What real IdPs send, turned into the RFC shapes scim2-models validates, before validation.
 
-Each rule names the IdP that sends the shape (Microsoft's "SCIM 2.0 protocol compliance" notes, Okta's SCIM 2.0
-test specification). The library itself already takes Entra's title-case op ("Replace"), its remove of group
-members by a value list and its replace of a missing emails[type eq "work"].value (schema.POLICY).
+Each rule names the IdP that sends the shape (Microsoft's "SCIM 2.0 protocol compliance" notes and SCIM endpoint
+tutorial, Okta's SCIM 2.0 reference and test specification; tests/test_scim_documented.py sends their bodies). The
+library itself already takes Entra's title-case op ("Replace"), its remove of group members by a value list and its
+replace of a missing emails[type eq "work"].value (schema.POLICY).
 """
 
 import re
