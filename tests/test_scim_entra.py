@@ -218,3 +218,55 @@ def test_entras_no_path_add_of_a_work_email_and_a_name_part(entra):
     assert response.status_code == 200, response.content
     assert response.json()["emails"] == [{"type": "work", "value": "ellen@testuser.com"}]
     assert response.json()["name"]["familyName"] == "R"
+
+
+def test_unqualified_enterprise_attributes_are_the_extensions(entra):
+    # Entra's tutorial: a POST with a top-level "manager" (null there) and a PATCH of the path "manager". The core
+    # schema has none of the extension's names, so an unqualified one can only mean the extension's.
+    body = {**CREATE_USER, "department": "Sales", "manager": None, "costCenter": None}
+    response = entra.post("/Users", body)
+    assert response.status_code == 201, response.content
+    user_id = response.json()["id"]
+    assert response.json()[ENTERPRISE] == {"department": "Sales"}
+    response = entra.patch(
+        f"/Users/{user_id}",
+        patch(
+            {"op": "Replace", "path": "employeeNumber", "value": "42"},
+            {"op": "Replace", "value": {"division": "EMEA", "department": None}},
+        ),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()[ENTERPRISE] == {"employeeNumber": "42", "division": "EMEA"}
+    assert SCIMUser.objects.get(public_id=user_id).attributes[ENTERPRISE] == {
+        "employeeNumber": "42",
+        "division": "EMEA",
+    }
+
+
+def test_a_groups_unqualified_manager_path_is_not_the_users_extension(entra):
+    group_id = entra.post("/Groups", CREATE_GROUP).json()["id"]
+    response = entra.patch(f"/Groups/{group_id}", patch({"op": "Add", "path": "manager", "value": "x"}))
+    assert response.status_code == 200 and ENTERPRISE not in response.json()
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("externalId eq 0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef", 1),  # unquoted, as Entra's tutorial writes it
+        ('externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"', 1),
+        ("externalId eq other", 0),
+        ("active eq true", 1),  # a literal stays a literal
+    ],
+)
+def test_an_unquoted_filter_value_is_a_string(entra, text, found):
+    entra.post("/Users", CREATE_USER)
+    response = entra.get(f"/Users?filter={text}")
+    assert response.status_code == 200, response.content
+    assert response.json()["totalResults"] == found
+
+
+@pytest.mark.parametrize("text", ["externalId eq 12", "userName eq jyoung or userName eq x", 'emails[type eq "work"]'])
+def test_what_is_no_bare_word_comparison_is_left_to_the_parser(entra, text):
+    # A number compared with a string attribute, and anything beyond one comparison, stay invalid filters.
+    response = entra.get(f"/Users?filter={text}")
+    assert response.status_code == 400 and response.json()["scimType"] == "invalidFilter"

@@ -446,3 +446,29 @@ def test_statement_count_of_a_root_search_across_both_types(scim, users, groups)
     # their memberships, the log.
     with assert_queries(5):
         assert root_search(scim, filter='userName eq "s1@acmecorp.com"')["totalResults"] == 1
+
+
+def test_a_method_an_endpoint_refuses_is_a_405_whatever_its_body(scim):
+    # Okta's SCIM 2.0 spec test POSTs the text "test" to the discovery endpoints and expects 405.
+    assert error(scim.post("/ServiceProviderConfig", "test\r\n\r\n")) == (405, None)
+    user_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    assert error(scim.post(f"/Users/{user_id}", b"{not json")) == (405, None)
+    # Where the method is taken, the body is read: not JSON is still invalidSyntax.
+    assert error(scim.put(f"/Users/{user_id}", b"{not json")) == (400, "invalidSyntax")
+    assert error(scim.post("/Users/.search", b"{not json")) == (400, "invalidSyntax")
+
+
+@pytest.mark.django_db(transaction=True)  # committed as in production, where the foreign key is checked at once
+def test_a_request_whose_directory_is_deleted_meanwhile_is_answered_without_its_log(scim, monkeypatch):
+    from directory.models import SCIMDirectory
+    from directory.scim import endpoint, views
+
+    @endpoint.scim_endpoint
+    def deleting(request, call):
+        SCIMDirectory.objects.filter(pk=call.directory.pk).delete()  # the owner's delete, committed meanwhile
+        return views.scim_json({"schemas": []})
+
+    monkeypatch.setattr(views, "service_provider_config", deleting)
+    response = scim.get("/ServiceProviderConfig")
+    assert response.status_code == 200
+    assert not SCIMRequest.objects.exists() and not SCIMDirectory.objects.exists()

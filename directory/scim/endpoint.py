@@ -5,11 +5,12 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
@@ -41,13 +42,24 @@ class RateLimited(SCIMException):
 
 @dataclass
 class Call:
-    """One SCIM request: its directory, its parsed body, and what the log line says it touched."""
+    """One SCIM request: its directory, its body, and what the log line says it touched."""
 
     directory: SCIMDirectory
-    body: object
     base_url: str
+    raw: bytes = b""
     resource_kind: str = ""
     resource_label: str = ""
+
+    @cached_property
+    def body(self):
+        """The JSON body, parsed when the view reads it: an endpoint refusing the method answers 405 whatever was
+        sent (Okta's SCIM 2.0 spec test POSTs the text "test" to /ServiceProviderConfig and expects 405)."""
+        if not self.raw.strip():
+            return None  # the view says what it needed (a resource, a PATCH message), or that it takes none
+        try:
+            return json.loads(self.raw)
+        except (ValueError, RecursionError):
+            raise InvalidSyntaxException(detail="The request body is not JSON.") from None
 
 
 def scim_endpoint(view):
@@ -55,7 +67,7 @@ def scim_endpoint(view):
     @wraps(view)
     def wrapper(request, directory_id, **kwargs):
         directory = _directory(directory_id)
-        call = Call(directory=directory, body=None, base_url=_base_url(directory)) if directory else None
+        call = Call(directory=directory, base_url=_base_url(directory)) if directory else None
         authenticated = False
         try:
             # Counted before the token is checked, per client: guessing is slowed, and a guesser elsewhere does not
@@ -67,7 +79,7 @@ def scim_endpoint(view):
             authenticated = True
             if not allow(f"scim:{directory.pk}", limit=settings.SCIM_RATE_LIMIT_PER_MINUTE, window_seconds=60):
                 raise RateLimited(detail="Too many requests for this directory; retry in a minute.")
-            call.body = _body(request)
+            call.raw = _body(request)
             with POLICY:
                 response = view(request, call, **kwargs)
         except SCIMException as exc:
@@ -95,9 +107,10 @@ def _authenticate(request, directory) -> None:
         raise UnauthorizedException(detail="A valid bearer token for this directory is required.")
 
 
-def _body(request):
+def _body(request) -> bytes:
+    """The body's bytes, within the size limit; Call.body parses them."""
     if request.method not in WITH_BODY:
-        return None
+        return b""
     limit = settings.SCIM_MAX_BODY_BYTES
     try:
         declared = int(request.headers.get("Content-Length") or 0)
@@ -111,12 +124,7 @@ def _body(request):
         raise PayloadTooLargeException(detail=f"A request body has at most {limit} bytes.") from None
     if len(raw) > limit:
         raise PayloadTooLargeException(detail=f"A request body has at most {limit} bytes.")
-    if not raw.strip():
-        return None  # the view says what it needed (a resource, a PATCH message), or that it takes none
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        raise InvalidSyntaxException(detail="The request body is not JSON.") from None
+    return raw
 
 
 def _base_url(directory) -> str:
@@ -154,15 +162,19 @@ def _log(request, call: Call, response, *, note: str = "") -> None:
             detail = ""
     # Relative to the Tenant URL, as the IdP's own logs name it.
     path = request.get_full_path().removeprefix(f"/scim/v2/{call.directory.public_id}")[:500] or "/"
-    SCIMRequest.objects.create(
-        directory=call.directory,
-        method=request.method[:10],
-        path=path,
-        status=response.status_code,
-        resource_kind=call.resource_kind,
-        resource_label=call.resource_label[:300],
-        error=(detail[: 2000 - len(note)] + note).strip(),
-    )
+    try:
+        with transaction.atomic():
+            SCIMRequest.objects.create(
+                directory=call.directory,
+                method=request.method[:10],
+                path=path,
+                status=response.status_code,
+                resource_kind=call.resource_kind,
+                resource_label=call.resource_label[:300],
+                error=(detail[: 2000 - len(note)] + note).strip(),
+            )
+    except IntegrityError:
+        return  # an owner deleted the directory while this request ran: it has no log any more
     # To the minute: the directory page says when the IdP last called, without a write per request.
     now, last = timezone.now(), call.directory.last_request_at
     if last is None or not timedelta(0) <= now - last < timedelta(minutes=1):

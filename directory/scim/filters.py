@@ -11,7 +11,9 @@ import uuid
 from django.db.models import Q
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import FilterVisitor
-from scim2_models.path.expressions import CompareOperator, LogicalOperator
+from scim2_models.path.expressions import CompareOperator, Comparison, LogicalExpr, LogicalOperator
+
+from directory.scim import quirks
 
 MAX_FILTER_LENGTH = 2000
 
@@ -64,7 +66,7 @@ def root_filter_q(text: str) -> tuple[Q, Q]:
 def _parsed(text: str):
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilterException(detail=f"A filter has at most {MAX_FILTER_LENGTH} characters.")
-    return ScimFilter(text).ast
+    return ScimFilter(quirks.filter_text(text)).ast
 
 
 class _ToQ(FilterVisitor[Q]):
@@ -158,4 +160,28 @@ class _ToQ(FilterVisitor[Q]):
             lacking_is_false=self.lacking_is_false,
             lacking=self.lacking,
         )
-        return inner.visit(node.val_filter)
+        prefix = node.attr_path.attr.lower()
+        return inner.visit(_without_work_type(node.val_filter) if prefix == "emails" else node.val_filter)
+
+
+def _without_work_type(node):
+    """emails[type eq "work"].value eq "x" (the library reads it as emails[type eq "work" and value eq "x"]), Entra's
+    query by the work email it matches users on, as emails.value eq "x": the email column holds the work email when
+    no other is marked primary, and Entra sends one email, work and primary. The type term alone still selects
+    nothing we can answer."""
+    if not (isinstance(node, LogicalExpr) and node.op == LogicalOperator.and_):
+        return node
+    kept = tuple(term for term in node.terms if not _is_work_type(term))
+    if not kept or len(kept) == len(node.terms):
+        return node
+    return kept[0] if len(kept) == 1 else LogicalExpr(op=node.op, terms=kept)
+
+
+def _is_work_type(term) -> bool:
+    return (
+        isinstance(term, Comparison)
+        and term.attr_path.attr.lower() == "type"
+        and term.op == CompareOperator.eq
+        and isinstance(term.value, str)
+        and term.value.lower() == "work"
+    )

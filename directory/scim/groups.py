@@ -68,7 +68,7 @@ def _changes(name_before: str, count_before: int, group) -> dict:
 
 def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
     patch = PatchOp[Group].model_validate(
-        quirks.patch_payload(body, resource_id=str(group.public_id)),
+        quirks.patch_payload(body, resource_id=str(group.public_id), kind="Group"),
         scim_ctx=Context.RESOURCE_PATCH_REQUEST,
         scim_policy=POLICY,
     )

@@ -1,15 +1,24 @@
 """What real IdPs send, turned into the RFC shapes scim2-models validates, before validation.
 
-Each rule names the IdP that sends the shape (Microsoft's "SCIM 2.0 protocol compliance" notes, Okta's SCIM 2.0
-test specification). The library itself already takes Entra's title-case op ("Replace"), its remove of group
-members by a value list and its replace of a missing emails[type eq "work"].value (schema.POLICY).
+Each rule names the IdP that sends the shape (Microsoft's "SCIM 2.0 protocol compliance" notes and SCIM endpoint
+tutorial, Okta's SCIM 2.0 reference and test specification; tests/test_scim_documented.py sends their bodies). The
+library itself already takes Entra's title-case op ("Replace"), its remove of group members by a value list and its
+replace of a missing emails[type eq "work"].value (schema.POLICY).
 """
+
+import re
 
 from scim2_models import EnterpriseUser, Group, InvalidSyntaxException, User
 
 ENTERPRISE = str(EnterpriseUser.__schema__)
 USER = str(User.__schema__)
 GROUP = str(Group.__schema__)
+# The enterprise extension's attributes (manager, department...), none of which the core User schema has: an
+# unqualified one can only mean the extension's. Entra's tutorial sends {"op": "Add", "path": "manager", ...} and a
+# POST with a top-level "manager"; unqualified, the library would drop them as unknown.
+ENTERPRISE_NAMES = {
+    (field.serialization_alias or name).lower() for name, field in EnterpriseUser.model_fields.items()
+} - {"schemas"}
 # Read-only attributes a client echoes back (Okta's PUT sends the whole resource, id and meta and groups included):
 # ignored, as RFC 7643 §2.2 has a service do with readOnly values it is sent.
 READ_ONLY = {"id", "meta", "groups"}
@@ -29,6 +38,8 @@ def resource_payload(body, *, kind: str, base_url: str = "") -> dict:
         schemas.insert(0, core)
     payload["schemas"] = schemas
     _unstring_booleans(payload)
+    if kind == "User":
+        _qualify_enterprise_keys(payload, drop_null=True)
     for key in list(payload):
         if key.lower() == ENTERPRISE.lower() and isinstance(payload[key], dict):
             payload[key] = {**payload[key]}
@@ -48,6 +59,21 @@ def resource_payload(body, *, kind: str, base_url: str = "") -> dict:
     return payload
 
 
+def _qualify_enterprise_keys(obj: dict, *, drop_null: bool = False) -> None:
+    """A top-level "manager" or "department" as the flattened extension attribute it stands for. In a resource, a
+    null one (Entra's tutorial POSTs "manager": null) is absent; in a PATCH value it clears the attribute."""
+    for key in list(obj):
+        if isinstance(key, str) and key.lower() in ENTERPRISE_NAMES:
+            value = obj.pop(key)
+            if value is not None or not drop_null:
+                obj[f"{ENTERPRISE}:{key}"] = value
+
+
+def _qualified_path(path: str) -> str:
+    head = re.split(r"[.\[]", path, maxsplit=1)[0].lower()
+    return f"{ENTERPRISE}:{path}" if head in ENTERPRISE_NAMES else path
+
+
 def manager_value(value, base_url: str):
     """Entra sends the manager as its id alone, or as a list of one {"value": id}; RFC 7643 §4.3 as an object,
     whose $ref (required by the schema) is the manager's location here."""
@@ -60,7 +86,7 @@ def manager_value(value, base_url: str):
     return value
 
 
-def patch_payload(body, *, resource_id: str, base_url: str = "") -> dict:
+def patch_payload(body, *, resource_id: str, base_url: str = "", kind: str = "User") -> dict:
     """A PATCH body with Entra's "False" strings and bare managers, and Okta's rename carrying the group's id."""
     if not isinstance(body, dict):
         raise InvalidSyntaxException(detail="The request body must be a JSON object.")
@@ -69,7 +95,7 @@ def patch_payload(body, *, resource_id: str, base_url: str = "") -> dict:
         raise InvalidSyntaxException(detail="A PATCH request holds an Operations list.")
     return {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [split for op in operations for split in _split(_operation(op, base_url))],
+        "Operations": [split for op in operations for split in _split(_operation(op, base_url, kind))],
     }
 
 
@@ -87,12 +113,14 @@ def _split(operation: dict) -> list[dict]:
     return ([{**operation, "value": rest}] if rest else []) + split
 
 
-def _operation(operation, base_url: str):
+def _operation(operation, base_url: str, kind: str):
     if not isinstance(operation, dict):
         raise InvalidSyntaxException(detail="Each PATCH operation is a JSON object.")
     operation = {k.lower() if isinstance(k, str) else k: v for k, v in operation.items()}
     path, value = operation.get("path"), operation.get("value")
     if isinstance(path, str):
+        if kind == "User":
+            path = operation["path"] = _qualified_path(path)
         name = path.rsplit(":", 1)[-1].lower() if path.lower().startswith("urn:") else path.lower()
         if name == "active" and isinstance(value, str):
             operation["value"] = _BOOLEANS.get(value.lower(), value)
@@ -104,6 +132,8 @@ def _operation(operation, base_url: str):
     elif path is None and isinstance(value, dict):
         value = {k: v for k, v in value.items() if not (isinstance(k, str) and k.lower() in {"id", "meta", "schemas"})}
         _unstring_booleans(value)
+        if kind == "User":
+            _qualify_enterprise_keys(value)
         for key in list(value):
             if isinstance(key, str) and key.lower().endswith(":manager"):
                 value[key] = manager_value(value[key], base_url)
@@ -124,3 +154,19 @@ def _unstring_booleans(obj: dict) -> None:
             for item in value:
                 if isinstance(item, dict):
                     _unstring_booleans(item)
+
+
+# attribute eq bareword: Entra's tutorial queries "externalId eq jyoung", its value unquoted; no valid filter has a
+# bare word there (only true, false, null and numbers), so quoting it changes the meaning of none.
+_BARE_VALUE = re.compile(r"^\s*(?P<attr>[A-Za-z][\w.:$-]*)\s+(?P<op>eq)\s+(?P<value>[^\s\"\\()\[\]]+)\s*$", re.I)
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+
+
+def filter_text(text: str) -> str:
+    matched = _BARE_VALUE.match(text)
+    if matched is None:
+        return text
+    value = matched["value"]
+    if value.lower() in {"true", "false", "null"} or _NUMBER.match(value):
+        return text
+    return f'{matched["attr"]} {matched["op"]} "{value}"'
