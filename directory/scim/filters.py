@@ -3,30 +3,26 @@
 Attributes are matched case-insensitively (RFC 7644 §3.4.2.2), values case-insensitively unless the attribute is
 caseExact (id, externalId). What has no column here (a phone number, an address) is an invalidFilter error that says
 which attributes can be filtered on, rather than a silently empty list.
+
+A multi-valued attribute (emails) is kept as rows of its own: a filter on it is an Exists() over the rows of the
+resource at hand, correlated on its primary key, so it can only ever find values of a user the outer query (scoped
+to the directory) already holds. It matches when one value matches, as scim2-models' own evaluator reads the RFC:
+`emails.value ne "x"` when no value is x, and inside brackets every condition holds for the same value.
 """
 
 import uuid
+from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import FilterVisitor
 from scim2_models.path.expressions import CompareOperator, LogicalOperator
 
-MAX_FILTER_LENGTH = 2000
+from directory.models import SCIMUserEmail
 
-# SCIM attribute (lower-cased, dotted) -> (column, case-exact); id -> public_id is handled apart (a UUID).
-USER_COLUMNS = {
-    "username": ("user_name_key", False),
-    "externalid": ("external_id", True),
-    "emails": ("email", False),
-    "emails.value": ("email", False),
-    "displayname": ("display_name", False),
-    "active": ("active", True),
-}
-GROUP_COLUMNS = {
-    "displayname": ("display_name_key", False),
-    "externalid": ("external_id", True),
-}
+MAX_FILTER_LENGTH = 2000
+CORE_URNS = ("urn:ietf:params:scim:schemas:core:2.0:user:", "urn:ietf:params:scim:schemas:core:2.0:group:")
+
 _LOOKUPS = {
     CompareOperator.eq: "exact",
     CompareOperator.co: "contains",
@@ -35,52 +31,120 @@ _LOOKUPS = {
 }
 
 
-def filter_q(text: str, *, columns: dict) -> Q:
+@dataclass(frozen=True)
+class MultiValued:
+    """A multi-valued complex attribute kept as rows: its sub-attributes' columns, lower-cased strings or a boolean."""
+
+    rows: type
+    owner: str  # the rows' foreign key to the resource
+    strings: tuple[str, ...]
+    booleans: tuple[str, ...] = ()
+    columns: dict = field(default_factory=dict)  # sub-attribute (lower-cased) -> column, when the names differ
+
+    def column(self, sub: str) -> str:
+        return self.columns.get(sub, sub)
+
+    def names(self) -> tuple[str, ...]:
+        return self.strings + self.booleans
+
+    def exists(self, q: Q) -> Exists:
+        return Exists(self.rows.objects.filter(**{self.owner: OuterRef("pk")}).filter(q))
+
+
+@dataclass(frozen=True)
+class Filterable:
+    """What a resource type can be filtered on: attribute (lower-cased) -> (column, case-exact), and its rows."""
+
+    columns: dict
+    multi: dict = field(default_factory=dict)
+
+    def known(self) -> str:
+        names = {"id", *self.columns}
+        for name, multi in self.multi.items():
+            names |= {name, f"{name}[...]", *(f"{name}.{sub}" for sub in multi.names())}
+        return ", ".join(sorted(names))
+
+
+EMAILS = MultiValued(
+    rows=SCIMUserEmail,
+    owner="scim_user",
+    strings=("value", "type"),
+    booleans=("primary",),
+    columns={"value": "value_key"},
+)
+USERS = Filterable(
+    columns={
+        "username": ("user_name_key", False),
+        "externalid": ("external_id", True),
+        "displayname": ("display_name", False),
+        "active": ("active", True),
+    },
+    multi={"emails": EMAILS},
+)
+GROUPS = Filterable(columns={"displayname": ("display_name_key", False), "externalid": ("external_id", True)})
+
+
+def filter_q(text: str, *, on: Filterable) -> Q:
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilterException(detail=f"A filter has at most {MAX_FILTER_LENGTH} characters.")
-    return _ToQ(columns).visit(ScimFilter(text).ast)
+    return _ToQ(on).visit(ScimFilter(text).ast)
+
+
+def _name(attr_path) -> str:
+    name = str(attr_path).lower()
+    for prefix in CORE_URNS:
+        name = name.removeprefix(prefix)
+    return name
 
 
 class _ToQ(FilterVisitor[Q]):
-    def __init__(self, columns: dict):
-        self.columns = columns
+    def __init__(self, on: Filterable):
+        self.on = on
+
+    def _unsupported(self, attr_path):
+        return InvalidFilterException(
+            detail=f"Filtering on {attr_path} is not supported; filter on: {self.on.known()}."
+        )
 
     def _column(self, attr_path) -> tuple[str, bool]:
-        name = str(attr_path).lower()
-        for prefix in ("urn:ietf:params:scim:schemas:core:2.0:user:", "urn:ietf:params:scim:schemas:core:2.0:group:"):
-            name = name.removeprefix(prefix)
+        name = _name(attr_path)
         if name == "id":
             return "public_id", True
-        if name not in self.columns:
-            known = ", ".join(sorted({"id", *self.columns}))
-            raise InvalidFilterException(detail=f"Filtering on {attr_path} is not supported; filter on: {known}.")
-        return self.columns[name]
+        if name not in self.on.columns:
+            raise self._unsupported(attr_path)
+        return self.on.columns[name]
+
+    def _multi(self, attr_path) -> tuple[MultiValued, str] | None:
+        """The rows and the sub-attribute a path names (emails alone stands for emails.value), or None."""
+        head, _, sub = _name(attr_path).partition(".")
+        multi = self.on.multi.get(head)
+        if multi is None:
+            return None
+        sub = sub or "value"
+        if sub not in multi.names():
+            raise self._unsupported(attr_path)
+        return multi, sub
 
     def visit_comparison(self, node) -> Q:
+        found = self._multi(node.attr_path)
+        if found is not None:
+            multi, sub = found
+            if node.op == CompareOperator.ne:  # no value equals it: users without any value included
+                return ~multi.exists(_row_comparison(multi, sub, CompareOperator.eq, node.value, node.attr_path))
+            return multi.exists(_row_comparison(multi, sub, node.op, node.value, node.attr_path))
         column, case_exact = self._column(node.attr_path)
         value = node.value
         if column == "public_id":
             return self._id(node.op, value)
         if column == "active":
-            if node.op not in (CompareOperator.eq, CompareOperator.ne) or not isinstance(value, bool):
-                raise InvalidFilterException(detail="active is compared with eq or ne and true or false.")
-            q = Q(active=value)
-            return ~q if node.op == CompareOperator.ne else q
+            return _boolean("active", node.op, value, node.attr_path)
         if not isinstance(value, str):
             raise InvalidFilterException(detail=f"{node.attr_path} is compared with a string.")
         if node.op == CompareOperator.ne:
-            return ~self._match(column, case_exact, "exact", value)
+            return ~_match(column, case_exact, "exact", value)
         if node.op not in _LOOKUPS:
             raise InvalidFilterException(detail=f"{node.op.value} is not supported on {node.attr_path}.")
-        return self._match(column, case_exact, _LOOKUPS[node.op], value)
-
-    @staticmethod
-    def _match(column: str, case_exact: bool, lookup: str, value: str) -> Q:
-        if column.endswith("_key"):  # kept lower-cased
-            value = value.lower()
-        elif not case_exact:
-            lookup = "i" + lookup
-        return Q(**{f"{column}__{lookup}": value})
+        return _match(column, case_exact, _LOOKUPS[node.op], value)
 
     @staticmethod
     def _id(op, value) -> Q:
@@ -93,6 +157,11 @@ class _ToQ(FilterVisitor[Q]):
         return ~q if op == CompareOperator.ne else q
 
     def visit_present(self, node) -> Q:
+        found = self._multi(node.attr_path)
+        if found is not None:
+            multi, sub = found
+            # emails pr: any email at all (a row is kept only for an email that says something).
+            return multi.exists(Q() if "." not in _name(node.attr_path) else _row_present(multi, sub))
         column, _ = self._column(node.attr_path)
         if column in ("public_id", "active", "user_name_key", "display_name_key"):
             return Q()
@@ -102,13 +171,84 @@ class _ToQ(FilterVisitor[Q]):
         return ~self.visit(node.expr)
 
     def visit_logical_expr(self, node) -> Q:
-        q = Q() if node.op == LogicalOperator.and_ else Q(pk__in=[])
-        for term in node.terms:
-            q = (q & self.visit(term)) if node.op == LogicalOperator.and_ else (q | self.visit(term))
-        return q
+        return _combine(node.op, [self.visit(term) for term in node.terms])
 
     def visit_value_path(self, node) -> Q:
-        # emails[value eq "x"]: the sub-filter on the columns of that attribute's sub-attributes.
-        prefix = f"{node.attr_path.attr.lower()}."
-        sub = {k.removeprefix(prefix): v for k, v in self.columns.items() if k.startswith(prefix)}
-        return _ToQ(sub).visit(node.val_filter)
+        # emails[type eq "work" and value eq "x"]: one email for which the whole inner filter holds.
+        multi = self.on.multi.get(_name(node.attr_path))
+        if multi is None:
+            raise InvalidFilterException(
+                detail=f"A value filter ({node.attr_path}[...]) is supported on: {', '.join(self.on.multi) or 'none'}."
+            )
+        return multi.exists(_RowQ(multi, str(node.attr_path)).visit(node.val_filter))
+
+
+class _RowQ(FilterVisitor[Q]):
+    """The filter inside the brackets, as a Q on one row: `not` and `ne` are about that one value."""
+
+    def __init__(self, multi: MultiValued, attribute: str):
+        self.multi, self.attribute = multi, attribute
+
+    def _sub(self, attr_path) -> str:
+        sub = str(attr_path).lower()
+        if attr_path.sub_attr is not None or attr_path.uri is not None or sub not in self.multi.names():
+            names = ", ".join(self.multi.names())
+            raise InvalidFilterException(
+                detail=f"Inside {self.attribute}[...] filter on its sub-attributes: {names} ({attr_path} is not one)."
+            )
+        return sub
+
+    def visit_comparison(self, node) -> Q:
+        return _row_comparison(self.multi, self._sub(node.attr_path), node.op, node.value, node.attr_path)
+
+    def visit_present(self, node) -> Q:
+        return _row_present(self.multi, self._sub(node.attr_path))
+
+    def visit_not(self, node) -> Q:
+        return ~self.visit(node.expr)
+
+    def visit_logical_expr(self, node) -> Q:
+        return _combine(node.op, [self.visit(term) for term in node.terms])
+
+    def visit_value_path(self, node) -> Q:
+        raise InvalidFilterException(detail=f"A value filter cannot hold another ({node.attr_path}[...]).")
+
+
+def _row_comparison(multi: MultiValued, sub: str, op, value, attr_path) -> Q:
+    column = multi.column(sub)
+    if sub in multi.booleans:
+        return _boolean(column, op, value, attr_path)
+    if not isinstance(value, str):
+        raise InvalidFilterException(detail=f"{attr_path} is compared with a string.")
+    if op == CompareOperator.ne:
+        return ~Q(**{column: value.lower()})
+    if op not in _LOOKUPS:
+        raise InvalidFilterException(detail=f"{op.value} is not supported on {attr_path}.")
+    return Q(**{f"{column}__{_LOOKUPS[op]}": value.lower()})  # the rows are kept lower-cased
+
+
+def _row_present(multi: MultiValued, sub: str) -> Q:
+    column = multi.column(sub)
+    return Q(**{f"{column}__isnull": False}) if sub in multi.booleans else ~Q(**{column: ""})
+
+
+def _boolean(column: str, op, value, attr_path) -> Q:
+    if op not in (CompareOperator.eq, CompareOperator.ne) or not isinstance(value, bool):
+        raise InvalidFilterException(detail=f"{attr_path} is compared with eq or ne and true or false.")
+    q = Q(**{column: value})
+    return ~q if op == CompareOperator.ne else q
+
+
+def _match(column: str, case_exact: bool, lookup: str, value: str) -> Q:
+    if column.endswith("_key"):  # kept lower-cased
+        value = value.lower()
+    elif not case_exact:
+        lookup = "i" + lookup
+    return Q(**{f"{column}__{lookup}": value})
+
+
+def _combine(op, qs: list[Q]) -> Q:
+    q = Q() if op == LogicalOperator.and_ else Q(pk__in=[])
+    for term in qs:
+        q = (q & term) if op == LogicalOperator.and_ else (q | term)
+    return q
