@@ -236,6 +236,10 @@ def test_an_email_no_column_holds_is_refused(scim):
     assert (status, scim_type) == (400, "invalidValue") and "The email address is too long" in detail
     body = user("dave@acmecorp.com", {"value": "dave@acmecorp.com", "type": "t" * 65})
     assert "type has at most 64 characters" in error(scim.post("/Users", body))[2]
+    many = [{"value": f"d{i}@acmecorp.com"} for i in range(101)]
+    assert (
+        "at most 100 emails here; this one has 101" in error(scim.post("/Users", user("dave@acmecorp.com", *many)))[2]
+    )
     assert not SCIMUser.objects.exists() and not User.objects.filter(email="dave@acmecorp.com").exists()
 
 
