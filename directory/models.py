@@ -86,6 +86,27 @@ class SCIMUser(models.Model):
         return self.user_name
 
 
+class SCIMUserEmail(models.Model):
+    """One of a SCIM user's emails, as filters read them: `emails.value eq` finds a secondary address too.
+
+    Rewritten from `attributes` whenever a write changes the emails (directory/scim/users.py), in the same
+    transaction. JSONField's `contains` would answer on PostgreSQL only, not on SQLite.
+    """
+
+    scim_user = models.ForeignKey(SCIMUser, on_delete=models.CASCADE, related_name="email_rows")
+    # Lower-cased, as emails' value and type are not caseExact (RFC 7643 §4.1.2): filters compare lower-cased.
+    value_key = models.CharField(max_length=254, blank=True)
+    type = models.CharField(max_length=64, blank=True)
+    primary = models.BooleanField(null=True, help_text="As sent: empty when the IdP did not say")
+
+    class Meta:
+        indexes = [models.Index(fields=["value_key"])]
+        verbose_name = "SCIM user email"
+
+    def __str__(self):
+        return self.value_key
+
+
 class SCIMGroup(models.Model):
     public_id = models.UUIDField("SCIM id", default=uuid.uuid4, unique=True, editable=False)
     directory = models.ForeignKey(SCIMDirectory, on_delete=models.CASCADE, related_name="groups")

@@ -12,12 +12,21 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from connections.identity import SSOIdentity
+from directory.models import IdPKind
 from kloudsso.notify import Category, notify_organization
 from kloudsso.tenancy.models import Membership, Role
 from signin.complete import email_outside_org, used_beyond
 
 MAX_EMAIL_LENGTH = 254
 MIN_IMMUTABLE_ID_LENGTH = 16
+# Where each IdP's admin gives a user the email KloudSSO needs.
+EMAIL_MAPPING = {
+    IdPKind.ENTRA: "In Entra ID, map mail (or userPrincipalName, when it is the mailbox address) to "
+    'emails[type eq "work"].value under Provisioning → Mappings → Provision Microsoft Entra ID Users.',
+    IdPKind.OKTA: "In Okta, give the person an email and keep the profile's email mapped to the primary email "
+    '(emails[type eq "work"].value) under Provisioning → To App → attribute mappings.',
+    IdPKind.OTHER: 'Send the address as emails[type eq "work"].value, or as a userName that is the address.',
+}
 
 
 class PersonRefused(Exception):
@@ -30,7 +39,7 @@ class PersonRefused(Exception):
 
 
 class EmailRefused(PersonRefused):
-    """The email is no address, or not on one of the organization's verified domains."""
+    """No email, an email that is no address, or one not on the organization's verified domains."""
 
 
 class AccountTaken(PersonRefused):
@@ -41,13 +50,28 @@ class OwnerProtected(PersonRefused):
     """Directory sync never changes an owner's email, nor deactivates or deletes an owner."""
 
 
+def email_missing(*, scim_user) -> EmailRefused:
+    """An active user with no email is nobody KloudSSO can make a member: refused, saying what to map.
+
+    A record already linked keeps its person, and the person their email: the write that would leave the record
+    without one is refused as a whole. Deactivating needs no email, so deprovisioning never fails on it.
+    """
+    directory, person = scim_user.directory, scim_user.user if scim_user.user_id is not None else None
+    kept = f" {person.email} stays the person's email." if person is not None else ""
+    return EmailRefused(
+        f"{scim_user.user_name or 'This user'} has no email: KloudSSO knows each person by an email on "
+        f"{scim_user.organization.name}'s verified domains, so an active user needs one, in emails or as a userName "
+        f"that is an address.{kept} {EMAIL_MAPPING.get(directory.idp_kind, EMAIL_MAPPING[IdPKind.OTHER])}"
+    )
+
+
 def person_link(*, scim_user, email: str) -> None:
     """Set scim_user.user for this email (not saved), creating the account and the membership when needed."""
     org = scim_user.organization
     email = (email or "").strip().lower()
     if not email:
-        # Without an email the record stays as it is linked: to nobody for a new one (KloudSSO knows people by
-        # their email, and links them when the IdP sends one), to its person otherwise (their email unchanged).
+        # Only an inactive record comes here without an email (email_missing refuses an active one): it stays as
+        # it is linked, to nobody for a new one, to its person otherwise (their email unchanged, deactivated).
         return
     if "@" not in email or len(email) > MAX_EMAIL_LENGTH:
         raise EmailRefused(

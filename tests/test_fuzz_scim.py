@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from directory.models import SCIMDirectory, SCIMGroup, SCIMGroupMember, SCIMUser
+from directory.models import SCIMDirectory, SCIMGroup, SCIMGroupMember, SCIMUser, SCIMUserEmail
 from kloudsso.accounts.models import User
 from kloudsso.audit.models import AuditEvent
 from kloudsso.tenancy.models import Membership
@@ -18,13 +18,14 @@ from tests.support import strategies
 from tests.support.fuzzing import check, client_for, example_scope, fuzz, rows, send
 from tests.support.scim import scim_directory, verified_domain
 
-KEPT = (SCIMUser, SCIMGroup, SCIMGroupMember, User, Membership, AuditEvent)
+KEPT = (SCIMUser, SCIMUserEmail, SCIMGroup, SCIMGroupMember, User, Membership, AuditEvent)
 PATHS = [
     "active",
     "userName",
     "emails",
     'emails[type eq "work"].value',
     'emails[type eq "work"]',
+    'emails[value eq "erin@acmecorp.com"]',
     "emails[value",
     "name.familyName",
     "members",
@@ -40,6 +41,9 @@ PATHS = [
 FILTERS = [
     'userName eq "dave@acmecorp.com"',
     'emails[type eq "work" and value co "@"]',
+    'emails[not (type eq "work") or (primary eq true and value ew ".com")] and not (emails.value ne "x")',
+    'emails[value eq "x" and emails[type eq "y"]]',
+    "emails.primary pr or emails pr or emails.display pr",
     'userName eq "a" and (externalId eq "b" or not (displayName pr))',
     'meta.lastModified gt "2011-05-13T04:42:34Z"',
     'id eq "not-a-uuid"',

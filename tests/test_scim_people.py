@@ -204,8 +204,25 @@ def test_an_owner_is_not_deprovisioned_by_a_creation_that_is_inactive(scim, oliv
     assert not SCIMUser.objects.exists()
 
 
-def test_an_owner_is_not_deprovisioned_by_a_patch_that_links_an_unlinked_record(scim, olivia):
-    scim_id = scim.post("/Users", {"schemas": [CORE], "userName": "olivia"}).json()["id"]
+def unlinked_record(scim, *, stored_before_emails_were_required: bool) -> str:
+    """An active record without an email is refused now (people.email_missing): one stored before that rule, or an
+    inactive one, is linked to nobody."""
+    if not stored_before_emails_were_required:
+        return scim.post("/Users", {"schemas": [CORE], "userName": "olivia", "active": False}).json()["id"]
+    directory = scim.directory
+    record = SCIMUser.objects.create(
+        directory=directory,
+        organization=directory.organization,
+        user_name="olivia",
+        user_name_key="olivia",
+        attributes={"schemas": [CORE], "userName": "olivia"},
+    )
+    return str(record.public_id)
+
+
+@pytest.mark.parametrize("stored_before", [True, False])
+def test_an_owner_is_not_deprovisioned_by_a_patch_that_links_an_unlinked_record(scim, olivia, stored_before):
+    scim_id = unlinked_record(scim, stored_before_emails_were_required=stored_before)
     assert SCIMUser.objects.get(public_id=scim_id).user is None
     body = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],

@@ -100,7 +100,18 @@ def test_a_second_user_with_the_same_user_name_is_a_uniqueness_conflict(scim):
 
 
 @pytest.mark.parametrize(
-    "text", ["userName eq", 'nickName eq "x"', 'userName gt "a"', 'emails[type eq "work"]', 'active eq "yes"']
+    "text",
+    [
+        "userName eq",
+        'nickName eq "x"',
+        'userName gt "a"',
+        'emails.display eq "x"',
+        'emails[display eq "Dave"]',
+        'phoneNumbers[type eq "work"]',
+        'emails.value gt "a"',
+        "emails.primary eq 1",
+        'active eq "yes"',
+    ],
 )
 def test_filters_we_cannot_answer_are_invalid_filter_errors(scim, text):
     assert error(scim.get(f"/Users?filter={text}")) == (400, "invalidFilter")
@@ -363,7 +374,15 @@ def test_a_root_filter_on_an_attribute_one_type_lacks_matches_none_of_that_type(
 
 
 @pytest.mark.parametrize(
-    "text", ['nickName eq "x"', 'emails[type eq "work"]', 'userName gt "a"', "members pr", "displayName eq"]
+    "text",
+    [
+        'nickName eq "x"',
+        'emails.display eq "x"',
+        'emails[display eq "x"]',
+        'userName gt "a"',
+        "members pr",
+        "displayName eq",
+    ],
 )
 def test_a_root_filter_neither_type_can_answer_is_invalid_filter(scim, text):
     response = scim.post("/.search", {"filter": text})

@@ -4,32 +4,27 @@ Attributes are matched case-insensitively (RFC 7644 §3.4.2.2), values case-inse
 caseExact (id, externalId). What has no column here (a phone number, an address) is an invalidFilter error that says
 which attributes can be filtered on, rather than a silently empty list. A search at the root covers Users and Groups
 (root_filter_q): there an attribute only one of them has is false on the other's resources.
+
+A multi-valued attribute (emails) is kept as rows of its own: a filter on it is an Exists() over the rows of the
+resource at hand, correlated on its primary key, so it can only ever find values of a user the outer query (scoped
+to the directory) already holds. It matches when one value matches, as scim2-models' own evaluator reads the RFC:
+`emails.value ne "x"` when no value is x, and inside brackets every condition holds for the same value.
 """
 
 import uuid
+from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import FilterVisitor
-from scim2_models.path.expressions import CompareOperator, Comparison, LogicalExpr, LogicalOperator
+from scim2_models.path.expressions import CompareOperator, LogicalOperator
 
+from directory.models import SCIMUserEmail
 from directory.scim import quirks
 
 MAX_FILTER_LENGTH = 2000
+CORE_URNS = ("urn:ietf:params:scim:schemas:core:2.0:user:", "urn:ietf:params:scim:schemas:core:2.0:group:")
 
-# SCIM attribute (lower-cased, dotted) -> (column, case-exact); id -> public_id is handled apart (a UUID).
-USER_COLUMNS = {
-    "username": ("user_name_key", False),
-    "externalid": ("external_id", True),
-    "emails": ("email", False),
-    "emails.value": ("email", False),
-    "displayname": ("display_name", False),
-    "active": ("active", True),
-}
-GROUP_COLUMNS = {
-    "displayname": ("display_name_key", False),
-    "externalid": ("external_id", True),
-}
 _LOOKUPS = {
     CompareOperator.eq: "exact",
     CompareOperator.co: "contains",
@@ -38,11 +33,64 @@ _LOOKUPS = {
 }
 
 
+@dataclass(frozen=True)
+class MultiValued:
+    """A multi-valued complex attribute kept as rows: its sub-attributes' columns, lower-cased strings or a boolean."""
+
+    rows: type
+    owner: str  # the rows' foreign key to the resource
+    strings: tuple[str, ...]
+    booleans: tuple[str, ...] = ()
+    columns: dict = field(default_factory=dict)  # sub-attribute (lower-cased) -> column, when the names differ
+
+    def column(self, sub: str) -> str:
+        return self.columns.get(sub, sub)
+
+    def names(self) -> tuple[str, ...]:
+        return self.strings + self.booleans
+
+    def exists(self, q: Q) -> Exists:
+        return Exists(self.rows.objects.filter(**{self.owner: OuterRef("pk")}).filter(q))
+
+
+@dataclass(frozen=True)
+class Filterable:
+    """What a resource type can be filtered on: attribute (lower-cased) -> (column, case-exact), and its rows."""
+
+    columns: dict
+    multi: dict = field(default_factory=dict)
+
+    def known(self) -> str:
+        names = {"id", *self.columns}
+        for name, multi in self.multi.items():
+            names |= {name, f"{name}[...]", *(f"{name}.{sub}" for sub in multi.names())}
+        return ", ".join(sorted(names))
+
+
+EMAILS = MultiValued(
+    rows=SCIMUserEmail,
+    owner="scim_user",
+    strings=("value", "type"),
+    booleans=("primary",),
+    columns={"value": "value_key"},
+)
+USERS = Filterable(
+    columns={
+        "username": ("user_name_key", False),
+        "externalid": ("external_id", True),
+        "displayname": ("display_name", False),
+        "active": ("active", True),
+    },
+    multi={"emails": EMAILS},
+)
+GROUPS = Filterable(columns={"displayname": ("display_name_key", False), "externalid": ("external_id", True)})
+
+
 _FALSE = Q(pk__in=[])  # matches no row
 
 
-def filter_q(text: str, *, columns: dict) -> Q:
-    return _ToQ(columns).visit(_parsed(text))
+def filter_q(text: str, *, on: Filterable) -> Q:
+    return _ToQ(on).visit(_parsed(text))
 
 
 def root_filter_q(text: str) -> tuple[Q, Q]:
@@ -52,11 +100,11 @@ def root_filter_q(text: str) -> tuple[Q, Q]:
     §3.4.2.1), so `userName eq "x"` finds no group; an attribute neither can be filtered on is an invalidFilter error.
     """
     ast = _parsed(text)
-    users, groups = _ToQ(USER_COLUMNS, lacking_is_false=True), _ToQ(GROUP_COLUMNS, lacking_is_false=True)
+    users, groups = _ToQ(USERS, lacking_is_false=True), _ToQ(GROUPS, lacking_is_false=True)
     user_q, group_q = users.visit(ast), groups.visit(ast)
     neither = [name for name in users.lacking if name in groups.lacking]
     if neither:
-        known = ", ".join(sorted({"id", *USER_COLUMNS, *GROUP_COLUMNS}))
+        known = ", ".join(sorted({*USERS.known().split(", "), *GROUPS.known().split(", ")}))
         raise InvalidFilterException(
             detail=f"Filtering on {users.lacking[neither[0]]} is not supported on Users or Groups; filter on: {known}."
         )
@@ -69,60 +117,77 @@ def _parsed(text: str):
     return ScimFilter(quirks.filter_text(text)).ast
 
 
+def _name(attr_path) -> str:
+    name = str(attr_path).lower()
+    for prefix in CORE_URNS:
+        name = name.removeprefix(prefix)
+    return name
+
+
+class _Lacking(Exception):
+    """An attribute the resource type cannot be filtered on, in a search where that makes a comparison false."""
+
+
 class _ToQ(FilterVisitor[Q]):
-    """One resource type's filter as a Q. With lacking_is_false, an attribute without a column here is a false
-    comparison rather than an error, and is kept in `lacking` (its dotted lower-cased name -> as the client wrote
-    it)."""
+    """One resource type's filter as a Q. With lacking_is_false, an attribute it cannot be filtered on is a false
+    comparison rather than an error, kept in `lacking` (its lower-cased name -> as the client wrote it)."""
 
-    def __init__(self, columns: dict, *, prefix: str = "", lacking_is_false: bool = False, lacking=None):
-        self.columns, self.prefix, self.lacking_is_false = columns, prefix, lacking_is_false
-        self.lacking = {} if lacking is None else lacking
+    def __init__(self, on: Filterable, *, lacking_is_false: bool = False):
+        self.on, self.lacking_is_false, self.lacking = on, lacking_is_false, {}
 
-    def _column(self, attr_path) -> tuple[str, bool] | None:
-        name = str(attr_path).lower()
-        for urn in ("urn:ietf:params:scim:schemas:core:2.0:user:", "urn:ietf:params:scim:schemas:core:2.0:group:"):
-            name = name.removeprefix(urn)
-        name = self.prefix + name
-        if name == "id":
-            return "public_id", True
-        if name in self.columns:
-            return self.columns[name]
+    def _unsupported(self, attr_path) -> Exception:
         if self.lacking_is_false:
-            self.lacking.setdefault(name, f"{self.prefix}{attr_path}")
-            return None
-        known = ", ".join(sorted({"id", *self.columns}))
-        raise InvalidFilterException(
-            detail=f"Filtering on {self.prefix}{attr_path} is not supported; filter on: {known}."
+            self.lacking.setdefault(_name(attr_path), str(attr_path))
+            return _Lacking()
+        return InvalidFilterException(
+            detail=f"Filtering on {attr_path} is not supported; filter on: {self.on.known()}."
         )
 
+    def _column(self, attr_path) -> tuple[str, bool]:
+        name = _name(attr_path)
+        if name == "id":
+            return "public_id", True
+        if name not in self.on.columns:
+            raise self._unsupported(attr_path)
+        return self.on.columns[name]
+
+    def _multi(self, attr_path) -> tuple[MultiValued, str] | None:
+        """The rows and the sub-attribute a path names (emails alone stands for emails.value), or None."""
+        head, _, sub = _name(attr_path).partition(".")
+        multi = self.on.multi.get(head)
+        if multi is None:
+            return None
+        sub = sub or "value"
+        if sub not in multi.names():
+            raise self._unsupported(attr_path)
+        return multi, sub
+
     def visit_comparison(self, node) -> Q:
-        found = self._column(node.attr_path)
-        if found is None:
+        try:
+            return self._comparison(node)
+        except _Lacking:
             return _FALSE
-        column, case_exact = found
+
+    def _comparison(self, node) -> Q:
+        found = self._multi(node.attr_path)
+        if found is not None:
+            multi, sub = found
+            if node.op == CompareOperator.ne:  # no value equals it: users without any value included
+                return ~multi.exists(_row_comparison(multi, sub, CompareOperator.eq, node.value, node.attr_path))
+            return multi.exists(_row_comparison(multi, sub, node.op, node.value, node.attr_path))
+        column, case_exact = self._column(node.attr_path)
         value = node.value
         if column == "public_id":
             return self._id(node.op, value)
         if column == "active":
-            if node.op not in (CompareOperator.eq, CompareOperator.ne) or not isinstance(value, bool):
-                raise InvalidFilterException(detail="active is compared with eq or ne and true or false.")
-            q = Q(active=value)
-            return ~q if node.op == CompareOperator.ne else q
+            return _boolean("active", node.op, value, node.attr_path)
         if not isinstance(value, str):
             raise InvalidFilterException(detail=f"{node.attr_path} is compared with a string.")
         if node.op == CompareOperator.ne:
-            return ~self._match(column, case_exact, "exact", value)
+            return ~_match(column, case_exact, "exact", value)
         if node.op not in _LOOKUPS:
             raise InvalidFilterException(detail=f"{node.op.value} is not supported on {node.attr_path}.")
-        return self._match(column, case_exact, _LOOKUPS[node.op], value)
-
-    @staticmethod
-    def _match(column: str, case_exact: bool, lookup: str, value: str) -> Q:
-        if column.endswith("_key"):  # kept lower-cased
-            value = value.lower()
-        elif not case_exact:
-            lookup = "i" + lookup
-        return Q(**{f"{column}__{lookup}": value})
+        return _match(column, case_exact, _LOOKUPS[node.op], value)
 
     @staticmethod
     def _id(op, value) -> Q:
@@ -131,14 +196,22 @@ class _ToQ(FilterVisitor[Q]):
         try:
             q = Q(public_id=uuid.UUID(str(value)))
         except ValueError:
-            q = _FALSE  # an id we never gave out matches nothing
+            q = Q(pk__in=[])  # an id we never gave out matches nothing
         return ~q if op == CompareOperator.ne else q
 
     def visit_present(self, node) -> Q:
-        found = self._column(node.attr_path)
-        if found is None:
+        try:
+            return self._present(node)
+        except _Lacking:
             return _FALSE
-        column = found[0]
+
+    def _present(self, node) -> Q:
+        found = self._multi(node.attr_path)
+        if found is not None:
+            multi, sub = found
+            # emails pr: any email at all (a row is kept only for an email that says something).
+            return multi.exists(Q() if "." not in _name(node.attr_path) else _row_present(multi, sub))
+        column, _ = self._column(node.attr_path)
         if column in ("public_id", "active", "user_name_key", "display_name_key"):
             return Q()
         return ~Q(**{column: ""})
@@ -147,41 +220,87 @@ class _ToQ(FilterVisitor[Q]):
         return ~self.visit(node.expr)
 
     def visit_logical_expr(self, node) -> Q:
-        q = Q() if node.op == LogicalOperator.and_ else _FALSE
-        for term in node.terms:
-            q = (q & self.visit(term)) if node.op == LogicalOperator.and_ else (q | self.visit(term))
-        return q
+        return _combine(node.op, [self.visit(term) for term in node.terms])
 
     def visit_value_path(self, node) -> Q:
-        # emails[value eq "x"]: the sub-filter on the columns of that attribute's sub-attributes (emails.value).
-        inner = _ToQ(
-            self.columns,
-            prefix=f"{self.prefix}{node.attr_path.attr.lower()}.",
-            lacking_is_false=self.lacking_is_false,
-            lacking=self.lacking,
-        )
-        prefix = node.attr_path.attr.lower()
-        return inner.visit(_without_work_type(node.val_filter) if prefix == "emails" else node.val_filter)
+        # emails[type eq "work" and value eq "x"]: one email for which the whole inner filter holds.
+        multi = self.on.multi.get(_name(node.attr_path))
+        if multi is None and self.lacking_is_false:
+            self.lacking.setdefault(_name(node.attr_path), f"{node.attr_path}[...]")
+            return _FALSE
+        if multi is None:
+            raise InvalidFilterException(
+                detail=f"A value filter ({node.attr_path}[...]) is supported on: {', '.join(self.on.multi) or 'none'}."
+            )
+        return multi.exists(_RowQ(multi, str(node.attr_path)).visit(node.val_filter))
 
 
-def _without_work_type(node):
-    """emails[type eq "work"].value eq "x" (the library reads it as emails[type eq "work" and value eq "x"]), Entra's
-    query by the work email it matches users on, as emails.value eq "x": the email column holds the work email when
-    no other is marked primary, and Entra sends one email, work and primary. The type term alone still selects
-    nothing we can answer."""
-    if not (isinstance(node, LogicalExpr) and node.op == LogicalOperator.and_):
-        return node
-    kept = tuple(term for term in node.terms if not _is_work_type(term))
-    if not kept or len(kept) == len(node.terms):
-        return node
-    return kept[0] if len(kept) == 1 else LogicalExpr(op=node.op, terms=kept)
+class _RowQ(FilterVisitor[Q]):
+    """The filter inside the brackets, as a Q on one row: `not` and `ne` are about that one value."""
+
+    def __init__(self, multi: MultiValued, attribute: str):
+        self.multi, self.attribute = multi, attribute
+
+    def _sub(self, attr_path) -> str:
+        sub = str(attr_path).lower()
+        if attr_path.sub_attr is not None or attr_path.uri is not None or sub not in self.multi.names():
+            names = ", ".join(self.multi.names())
+            raise InvalidFilterException(
+                detail=f"Inside {self.attribute}[...] filter on its sub-attributes: {names} ({attr_path} is not one)."
+            )
+        return sub
+
+    def visit_comparison(self, node) -> Q:
+        return _row_comparison(self.multi, self._sub(node.attr_path), node.op, node.value, node.attr_path)
+
+    def visit_present(self, node) -> Q:
+        return _row_present(self.multi, self._sub(node.attr_path))
+
+    def visit_not(self, node) -> Q:
+        return ~self.visit(node.expr)
+
+    def visit_logical_expr(self, node) -> Q:
+        return _combine(node.op, [self.visit(term) for term in node.terms])
+
+    def visit_value_path(self, node) -> Q:
+        raise InvalidFilterException(detail=f"A value filter cannot hold another ({node.attr_path}[...]).")
 
 
-def _is_work_type(term) -> bool:
-    return (
-        isinstance(term, Comparison)
-        and term.attr_path.attr.lower() == "type"
-        and term.op == CompareOperator.eq
-        and isinstance(term.value, str)
-        and term.value.lower() == "work"
-    )
+def _row_comparison(multi: MultiValued, sub: str, op, value, attr_path) -> Q:
+    column = multi.column(sub)
+    if sub in multi.booleans:
+        return _boolean(column, op, value, attr_path)
+    if not isinstance(value, str):
+        raise InvalidFilterException(detail=f"{attr_path} is compared with a string.")
+    if op == CompareOperator.ne:
+        return ~Q(**{column: value.lower()})
+    if op not in _LOOKUPS:
+        raise InvalidFilterException(detail=f"{op.value} is not supported on {attr_path}.")
+    return Q(**{f"{column}__{_LOOKUPS[op]}": value.lower()})  # the rows are kept lower-cased
+
+
+def _row_present(multi: MultiValued, sub: str) -> Q:
+    column = multi.column(sub)
+    return Q(**{f"{column}__isnull": False}) if sub in multi.booleans else ~Q(**{column: ""})
+
+
+def _boolean(column: str, op, value, attr_path) -> Q:
+    if op not in (CompareOperator.eq, CompareOperator.ne) or not isinstance(value, bool):
+        raise InvalidFilterException(detail=f"{attr_path} is compared with eq or ne and true or false.")
+    q = Q(**{column: value})
+    return ~q if op == CompareOperator.ne else q
+
+
+def _match(column: str, case_exact: bool, lookup: str, value: str) -> Q:
+    if column.endswith("_key"):  # kept lower-cased
+        value = value.lower()
+    elif not case_exact:
+        lookup = "i" + lookup
+    return Q(**{f"{column}__{lookup}": value})
+
+
+def _combine(op, qs: list[Q]) -> Q:
+    q = Q() if op == LogicalOperator.and_ else Q(pk__in=[])
+    for term in qs:
+        q = (q & term) if op == LogicalOperator.and_ else (q | term)
+    return q

@@ -60,3 +60,30 @@ PROVIDER = ScimProvider(
     config=CONFIG,
     policy=POLICY,
 )
+
+EMAILS_REQUIRED = (
+    "Required here for an active user: KloudSSO knows each person by an email on the organization's verified "
+    "domains. A userName that is an address stands in for it when no emails are sent."
+)
+
+
+def _published(schema):
+    """The schema as /Schemas announces it: emails (and their value) required, as an active user needs one.
+
+    RFC 7643 §7 has a service say in its schemas which attributes it requires; a client that reads them (scim2-tester
+    does) then sends an email. Requests are still validated by the library's models, where emails stay optional, so
+    an inactive user, or one whose userName is the address, is not refused for lacking emails.
+    """
+    if schema.id != str(User.__schema__):
+        return schema
+    schema = schema.model_copy(deep=True)
+    for attribute in schema.attributes:
+        if attribute.name == "emails":
+            attribute.required, attribute.description = True, EMAILS_REQUIRED
+            for sub in attribute.sub_attributes or []:
+                if sub.name == "value":
+                    sub.required = True
+    return schema
+
+
+SCHEMAS = tuple(_published(schema) for schema in PROVIDER.schemas)

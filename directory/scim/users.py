@@ -6,12 +6,14 @@ from scim2_models import Context, GroupMembership, InvalidValueException, Meta, 
 
 from directory import people
 from directory.audit import USER_FIELDS, scim_user_audit
-from directory.models import SCIMUser
+from directory.models import SCIMUser, SCIMUserEmail
 from directory.scim import quirks
 from directory.scim.schema import POLICY, UserModel
 from kloudsso.audit.record import audit_diff, snapshot
 
 MAX_ID_LENGTH = 512  # the columns' size
+MAX_EMAILS = 100  # a person has a few; a bound on the rows one request writes
+MAX_EMAIL_TYPE_LENGTH = 64
 KEPT_OUT = {"password"}  # writeOnly (RFC 7643 §4.1.1): never stored, never returned
 
 
@@ -69,11 +71,16 @@ def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
     was_active = created or scim_user.active
     before = {} if created else snapshot(scim_user, USER_FIELDS)
     linked_before = scim_user.user_id
+    emails_before = None if created else scim_user.attributes.get("emails")
     _columns(scim_user, model)
+    if scim_user.active and not _address(scim_user):
+        raise people.email_missing(scim_user=scim_user)
     scim_user.attributes = _stored(model)
+    # Only a write that changes the emails rewrites their rows: a PATCH of a name costs no statement more.
+    emails = _email_rows(model) if created or scim_user.attributes.get("emails") != emails_before else None
     for _attempt in range(2):
         try:
-            _write(scim_user, before, created=created, was_active=was_active, linked_before=linked_before)
+            _write(scim_user, before, emails, created=created, was_active=was_active, linked_before=linked_before)
             return scim_user
         except _OwnerRefused:
             people.refuse_owner(scim_user=scim_user, action="deactivate")  # raises, unless demoted meanwhile
@@ -91,10 +98,10 @@ def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
     )
 
 
-def _write(scim_user: SCIMUser, before: dict, *, created: bool, was_active: bool, linked_before) -> None:
+def _write(scim_user: SCIMUser, before: dict, emails, *, created: bool, was_active: bool, linked_before) -> None:
     active = scim_user.active
     with transaction.atomic():
-        people.person_link(scim_user=scim_user, email=scim_user.email or _email_like(scim_user.user_name))
+        people.person_link(scim_user=scim_user, email=_address(scim_user))
         # After linking, creation included: a new or unlinked record with an owner's email is that owner too.
         if not active and people.owner_linked(scim_user):
             raise _OwnerRefused
@@ -106,6 +113,10 @@ def _write(scim_user: SCIMUser, before: dict, *, created: bool, was_active: bool
             ).delete()
         scim_user.deactivated_at = None if active else (scim_user.deactivated_at or timezone.now())
         scim_user.save()
+        if emails is not None:
+            # After the user's UPDATE, whose row lock holds until commit: two writes to one user rewrite its emails
+            # one after the other, never into a mix of both.
+            _emails_rewrite(scim_user, emails, created=created)
         relinked = scim_user.user_id != linked_before
         if not active and scim_user.user_id is not None and (was_active or relinked):
             people.sessions_end(user_id=scim_user.user_id)
@@ -140,20 +151,56 @@ def _columns(scim_user: SCIMUser, model) -> None:
     scim_user.external_id = model.external_id or ""
     scim_user.display_name = (model.display_name or "")[:512]
     scim_user.active = model.active is not False
+    _check_emails(model)
     scim_user.email = _primary_email(model)
     if _user_name_taken(scim_user):
         raise UniquenessException(detail=f"The directory already has a user with the userName {scim_user.user_name}.")
 
 
 def _primary_email(model) -> str:
-    emails = [e for e in (model.emails or []) if e.value]
-    chosen = next((e for e in emails if e.primary), None) or next((e for e in emails if e.type == "work"), None)
+    emails = [e for e in (model.emails or []) if e.value and e.value.strip()]
+    work = next((e for e in emails if str(e.type or "").lower() == "work"), None)
+    chosen = next((e for e in emails if e.primary), None) or work
     chosen = chosen or (emails[0] if emails else None)
     return str(chosen.value).strip().lower()[:254] if chosen else ""
 
 
 def _email_like(user_name: str) -> str:
     return user_name if "@" in user_name else ""
+
+
+def _address(scim_user: SCIMUser) -> str:
+    """The email the person is known by: the chosen one of emails, else a userName that is an address."""
+    return scim_user.email or _email_like(scim_user.user_name)
+
+
+def _check_emails(model) -> None:
+    emails = model.emails or []
+    if len(emails) > MAX_EMAILS:
+        raise InvalidValueException(detail=f"A user has at most {MAX_EMAILS} emails here; this one has {len(emails)}.")
+    # An email's value is an address of at most 254 characters already: scim2-models validates it.
+    for email in emails:
+        if email.type and len(email.type) > MAX_EMAIL_TYPE_LENGTH:
+            raise InvalidValueException(detail=f"An email's type has at most {MAX_EMAIL_TYPE_LENGTH} characters here.")
+
+
+def _email_rows(model) -> list[tuple[str, str, bool | None]]:
+    """(value, type, primary) of each email that says anything, lower-cased as filters compare them."""
+    rows = []
+    for email in model.emails or []:
+        value, kind = (email.value or "").strip().lower(), str(email.type or "").lower()
+        if value or kind or email.primary is not None:
+            rows.append((value, kind, email.primary))
+    return rows
+
+
+def _emails_rewrite(scim_user: SCIMUser, emails: list, *, created: bool) -> None:
+    if not created:
+        SCIMUserEmail.objects.filter(scim_user=scim_user).delete()
+    if emails:
+        SCIMUserEmail.objects.bulk_create(
+            [SCIMUserEmail(scim_user=scim_user, value_key=v, type=t, primary=p) for v, t, p in emails]
+        )
 
 
 def _stored(model) -> dict:

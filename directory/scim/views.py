@@ -18,7 +18,7 @@ from directory.models import SCIMGroupMember
 from directory.scim import filters, groups, users
 from directory.scim.endpoint import scim_endpoint
 from directory.scim.errors import scim_json
-from directory.scim.schema import CONFIG, MAX_COUNT, PROVIDER, GroupModel, UserModel
+from directory.scim.schema import CONFIG, MAX_COUNT, PROVIDER, SCHEMAS, GroupModel, UserModel
 
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 NO_CONTENT = 204
@@ -118,7 +118,7 @@ def _users_list(call, query: dict):
     start, count = _page(query)
     found = selectors.scim_user_list(directory=call.directory)
     if query.get("filter"):
-        found = found.filter(filters.filter_q(query["filter"], columns=filters.USER_COLUMNS))
+        found = found.filter(filters.filter_q(query["filter"], on=filters.USERS))
     # Three statements whatever the page holds: the total, the page, and its users' group memberships.
     total = found.count()
     page = _slice(found, start - 1, count, total)
@@ -196,7 +196,7 @@ def _groups_list(call, query: dict):
     start, count = _page(query)
     found = selectors.scim_group_list(directory=call.directory)
     if query.get("filter"):
-        found = found.filter(filters.filter_q(query["filter"], columns=filters.GROUP_COLUMNS))
+        found = found.filter(filters.filter_q(query["filter"], on=filters.GROUPS))
     total = found.count()
     page = _slice(found, start - 1, count, total)
     return scim_json(_list(_group_resources(call, page, query, parameters), total, start))
@@ -283,7 +283,7 @@ def resource_types(request, call, resource_id: str | None = None):
 def schemas(request, call, resource_id: str | None = None):
     if request.method != "GET":
         raise _not_allowed(request)
-    found = [_schema(s, call.base_url) for s in PROVIDER.schemas]
+    found = [_schema(s, call.base_url) for s in SCHEMAS]
     if resource_id is None:
         return scim_json(_list(found, len(found), 1))
     body = next((s for s in found if s["id"].lower() == resource_id.lower()), None)
