@@ -265,7 +265,9 @@ def test_an_unquoted_filter_value_is_a_string(entra, text, found):
     assert response.json()["totalResults"] == found
 
 
-@pytest.mark.parametrize("text", ["externalId eq 12", "userName eq jyoung or userName eq x", "userName eq jyoung and active eq true"])
+@pytest.mark.parametrize(
+    "text", ["externalId eq 12", "userName eq jyoung or userName eq x", "userName eq jyoung and active eq true"]
+)
 def test_what_is_no_bare_word_comparison_is_left_to_the_parser(entra, text):
     # A number compared with a string attribute, and anything beyond one comparison, stay invalid filters.
     response = entra.get(f"/Users?filter={text}")
