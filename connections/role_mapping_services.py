@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from connections.connection import Connection
 from connections.role_mapping import MAX_RULES, RoleMapping, Rule
+from directory.roles import roles_follow_mapping
 from kloudsso.audit.record import SYSTEM, Actor, Target, audit_record
 
 
@@ -54,6 +55,7 @@ def role_rule_add(*, org, mapping: RoleMapping, group: str, role: str, by: Actor
             target=_target(mapping),
             changes={f"group {group}": [before.role if before else None, role]},
         )
+        roles_follow_mapping(connection=mapping.connection, by=by)
     return rule
 
 
@@ -73,6 +75,7 @@ def role_rule_remove(*, org, mapping: RoleMapping, group: str, by: Actor = SYSTE
             target=_target(mapping),
             changes={f"group {gone.group}": [gone.role, None]},
         )
+        roles_follow_mapping(connection=mapping.connection, by=by)
 
 
 def role_mapping_set(*, org, mapping: RoleMapping, unmatched: str, groups_claim: str, by: Actor = SYSTEM) -> None:

@@ -22,9 +22,17 @@ def scim_user_audit(scim_user, action: str, changes=None) -> None:
         org=scim_user.organization,
         actor=directory_actor(scim_user.directory),
         action=action,
-        target=Target("scim_user", str(scim_user.public_id), scim_user.user_name),
+        target=scim_user_target(scim_user),
         changes=changes,
     )
+
+
+def scim_user_target(scim_user) -> Target:
+    return Target("scim_user", str(scim_user.public_id), scim_user.user_name)
+
+
+def scim_group_target(group) -> Target:
+    return Target("scim_group", str(group.public_id), group.display_name)
 
 
 def scim_group_audit(group, action: str, changes=None) -> None:
@@ -32,6 +40,6 @@ def scim_group_audit(group, action: str, changes=None) -> None:
         org=group.organization,
         actor=directory_actor(group.directory),
         action=action,
-        target=Target("scim_group", str(group.public_id), group.display_name),
+        target=scim_group_target(group),
         changes=changes,
     )

@@ -1,5 +1,6 @@
 from django import forms
 
+from connections.models import Connection
 from directory.models import SCIMDirectory
 
 
@@ -40,3 +41,22 @@ class DirectoryDeleteForm(forms.Form):
                 "it, or cancel."
             )
         return typed
+
+
+class RoleConnectionForm(forms.Form):
+    """Which connection's groups → roles the directory's groups follow; offered from the organization's own only."""
+
+    role_connection = forms.ModelChoiceField(
+        queryset=Connection.objects.none(),
+        required=False,
+        to_field_name="public_id",
+        label="Roles from groups",
+        empty_label="None: groups change no role",
+        error_messages={"invalid_choice": "Choose one of this organization's connections (or none)."},
+        help_text="The group → role mapping of this connection gives provisioned people their role as soon as the "
+        "identity provider pushes their groups, the same one SSO applies at each sign-in.",
+    )
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role_connection"].queryset = Connection.objects.filter(organization=org)

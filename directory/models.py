@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from connections.connection import Connection
 from kloudsso.tenancy.models import Organization
 
 
@@ -33,6 +34,16 @@ class SCIMDirectory(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_request_at = models.DateTimeField(null=True, blank=True)
+    # The connection's own group → role mapping, not a second one: SSO at sign-in and the IdP's group pushes then
+    # give a person the same role and never undo each other. Null: groups change no role.
+    role_connection = models.ForeignKey(
+        Connection,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="role_directories",
+        verbose_name="roles from the groups → roles of",
+    )
 
     class Meta:
         ordering = ["display_name"]

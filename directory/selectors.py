@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 
 from directory.models import SCIMDirectory, SCIMGroup, SCIMRequest, SCIMUser
@@ -15,7 +15,9 @@ def directory_list(*, org):
 
 def directory_get(*, org, public_id) -> SCIMDirectory:
     return get_object_or_404(
-        SCIMDirectory.objects.select_related("organization"), organization=org, public_id=public_id
+        SCIMDirectory.objects.select_related("organization", "role_connection__role_mapping"),
+        organization=org,
+        public_id=public_id,
     )
 
 
@@ -23,6 +25,12 @@ def scim_user_list(*, directory):
     return SCIMUser.objects.filter(
         directory=directory, organization_id=directory.organization_id, deleted_at__isnull=True
     )
+
+
+def scim_people_list(*, directory):
+    """The directory's people with their linked account and their role in the organization (None: not a member)."""
+    role = Membership.objects.filter(user_id=OuterRef("user_id"), organization_id=directory.organization_id)
+    return scim_user_list(directory=directory).select_related("user").annotate(role=Subquery(role.values("role")[:1]))
 
 
 def scim_user_get(*, directory, public_id) -> SCIMUser | None:

@@ -1,4 +1,5 @@
-"""Owners' changes to directories: add, rotate the token (with an overlap), revoke, delete; each audited."""
+"""Owners' changes to directories: add, rotate the token (with an overlap), revoke, delete, where roles come from;
+each audited."""
 
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from directory.audit import directory_target
 from directory.models import SCIMDirectory
+from directory.roles import roles_apply_all
 from directory.selectors import DirectoryDeletion, directory_deletion
 from directory.tokens import token_new
 from kloudsso.audit.record import SECRET_CHANGED, audit_record, audit_record_each
@@ -122,3 +124,31 @@ def directory_delete(*, directory: SCIMDirectory, actor) -> DirectoryDeletion | 
             ],
         )
     return deletion
+
+
+def directory_role_connection_set(*, directory: SCIMDirectory, connection, actor) -> dict[str, list[str]]:
+    """Roles from groups follow this connection's mapping (None: groups change no role), applied to everyone at once;
+    {role: emails} of the people it changed. The connection is one the form found in the directory's organization."""
+    if connection is not None and connection.organization_id != directory.organization_id:
+        raise ValueError("A directory's roles follow a connection of its own organization only.")
+    with transaction.atomic():
+        locked = SCIMDirectory.objects.select_for_update().select_related("role_connection")
+        locked = locked.get(pk=directory.pk, organization_id=directory.organization_id)
+        before = locked.role_connection
+        if locked.role_connection_id == (connection.pk if connection else None):
+            return {}
+        locked.role_connection = connection
+        locked.save(update_fields=["role_connection"])
+        directory.role_connection = connection
+        audit_record(
+            org=directory.organization,
+            actor=actor,
+            action="directory.roles_changed",
+            target=directory_target(directory),
+            changes={"role_connection": [_named(before), _named(connection)]},
+        )
+        return roles_apply_all(directory=directory, cause=directory_target(directory), by=actor)
+
+
+def _named(connection) -> str | None:
+    return str(connection) if connection is not None else None

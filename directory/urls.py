@@ -9,4 +9,5 @@ urlpatterns = [
     path("<uuid:public_id>/rotate/", views.rotate, name="rotate"),
     path("<uuid:public_id>/revoke/", views.revoke, name="revoke"),
     path("<uuid:public_id>/delete/", views.delete, name="delete"),
+    path("<uuid:public_id>/roles/", views.roles, name="roles"),
 ]

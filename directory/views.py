@@ -1,6 +1,6 @@
-"""Owners' pages for directories: list and add, one directory (Tenant URL, token once, setup steps, last requests,
-people and groups), rotate its token, and revoke it or delete the directory, each after a page saying what it does.
-Owners only, on the paid plan, like SSO connections."""
+"""Owners' pages for directories: list and add, one directory (Tenant URL, token once, setup steps, where roles come
+from, last requests, people and groups), rotate its token, choose where roles come from, and revoke it or delete the
+directory, each after a page saying what it does. Owners only, on the paid plan, like SSO connections."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,9 +10,15 @@ from django.utils.cache import add_never_cache_headers
 
 from directory import selectors
 from directory.audit import directory_actor
-from directory.forms import DirectoryAddForm, DirectoryDeleteForm
+from directory.forms import DirectoryAddForm, DirectoryDeleteForm, RoleConnectionForm
 from directory.guides import guide_steps
-from directory.services import directory_create, directory_delete, directory_token_revoke, directory_token_rotate
+from directory.services import (
+    directory_create,
+    directory_delete,
+    directory_role_connection_set,
+    directory_token_revoke,
+    directory_token_rotate,
+)
 from kloudsso.audit.record import actor_from_request
 from kloudsso.tenancy.access import sso_manager_required
 
@@ -106,8 +112,33 @@ def counted(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else plural}"
 
 
-def _detail(request, directory, *, token: str | None = None, status: int = 200):
+@sso_manager_required
+def roles(request, public_id):
+    directory = selectors.directory_get(org=request.org, public_id=public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = RoleConnectionForm(request.POST, org=request.org)
+    if not form.is_valid():
+        return _detail(request, directory, roles_form=form, status=400)
+    connection = form.cleaned_data["role_connection"]
+    changed = directory_role_connection_set(
+        directory=directory, connection=connection, actor=actor_from_request(request)
+    )
+    messages.success(request, _roles_saved(connection, changed))
+    return redirect("directory:detail", org_slug=request.org.slug, public_id=directory.public_id)
+
+
+def _roles_saved(connection, changed: dict) -> str:
+    if connection is None:
+        return "Saved: this directory's groups change no role; roles stay as they are."
+    made = [f"{len(emails)} made {role}{'s' if len(emails) > 1 else ''}" for role, emails in sorted(changed.items())]
+    done = f" Applied now: {', '.join(made)}." if made else " Nobody's role changed now."
+    return f"Saved: roles follow the group → role mapping of {connection.display_name}.{done}"
+
+
+def _detail(request, directory, *, token: str | None = None, roles_form=None, status: int = 200):
     url = tenant_url(directory)
+    initial = {"role_connection": directory.role_connection.public_id if directory.role_connection else None}
     context = {
         "directory": directory,
         "audit_who": directory_actor(directory).label,
@@ -115,7 +146,9 @@ def _detail(request, directory, *, token: str | None = None, status: int = 200):
         "token": token,
         "steps": guide_steps(directory, tenant_url=url, token=token),
         "requests": selectors.scim_request_list(directory=directory, limit=SHOWN),
-        "people": selectors.scim_user_list(directory=directory).select_related("user")[:SHOWN],
+        "roles_form": roles_form or RoleConnectionForm(org=request.org, initial=initial),
+        "role_mapping": _mapping_of(directory.role_connection),
+        "people": selectors.scim_people_list(directory=directory)[:SHOWN],
         "people_count": selectors.scim_user_list(directory=directory).count(),
         "groups": selectors.scim_group_list(directory=directory)[:SHOWN],
         "groups_count": selectors.scim_group_list(directory=directory).count(),
@@ -123,3 +156,7 @@ def _detail(request, directory, *, token: str | None = None, status: int = 200):
     response = render(request, "directory/detail.html", context, status=status)
     add_never_cache_headers(response)  # no-store: the page may show the token, which no cache may keep
     return response
+
+
+def _mapping_of(connection):
+    return getattr(connection, "role_mapping", None) if connection is not None else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from connections.guides.profiles import ENTRA_GROUPS
 from connections.oidc.entra import is_guid
-from connections.role_mapping import RANK, RoleMapping, Unmatched
+from connections.role_mapping import RoleMapping, Unmatched, highest, rules_matched
 from kloudsso.tenancy.models import Role
 from signin.errors import SignInError
 from signin.person import Groups
@@ -51,9 +51,9 @@ def decide(
             detail=f"Entra ID's group overage: {groups.overage}. The groups mapped to roles ({mapped}) cannot be "
             "read from it, so the role cannot be decided.",
         )
-    matched = [(rule, value) for rule in rules for value in groups.values if rule.matches(value)]
+    matched = rules_matched(rules, groups.values)
     if matched:
-        rule, value = max(matched, key=lambda pair: RANK[pair[0].role])
+        rule, value = highest(matched)
         also = len({r.group for r, _ in matched}) - 1
         more = f" (the highest of {also + 1} mapped groups they are in)" if also else ""
         note = f" {IDS_ONLY}." if group_ids_only else ""

@@ -49,6 +49,7 @@ FUZZED = {
     "directory:detail": "test_fuzz_scim.py",
     "directory:list": "test_fuzz_scim.py",
     "directory:revoke": "test_fuzz_scim.py",
+    "directory:roles": "test_fuzz_scim.py",
     "directory:rotate": "test_fuzz_scim.py",
     "domains:delete": "test_fuzz_org_pages.py",
     "domains:list": "test_fuzz_org_pages.py",

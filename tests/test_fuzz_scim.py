@@ -5,6 +5,7 @@ line."""
 import json
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from hypothesis import given
@@ -15,6 +16,7 @@ from kloudsso.accounts.models import User
 from kloudsso.audit.models import AuditEvent
 from kloudsso.tenancy.models import Membership
 from tests.support import strategies
+from tests.support.factories import oidc_connection
 from tests.support.fuzzing import check, client_for, example_scope, fuzz, rows, send
 from tests.support.scim import scim_directory, verified_domain
 
@@ -199,6 +201,8 @@ def pages(acme, globex, alice, bob, charlie):
         "people": {"alice": alice, "bob": bob, "charlie": charlie},
         "own": [str(own.public_id)],
         "foreign": [str(foreign.public_id)],
+        "own_connection": str(oidc_connection(acme).public_id),
+        "foreign_connection": str(oidc_connection(globex).public_id),
     }
 
 
@@ -206,13 +210,23 @@ def pages(acme, globex, alice, bob, charlie):
 @given(data=st.data())
 def test_the_directory_pages_never_answer_500(pages, data):
     who = data.draw(st.sampled_from(["alice", "alice", "bob", "charlie"]), "as")
-    action = data.draw(st.sampled_from(["list", "detail", "rotate", "revoke", "delete", "delete"]), "action")
+    action = data.draw(st.sampled_from(["list", "detail", "rotate", "revoke", "delete", "delete", "roles"]), "action")
     method = data.draw(st.sampled_from(["POST", "POST", "GET"]), "method")
+    connections = [pages["own_connection"], pages["foreign_connection"], "", "not-a-uuid"]
     body = data.draw(
         strategies.form_bodies(
-            ("display_name", "idp_kind", "name"),
-            valid={"display_name": "Okta", "idp_kind": "okta", "name": "Entra ID"},
-            values={"idp_kind": ["entra", "okta", "other", "ENTRA", ""], "name": ["entra id", " Entra  ID ", ""]},
+            ("display_name", "idp_kind", "name", "role_connection"),
+            valid={
+                "display_name": "Okta",
+                "idp_kind": "okta",
+                "name": "Entra ID",
+                "role_connection": pages["own_connection"],
+            },
+            values={
+                "idp_kind": ["entra", "okta", "other", "ENTRA", ""],
+                "name": ["entra id", " Entra  ID ", ""],
+                "role_connection": connections,
+            },
         )
         if method == "POST"
         else strategies.query_strings(("name", "display_name"))
@@ -234,3 +248,8 @@ def test_the_directory_pages_never_answer_500(pages, data):
         if deleted:
             assert action == "delete" and response.status_code == 302
             assert not Membership.objects.filter(user=pages["people"]["bob"]).exists()
+        # Another organization's connection is never a directory's, whoever posts it.
+        foreign = SCIMDirectory.objects.exclude(role_connection=None).exclude(
+            role_connection__organization=F("organization")
+        )
+        assert not foreign.exists()

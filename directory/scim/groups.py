@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from scim2_models import Context, Group, InvalidValueException, Meta, PatchOp, ScimFilter, UniquenessException
 from scim2_models.path.expressions import CompareOperator, Comparison, LogicalExpr, LogicalOperator
 
-from directory.audit import scim_group_audit
+from directory.audit import scim_group_audit, scim_group_target
 from directory.models import SCIMGroup, SCIMGroupMember, SCIMUser
+from directory.roles import Affected, roles_apply
 from directory.scim import quirks
 from directory.scim.schema import POLICY
 
@@ -26,12 +27,14 @@ def group_create(*, directory, body) -> SCIMGroup:
         quirks.resource_payload(body, kind="Group"), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
     )
     group = SCIMGroup(directory=directory, organization=directory.organization)
+    affected = Affected()
     with transaction.atomic():
         _save(group, model)
         members = _member_ids(model.members)
-        _members_set(group, members)
+        _members_set(group, members, affected)
         changes = {"display_name": [None, group.display_name], "members": [None, len(members)]}
         scim_group_audit(group, "scim_group.created", changes)
+        _roles(group, affected)
     return group
 
 
@@ -40,17 +43,43 @@ def group_replace(*, group: SCIMGroup, body) -> SCIMGroup:
         quirks.resource_payload(body, kind="Group"), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
     )
     before, count = group.display_name, _count(group)
+    names, affected = _names(group), Affected()
     with transaction.atomic():
         _save(group, model)
-        _members_set(group, _member_ids(model.members))
+        _renamed(group, names, affected)
+        _members_set(group, _member_ids(model.members), affected)
         scim_group_audit(group, "scim_group.updated", _changes(before, count, group))
+        _roles(group, affected)
     return group
 
 
 def group_delete(*, group: SCIMGroup) -> None:
+    affected = Affected()
     with transaction.atomic():
+        _members_now(group, affected)
         scim_group_audit(group, "scim_group.deleted")
         group.delete()
+        _roles(group, affected)
+
+
+def _roles(group, affected: Affected) -> None:
+    roles_apply(directory=group.directory, affected=affected, cause=scim_group_target(group))
+
+
+def _members_now(group, affected: Affected) -> None:
+    """Every member, when their roles may follow groups: a rename or a deletion concerns them all."""
+    if group.directory.role_connection_id is not None:
+        affected.pks.update(SCIMGroupMember.objects.filter(group=group).values_list("user_id", flat=True))
+
+
+def _names(group) -> tuple[str, str]:
+    return group.display_name, group.external_id
+
+
+def _renamed(group, names_before: tuple[str, str], affected: Affected) -> None:
+    # A rule may name the group by its displayName (or its externalId): a rename can give or take a role.
+    if _names(group) != names_before:
+        _members_now(group, affected)
 
 
 def _count(group) -> int:
@@ -74,21 +103,24 @@ def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
     )
     others = []
     before, count = group.display_name, _count(group)
+    names, affected = _names(group), Affected()
     with transaction.atomic():
         for operation in patch.operations:
-            if not _members_operation(group, operation):
+            if not _members_operation(group, operation, affected):
                 others.append(operation)
         if others:
             model = Group(display_name=group.display_name, external_id=group.external_id or None)
             PatchOp[Group](operations=others).patch(model, scim_policy=POLICY)
             _save(group, model)
+        _renamed(group, names, affected)
         changes = _changes(before, count, group)
         if changes:
             scim_group_audit(group, "scim_group.updated", changes)
+        _roles(group, affected)
     return group
 
 
-def _members_operation(group, operation) -> bool:
+def _members_operation(group, operation, affected: Affected) -> bool:
     """Applied here when it concerns members (True); False leaves it to PatchOp."""
     op = operation.op.value
     path = _unqualified(str(operation.path)) if operation.path is not None else None
@@ -101,7 +133,7 @@ def _members_operation(group, operation) -> bool:
             return False
         rest = {k: v for k, v in value.items() if k.lower() != "members"}
         ids = _member_ids(members)
-        _members_add(group, ids) if op == "add" else _members_set(group, ids)
+        _members_add(group, ids, affected) if op == "add" else _members_set(group, ids, affected)
         if rest:  # the other attributes of the value object still go to PatchOp
             model = Group(display_name=group.display_name, external_id=group.external_id or None)
             PatchOp[Group](operations=[{"op": op, "value": rest}]).patch(model, scim_policy=POLICY)
@@ -109,17 +141,18 @@ def _members_operation(group, operation) -> bool:
         return True
     if path.lower() == "members":
         if op == "add":
-            _members_add(group, _member_ids(value))
+            _members_add(group, _member_ids(value), affected)
         elif op == "replace":
-            _members_set(group, _member_ids(value))
+            _members_set(group, _member_ids(value), affected)
         elif value is not None:  # Entra: remove with a value list; an empty one removes nobody
-            _members_remove(group, _member_ids(value))
+            _members_remove(group, _member_ids(value), affected)
         else:  # no value: every member (RFC 7644 §3.5.2.2)
+            _members_now(group, affected)
             SCIMGroupMember.objects.filter(group=group).delete()
         return True
     matched = _MEMBER_FILTER.match(path)
     if matched and op == "remove":
-        _members_remove(group, _filter_ids(matched.group(1)))
+        _members_remove(group, _filter_ids(matched.group(1)), affected)
         return True
     return False
 
@@ -179,23 +212,26 @@ def _users(group, ids) -> dict:
     return found
 
 
-def _members_add(group, members: dict) -> None:
+def _members_add(group, members: dict, affected: Affected) -> None:
     pks = _users(group, members)
     rows = [SCIMGroupMember(group=group, user_id=pks[i], display=(d or "")[:512]) for i, d in members.items()]
     SCIMGroupMember.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    affected.pks.update(pks.values())
 
 
-def _members_remove(group, ids) -> None:
+def _members_remove(group, ids, affected: Affected) -> None:
     ids = list(ids)
+    affected.public_ids.update(ids)  # an id of nobody in the group moves nobody: their role is decided the same
     for start in range(0, len(ids), BATCH):
         SCIMGroupMember.objects.filter(group=group, user__public_id__in=ids[start : start + BATCH]).delete()
 
 
-def _members_set(group, members: dict) -> None:
+def _members_set(group, members: dict, affected: Affected) -> None:
     wanted = {pk: (members[i] or "")[:512] for i, pk in _users(group, members).items()}
     rows = SCIMGroupMember.objects.filter(group=group).values_list("user_id", "pk", "display")
     current = {user_id: (row, display) for user_id, row, display in rows}  # {user pk: (member row pk, display)}
     gone = [pk for pk in current if pk not in wanted]
+    affected.pks.update(gone, (pk for pk in wanted if pk not in current))
     for start in range(0, len(gone), BATCH):
         SCIMGroupMember.objects.filter(group=group, user_id__in=gone[start : start + BATCH]).delete()
     new = [SCIMGroupMember(group=group, user_id=pk, display=d) for pk, d in wanted.items() if pk not in current]

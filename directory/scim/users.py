@@ -5,8 +5,9 @@ from django.utils import timezone
 from scim2_models import Context, GroupMembership, InvalidValueException, Meta, PatchOp, UniquenessException
 
 from directory import people
-from directory.audit import USER_FIELDS, scim_user_audit
+from directory.audit import USER_FIELDS, scim_user_audit, scim_user_target
 from directory.models import SCIMUser, SCIMUserEmail
+from directory.roles import Affected, roles_apply
 from directory.scim import quirks
 from directory.scim.schema import POLICY, UserModel
 from kloudsso.audit.record import audit_diff, snapshot
@@ -123,6 +124,11 @@ def _write(scim_user: SCIMUser, before: dict, emails, *, created: bool, was_acti
         changes = audit_diff(before, snapshot(scim_user, USER_FIELDS))
         if changes:
             scim_user_audit(scim_user, _action(created, was_active, active), changes)
+        # Back, or now known as a person: the groups they kept meanwhile give their role. A new record is in no
+        # group yet, so it waits for the IdP's group push rather than demote an admin until then.
+        if active and not created and scim_user.user_id is not None and (not was_active or relinked):
+            affected = Affected(pks={scim_user.pk})
+            roles_apply(directory=scim_user.directory, affected=affected, cause=scim_user_target(scim_user))
 
 
 def _user_name_taken(scim_user: SCIMUser) -> bool:
