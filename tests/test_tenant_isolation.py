@@ -193,7 +193,7 @@ def test_free_plan_owners_manage_their_members(client, frank):
 from directory.models import SCIMDirectory  # noqa: E402
 from tests.support.scim import scim_directory  # noqa: E402
 
-DIRECTORY_URLS = ["directory:detail", "directory:rotate", "directory:revoke", "directory:delete"]
+DIRECTORY_URLS = ["directory:detail", "directory:rotate", "directory:revoke", "directory:delete", "directory:roles"]
 NAMED = {"name": "Entra ID"}  # what the delete page asks for: a refusal is then the access check's, not the form's
 
 
@@ -204,7 +204,12 @@ def acme_directory(acme):
 
 def untouched(directory) -> bool:
     found = SCIMDirectory.objects.filter(pk=directory.pk).first()
-    return found is not None and found.revoked_at is None and found.token_hash == directory.token_hash
+    return (
+        found is not None
+        and found.revoked_at is None
+        and found.token_hash == directory.token_hash
+        and found.role_connection_id is None
+    )
 
 
 @pytest.mark.parametrize("name", DIRECTORY_URLS)
