@@ -85,5 +85,7 @@ def _page(request, mapping, form, settings_form, status=200):
         # Entra /organizations/: signin/roles.py matches only group object IDs from the groups claim.
         "group_ids_only": ids_only,
         "name_rules": {rule.group for rule in mapping.rules() if not is_guid(rule.group)} if ids_only else set(),
+        # Directory sync applies the same mapping at each group push (directory/roles.py): say so where it is edited.
+        "directories": connection.role_directories.filter(organization=request.org) if connection.pk else [],
     }
     return render(request, "connections/groups.html", context, status=status)

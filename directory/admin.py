@@ -17,6 +17,7 @@ class SCIMDirectoryAdmin(BoundedSearchMixin, admin.ModelAdmin):
         "organization",
         "display_name",
         "idp_kind",
+        "role_connection",
         "token_created_at",
         "previous_token_expires_at",
         "revoked_at",

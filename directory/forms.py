@@ -50,11 +50,11 @@ class RoleConnectionForm(forms.Form):
         queryset=Connection.objects.none(),
         required=False,
         to_field_name="public_id",
-        label="Roles from groups",
+        label="Use the group → role mapping of",
         empty_label="None: groups change no role",
         error_messages={"invalid_choice": "Choose one of this organization's connections (or none)."},
-        help_text="The group → role mapping of this connection gives provisioned people their role as soon as the "
-        "identity provider pushes their groups, the same one SSO applies at each sign-in.",
+        help_text="Saved, it applies to everyone this directory provisioned at once, then at each group change. "
+        "Back to none, roles stay as they are.",
     )
 
     def __init__(self, *args, org, **kwargs):

@@ -135,3 +135,34 @@ def test_the_owner_revokes_and_deletes_only_after_a_page_that_says_what_happens(
         "alice@acme.test",
         "erin@acmecorp.com",
     }
+
+
+def test_the_owner_chooses_where_roles_come_from_and_sees_each_persons_role(owner_page, live_server, acme):
+    from connections.role_mapping import RoleMapping
+    from connections.role_mapping_services import role_rule_add
+    from tests.support.factories import oidc_connection
+
+    connection = oidc_connection(acme)
+    role_rule_add(org=acme, mapping=RoleMapping(connection=connection), group="KloudSSO admins", role=Role.ADMIN)
+    verified_domain(acme, "acmecorp.com")
+    directory, token = scim_directory(acme)
+    base = f"{live_server.url}/scim/v2/{directory.public_id}"
+    auth = {**HEADERS, "Authorization": f"Bearer {token}"}
+    ids = []
+    for name in ("dave@acmecorp.com", "erin@acmecorp.com"):
+        body = {"userName": name, "emails": [{"value": name, "primary": True}]}
+        ids.append(requests.post(f"{base}/Users", data=json.dumps(body), headers=auth, timeout=30).json()["id"])
+    group = {"displayName": "KloudSSO admins", "members": [{"value": ids[0]}]}
+    assert requests.post(f"{base}/Groups", data=json.dumps(group), headers=auth, timeout=30).status_code == 201
+
+    page = owner_page
+    page.goto(f"{live_server.url}/orgs/acme/directories/{directory.public_id}/")
+    assert page.get_by_text("Groups change no role: people this directory provisions").is_visible()
+    page.select_option("#id_role_connection", label="Entra ID (OIDC)")
+    with page.expect_navigation():
+        page.click("#roles-form button[type=submit]")
+    assert page.get_by_text("Applied now: 1 made admin.").is_visible()
+    assert page.locator("#roles p").first.inner_text().startswith("Roles follow the group → role mapping of Entra ID")
+    row = page.locator("tr", has=page.get_by_role("cell", name="dave@acmecorp.com").first)
+    assert row.get_by_role("cell", name="Admin", exact=True).is_visible()
+    screenshot(page, "directory-detail-roles")

@@ -264,6 +264,12 @@ def test_the_directory_page_shows_the_setting_and_each_persons_role(as_alice, en
     assert "at each sign-in.</p>" not in page.split('id="roles"')[0]
 
 
+def test_the_connections_groups_page_names_the_directories_that_follow_its_mapping(as_alice, entra, entra_connection):
+    page = as_alice.get(f"/orgs/acme/connections/{entra_connection.public_id}/groups/").content.decode()
+    assert "Directory sync follows this mapping too" in page
+    assert f"/orgs/acme/directories/{entra.directory.public_id}/" in page
+
+
 # Large groups: the same statements for one member and for hundreds.
 
 
