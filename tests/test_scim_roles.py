@@ -145,6 +145,21 @@ def test_the_highest_mapped_role_wins_across_a_persons_groups(okta, acme):
     assert role_of("erin@acmecorp.com", acme) == Role.ADMIN
 
 
+def test_a_connection_for_several_entra_tenants_matches_group_object_ids_only_as_sso_does(
+    entra, acme, entra_connection
+):
+    from connections.oidc.models import OIDCSettings
+
+    OIDCSettings.objects.filter(connection=entra_connection).update(entra_multi_tenant=True)
+    role_rule_remove(org=acme, mapping=RoleMapping.objects.get(connection=entra_connection), group=ADMINS_OID)
+    mapped(entra_connection, "KloudSSO admins")  # a name any allowed tenant's admins can give a group
+    erin = entra.post("/Users", user("erin@acmecorp.com")).json()["id"]
+    entra_group(entra, erin)
+    assert role_of("erin@acmecorp.com", acme) == Role.MEMBER
+    mapped(entra_connection, ADMINS_OID)
+    assert role_of("erin@acmecorp.com", acme) == Role.ADMIN
+
+
 def test_an_owner_is_never_granted_or_removed_by_groups(entra, acme):
     person("olivia@acmecorp.com", acme, Role.OWNER)
     owner = entra.post("/Users", user("olivia@acmecorp.com")).json()["id"]
