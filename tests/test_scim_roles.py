@@ -93,6 +93,14 @@ def test_an_entra_group_push_makes_its_members_admins_by_the_groups_object_id(en
     assert "Entra ID (OIDC)" in event.changes["because"][1]
 
 
+def test_the_audit_log_says_who_was_made_what_by_which_directory(as_alice, entra):
+    erin = entra.post("/Users", user("erin@acmecorp.com")).json()["id"]
+    entra_group(entra, erin)
+    page = as_alice.get("/orgs/acme/audit-log/?what=member.roles_set_by_directory").content.decode()
+    assert "Members&#x27; roles set by their directory groups" in page and "Directory sync: Entra ID" in page
+    assert "made admin" in page and "erin@acmecorp.com" in page
+
+
 def test_entras_removal_with_a_value_list_demotes_to_member(entra, acme):
     erin = entra.post("/Users", user("erin@acmecorp.com")).json()["id"]
     finn = entra.post("/Users", user("finn@acmecorp.com")).json()["id"]
