@@ -40,7 +40,7 @@ ENTRA = (
     Step(
         "Check the mappings",
         "Under Mappings keep Provision Microsoft Entra ID Users and Groups. userName should be the mailbox address "
-        "(mail or userPrincipalName when it is the same), and keep mail mapped to emails[type eq \"work\"].value: "
+        '(mail or userPrincipalName when it is the same), and keep mail mapped to emails[type eq "work"].value: '
         "KloudSSO knows people by an email on a verified domain, and refuses an active user without one.",
         path=("Mappings", "Provision Microsoft Entra ID Users"),
     ),
