@@ -235,9 +235,12 @@ def group_item(request, call, resource_id: str):
     elif request.method != "GET":
         raise _not_allowed(request)
     call.resource_label = group.display_name
-    # attributes and excludedAttributes hold for a PUT's and a PATCH's answer too (RFC 7644 §3.5.2): a client
-    # patching a group of thousands asks excludedAttributes=members and gets no list back.
     query = {k: request.GET.get(k) for k in ("attributes", "excludedAttributes")}
+    if request.method == "PATCH" and not any(query.values()):
+        # 204 (RFC 7644 §3.5.2 allows it), as Entra's and Okta's documents show: a PATCH adding one member to a
+        # group of thousands does not send them all back. A client that asks for attributes gets the group.
+        return _no_content()
+    # attributes and excludedAttributes hold for a PUT's and a PATCH's answer too (RFC 7644 §3.5.2).
     parameters = _parameters(query, GroupModel)
     members = {} if _excludes_members(query) else _members_of([group])
     return scim_json(
