@@ -8,7 +8,7 @@ Okta's examples use test.user@okta.local; .local is a special-use name that emai
 import pytest
 
 from directory.models import SCIMGroup, SCIMGroupMember, SCIMUser
-from tests.support.scim import SCIMClient, scim_directory, verified_domain
+from tests.support.scim import SCIMClient, assert_no_content, scim_directory, verified_domain
 
 CREATE_USER = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -71,15 +71,17 @@ def test_oktas_sequence_assign_update_push_rename_deactivate_reactivate_delete(o
             {"op": "add", "path": "members", "value": [{"value": user["id"], "display": "test.user@okta-example.com"}]}
         ),
     )
-    assert response.status_code == 200, response.content
-    assert response.json()["members"][0]["value"] == user["id"]
+    # A group PATCH answers 204 No Content (Okta's SCIM 2.0 reference: "can also be a HTTP 204 response").
+    assert_no_content(response)
+    assert okta.get(f"/Groups/{group_id}").json()["members"][0]["value"] == user["id"]
     response = okta.patch(
         f"/Groups/{group_id}", patch({"op": "replace", "value": {"id": group_id, "displayName": "Test SCIMv2 renamed"}})
     )
-    assert response.status_code == 200, response.content
+    assert_no_content(response)
     assert SCIMGroup.objects.get(public_id=group_id).display_name == "Test SCIMv2 renamed"
     response = okta.patch(f"/Groups/{group_id}", patch({"op": "remove", "path": f'members[value eq "{user["id"]}"]'}))
-    assert response.status_code == 200 and not SCIMGroupMember.objects.filter(group__public_id=group_id).exists()
+    assert_no_content(response)
+    assert not SCIMGroupMember.objects.filter(group__public_id=group_id).exists()
 
     # Deactivate: a no-path replace with active false; GET still answers, inactive.
     response = okta.patch(f"/Users/{user['id']}", patch({"op": "replace", "value": {"active": False}}))

@@ -15,6 +15,12 @@ def verified_domain(org, name: str) -> Domain:
     return Domain.objects.create(organization=org, name=name, status="verified", verified_at=timezone.now())
 
 
+def assert_no_content(response) -> None:
+    """204 No Content: the status and no body at all (a group PATCH answers so unless asked for attributes)."""
+    assert response.status_code == 204, response.content
+    assert response.content == b""
+
+
 def scim_directory(org, *, name: str = "Entra ID", idp_kind: str = "entra"):
     directory, token = directory_create(org=org, actor=SYSTEM, display_name=name, idp_kind=idp_kind)
     return directory, token
