@@ -493,3 +493,94 @@ def test_a_request_whose_directory_is_deleted_meanwhile_is_answered_without_its_
     response = scim.get("/ServiceProviderConfig")
     assert response.status_code == 200
     assert not SCIMRequest.objects.exists() and not SCIMDirectory.objects.exists()
+
+
+# A group PATCH answers 204 No Content unless the client asks for attributes; a user PATCH always has its body.
+
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+def team_of_two(scim) -> tuple[str, list[str]]:
+    ids = [scim.post("/Users", user(f"t{i}@acmecorp.com")).json()["id"] for i in range(2)]
+    group = scim.post("/Groups", {"displayName": "Team"}).json()["id"]
+    return group, ids
+
+
+def test_a_group_patch_excluding_members_answers_200_with_the_group_and_no_members(scim):
+    from directory.models import SCIMGroupMember
+
+    group, ids = team_of_two(scim)
+    body = patch({"op": "add", "path": "members", "value": [{"value": i} for i in ids]})
+    response = scim.patch(f"/Groups/{group}?excludedAttributes=members", body)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/scim+json")
+    got = response.json()
+    assert (got["schemas"], got["id"], got["displayName"], got["meta"]["resourceType"]) == (
+        [GROUP],
+        group,
+        "Team",
+        "Group",
+    )
+    assert "members" not in got
+    assert {
+        str(u) for u in SCIMGroupMember.objects.filter(group__public_id=group).values_list("user__public_id", flat=True)
+    } == set(ids)
+
+
+def test_a_group_patch_asking_for_display_name_answers_200_with_it(scim):
+    group, ids = team_of_two(scim)
+    body = patch(
+        {"op": "replace", "path": "displayName", "value": "Renamed team"},
+        {"op": "add", "path": "members", "value": [{"value": ids[0]}]},
+    )
+    response = scim.patch(f"/Groups/{group}?attributes=displayName", body)
+    assert response.status_code == 200, response.content
+    # id and schemas are always returned (RFC 7643 §7); nothing else was asked for.
+    assert response.json() == {"schemas": [GROUP], "id": group, "displayName": "Renamed team"}
+    stored = scim.get(f"/Groups/{group}").json()
+    assert stored["displayName"] == "Renamed team" and [m["value"] for m in stored["members"]] == [ids[0]]
+
+
+def test_a_user_patch_still_answers_200_with_the_user(scim):
+    user_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    group = scim.post("/Groups", {"displayName": "Team", "members": [{"value": user_id}]}).json()["id"]
+    response = scim.patch(f"/Users/{user_id}", patch({"op": "replace", "path": "displayName", "value": "Dave"}))
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/scim+json")
+    got = response.json()
+    assert (got["schemas"], got["id"], got["userName"], got["displayName"]) == (
+        [CORE],
+        user_id,
+        "dave@acmecorp.com",
+        "Dave",
+    )
+    assert got["meta"]["resourceType"] == "User" and [g["value"] for g in got["groups"]] == [group]
+
+
+@pytest.mark.parametrize(
+    ("operation", "status", "scim_type"),
+    [
+        ({"op": "replace", "path": "displayName", "value": ""}, 400, "invalidValue"),
+        ({"op": "replace", "path": "displayName", "value": "Other"}, 409, "uniqueness"),
+        ({"op": "add", "path": "members", "value": [{"value": "not-a-uuid"}]}, 400, "invalidValue"),
+        ({"op": "bogus", "path": "displayName", "value": "x"}, 400, "invalidValue"),
+        (None, 400, "invalidSyntax"),  # no Operations: not a PatchOp
+    ],
+)
+def test_a_group_patch_that_fails_still_answers_its_scim_error_and_changes_nothing(scim, operation, status, scim_type):
+    from directory.models import SCIMGroup, SCIMGroupMember
+
+    group, ids = team_of_two(scim)
+    scim.post("/Groups", {"displayName": "Other"})
+    # A valid operation first: a refused request applies none of its operations.
+    add = {"op": "add", "path": "members", "value": [{"value": ids[0]}]}
+    body = patch(add, operation) if operation else {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}
+    assert error(scim.patch(f"/Groups/{group}", body)) == (status, scim_type)
+    assert SCIMGroup.objects.get(public_id=group).display_name == "Team"
+    assert not SCIMGroupMember.objects.filter(group__public_id=group).exists()
+    assert SCIMRequest.objects.filter(directory=scim.directory, method="PATCH").get().status == status
+
+
+def test_a_patch_of_an_unknown_group_is_404(scim):
+    body = patch({"op": "replace", "path": "displayName", "value": "x"})
+    assert error(scim.patch("/Groups/00000000-0000-0000-0000-000000000000", body)) == (404, None)
