@@ -584,3 +584,37 @@ def test_a_group_patch_that_fails_still_answers_its_scim_error_and_changes_nothi
 def test_a_patch_of_an_unknown_group_is_404(scim):
     body = patch({"op": "replace", "path": "displayName", "value": "x"})
     assert error(scim.patch("/Groups/00000000-0000-0000-0000-000000000000", body)) == (404, None)
+
+
+@pytest.mark.parametrize(
+    ("query", "scim_type"),
+    [
+        ("?attributes=members[value", "invalidPath"),
+        ("?attributes=displayName&excludedAttributes=members", "invalidValue"),
+    ],
+)
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_group_put_or_patch_refused_for_its_attributes_parameter_changes_nothing(scim, query, scim_type, method):
+    from directory.models import SCIMGroup, SCIMGroupMember
+
+    group, ids = team_of_two(scim)
+    if method == "patch":
+        body = patch({"op": "replace", "value": {"displayName": "Renamed", "members": [{"value": ids[0]}]}})
+    else:
+        body = {"schemas": [GROUP], "displayName": "Renamed", "members": [{"value": ids[0]}]}
+    assert error(getattr(scim, method)(f"/Groups/{group}{query}", body)) == (400, scim_type)
+    assert SCIMGroup.objects.get(public_id=group).display_name == "Team"
+    assert not SCIMGroupMember.objects.filter(group__public_id=group).exists()
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_user_put_or_patch_refused_for_its_attributes_parameter_changes_nothing(scim, method):
+    from directory.models import SCIMUser
+
+    user_id = scim.post("/Users", user("dave@acmecorp.com", displayName="Dave")).json()["id"]
+    if method == "patch":
+        body = patch({"op": "replace", "path": "displayName", "value": "David"})
+    else:
+        body = user("dave@acmecorp.com", displayName="David")
+    assert error(getattr(scim, method)(f"/Users/{user_id}?attributes=name[given", body)) == (400, "invalidPath")
+    assert SCIMUser.objects.get(public_id=user_id).display_name == "Dave"

@@ -156,14 +156,15 @@ def user_item(request, call, resource_id: str):
     if request.method == "DELETE":
         users.user_delete(scim_user=scim_user)
         return _no_content()
+    if request.method not in ("GET", "PUT", "PATCH"):
+        raise _not_allowed(request)
+    # Read before any change: a PUT or PATCH refused for its attributes parameter has changed nothing.
+    parameters = _parameters({k: request.GET.get(k) for k in ("attributes", "excludedAttributes")}, UserModel)
     if request.method == "PUT":
         scim_user = users.user_replace(scim_user=scim_user, body=call.body, base_url=call.base_url)
     elif request.method == "PATCH":
         scim_user = users.user_patch(scim_user=scim_user, body=call.body, base_url=call.base_url)
-    elif request.method != "GET":
-        raise _not_allowed(request)
     call.resource_label = scim_user.user_name
-    parameters = _parameters({k: request.GET.get(k) for k in ("attributes", "excludedAttributes")}, UserModel)
     body = users.user_resource(
         scim_user, base_url=call.base_url, groups=_groups_of([scim_user]).get(scim_user.pk), parameters=parameters
     )
@@ -228,20 +229,21 @@ def group_item(request, call, resource_id: str):
     if request.method == "DELETE":
         groups.group_delete(group=group)
         return _no_content()
+    if request.method not in ("GET", "PUT", "PATCH"):
+        raise _not_allowed(request)
+    # attributes and excludedAttributes hold for a PUT's and a PATCH's answer too (RFC 7644 §3.5.2); read before any
+    # change, so that a PUT or PATCH refused for them has changed nothing.
+    query = {k: request.GET.get(k) for k in ("attributes", "excludedAttributes")}
+    parameters = _parameters(query, GroupModel)
     if request.method == "PUT":
         group = groups.group_replace(group=group, body=call.body)
     elif request.method == "PATCH":
         group = groups.group_patch(group=group, body=call.body)
-    elif request.method != "GET":
-        raise _not_allowed(request)
     call.resource_label = group.display_name
-    query = {k: request.GET.get(k) for k in ("attributes", "excludedAttributes")}
     if request.method == "PATCH" and not any(query.values()):
-        # 204 (RFC 7644 §3.5.2 allows it), as Entra's and Okta's documents show: a PATCH adding one member to a
-        # group of thousands does not send them all back. A client that asks for attributes gets the group.
+        # 204 (RFC 7644 §3.5.2 allows it), as Entra's tutorial shows and Okta's reference allows: a PATCH adding one
+        # member to a group of thousands does not send them all back. A client that asks for attributes gets the group.
         return _no_content()
-    # attributes and excludedAttributes hold for a PUT's and a PATCH's answer too (RFC 7644 §3.5.2).
-    parameters = _parameters(query, GroupModel)
     members = {} if _excludes_members(query) else _members_of([group])
     return scim_json(
         groups.group_resource(group, base_url=call.base_url, members=members.get(group.pk), parameters=parameters)
