@@ -1,0 +1,91 @@
+"""Findings of the directory sync security review, each a test that failed before its fix.
+
+Personas as elsewhere: dave is a member of Acme at acmecorp.com, with a password; Acme's directory is Entra ID.
+"""
+
+import pytest
+from django.test import Client
+
+from directory.models import SCIMUser
+from kloudsso.accounts.models import User
+from kloudsso.tenancy.models import Membership, Role
+from tests.support.scim import SCIMClient, scim_directory, verified_domain
+
+CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
+PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+PASSWORD = "correct-horse-battery"
+
+
+def user(name: str, **extra) -> dict:
+    return {"schemas": [CORE], "userName": name, "emails": [{"value": name, "type": "work", "primary": True}], **extra}
+
+
+@pytest.fixture
+def scim(acme):
+    verified_domain(acme, "acmecorp.com")
+    directory, token = scim_directory(acme)
+    return SCIMClient(Client(), directory, token)
+
+
+@pytest.fixture
+def dave(acme):
+    person = User.objects.create_user("dave@acmecorp.com", PASSWORD)
+    Membership.objects.create(user=person, organization=acme, role=Role.MEMBER)
+    return person
+
+
+def assert_deprovisioned(scim_id: str, person, client) -> None:
+    record = SCIMUser.objects.get(public_id=scim_id)
+    assert record.active is False and record.user == person
+    person.refresh_from_db()
+    assert person.session_generation == 1
+    assert client.get("/orgs/acme/").status_code == 302  # the session ended
+    response = client.post("/login/", {"username": person.email, "password": PASSWORD})
+    assert response.status_code == 200 and "removed by its identity provider" in response.content.decode()
+
+
+# A leaver's mailbox is often renamed as they are disabled (to an alias on another domain, or to an address another
+# account holds): the deactivation must not be refused for the email KloudSSO would not give the person.
+LEAVER_EMAILS = {
+    "unverified_domain": "dave.left@contoso.onmicrosoft.com",
+    "another_accounts_email": "erin@acmecorp.com",
+}
+
+
+@pytest.mark.parametrize("new_email", LEAVER_EMAILS.values(), ids=LEAVER_EMAILS.keys())
+def test_a_deactivation_that_also_changes_the_email_still_deprovisions(scim, dave, client, new_email):
+    User.objects.create_user("erin@acmecorp.com")
+    scim_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    client.force_login(dave)
+    leaver = {**user("dave@acmecorp.com"), "emails": [{"value": new_email, "primary": True}], "active": False}
+    response = scim.put(f"/Users/{scim_id}", leaver)
+    assert response.status_code == 200, response.json()
+    assert response.json()["active"] is False
+    assert_deprovisioned(scim_id, dave, client)
+    dave.refresh_from_db()
+    assert dave.email == "dave@acmecorp.com"  # kept: the change is for a reactivation to make, or refuse
+
+
+def test_a_patch_deactivation_with_an_unverified_email_still_deprovisions(scim, dave, client):
+    scim_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    client.force_login(dave)
+    body = {
+        "schemas": [PATCH],
+        "Operations": [
+            {"op": "replace", "path": 'emails[type eq "work"].value', "value": "dave@contoso.onmicrosoft.com"},
+            {"op": "replace", "path": "active", "value": "False"},
+        ],
+    }
+    assert scim.patch(f"/Users/{scim_id}", body).status_code == 200
+    assert_deprovisioned(scim_id, dave, client)
+
+
+def test_a_reactivation_with_the_refused_email_stays_deprovisioned(scim, dave, client):
+    scim_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    leaver = {**user("dave@acmecorp.com"), "emails": [{"value": "dave@contoso.onmicrosoft.com"}], "active": False}
+    assert scim.put(f"/Users/{scim_id}", leaver).status_code == 200
+    response = scim.put(f"/Users/{scim_id}", {**leaver, "active": True})
+    assert response.status_code == 400 and "contoso.onmicrosoft.com" in response.json()["detail"]
+    assert SCIMUser.objects.get(public_id=scim_id).active is False
+    assert scim.put(f"/Users/{scim_id}", user("dave@acmecorp.com")).status_code == 200  # its own email: back
+    assert client.post("/login/", {"username": "dave@acmecorp.com", "password": PASSWORD}).status_code == 302
