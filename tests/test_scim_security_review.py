@@ -89,3 +89,42 @@ def test_a_reactivation_with_the_refused_email_stays_deprovisioned(scim, dave, c
     assert SCIMUser.objects.get(public_id=scim_id).active is False
     assert scim.put(f"/Users/{scim_id}", user("dave@acmecorp.com")).status_code == 200  # its own email: back
     assert client.post("/login/", {"username": "dave@acmecorp.com", "password": PASSWORD}).status_code == 302
+
+
+# PostgreSQL refuses a NUL in a text column and "\u0000" in a jsonb one (SQLite, which the tests use, stores both):
+# a NUL an IdP sends would be a 500 there. It is refused up front, with nothing stored.
+NUL_BODIES = {
+    "external_id": ("/Users", {**user("erin@acmecorp.com"), "externalId": "a\x00b"}),
+    "display_name": ("/Users", {**user("erin@acmecorp.com"), "displayName": "Erin\x00"}),
+    "unknown_attribute": ("/Users", {**user("erin@acmecorp.com"), "nickName": "e\x00"}),
+    "attribute_name": ("/Users", {**user("erin@acmecorp.com"), "x\x00": "y"}),
+    "group_name": ("/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G\x00"}),
+    "search_filter": ("/.search", {"filter": 'userName eq "a\x00"'}),
+}
+
+
+@pytest.mark.parametrize("path,body", NUL_BODIES.values(), ids=NUL_BODIES.keys())
+def test_a_nul_character_in_a_body_is_refused_with_nothing_stored(scim, path, body):
+    from directory.models import SCIMGroup
+
+    response = scim.post(path, body)
+    assert response.status_code == 400 and response.json()["scimType"] == "invalidValue"
+    assert "NUL" in response.json()["detail"]
+    assert not SCIMUser.objects.exists() and not SCIMGroup.objects.exists()
+
+
+def test_a_nul_character_in_a_patch_is_refused(scim, dave):
+    scim_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    body = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "displayName", "value": "D\x00"}]}
+    response = scim.patch(f"/Users/{scim_id}", body)
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]
+    assert "\x00" not in str(SCIMUser.objects.get(public_id=scim_id).attributes)
+
+
+@pytest.mark.parametrize("path", ["/Users/a%00b", "/Groups/%00", "/Nope%00", "/Users?attributes=%00"])
+def test_a_nul_character_in_the_url_is_logged_without_it(scim, path):
+    from directory.models import SCIMRequest
+
+    assert scim.get(path).status_code in (400, 404)
+    logged = SCIMRequest.objects.get()
+    assert "\x00" not in logged.error + logged.path + logged.resource_label
