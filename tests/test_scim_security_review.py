@@ -128,3 +128,36 @@ def test_a_nul_character_in_the_url_is_logged_without_it(scim, path):
     assert scim.get(path).status_code in (400, 404)
     logged = SCIMRequest.objects.get()
     assert "\x00" not in logged.error + logged.path + logged.resource_label
+
+
+# One PATCH of a megabyte can hold some 15,000 operations, each applied in turn (a group's, two statements each, in
+# one transaction): ten seconds and more of a worker. IdPs send a few, and a group's thousands of members in one.
+@pytest.mark.parametrize("kind", ["Users", "Groups"])
+def test_a_patch_with_too_many_operations_is_refused_before_any_is_applied(scim, kind):
+    from directory.scim.quirks import MAX_OPERATIONS
+
+    if kind == "Users":
+        resource = scim.post("/Users", user("erin@acmecorp.com")).json()
+    else:
+        resource = scim.post(
+            "/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G"}
+        )
+        resource = resource.json()
+    operation = {"op": "replace", "path": "displayName", "value": "Renamed"}
+    response = scim.patch(
+        f"/{kind}/{resource['id']}", {"schemas": [PATCH], "Operations": [operation] * (MAX_OPERATIONS + 1)}
+    )
+    assert response.status_code == 400 and response.json()["scimType"] == "invalidValue"
+    assert f"at most {MAX_OPERATIONS} operations" in response.json()["detail"]
+    assert scim.get(f"/{kind}/{resource['id']}").json().get("displayName") != "Renamed"
+    response = scim.patch(f"/{kind}/{resource['id']}", {"schemas": [PATCH], "Operations": [operation] * MAX_OPERATIONS})
+    assert response.status_code == 200 and response.json()["displayName"] == "Renamed"
+
+
+def test_thousands_of_members_in_one_operation_are_still_taken(scim):
+    group = scim.post("/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G"})
+    ids = [scim.post("/Users", user(f"p{i}@acmecorp.com")).json()["id"] for i in range(3)]
+    members = [{"value": ids[i % 3]} for i in range(5000)]
+    body = {"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": members}]}
+    response = scim.patch(f"/Groups/{group.json()['id']}", body)
+    assert response.status_code == 200 and len(response.json()["members"]) == 3
