@@ -161,3 +161,32 @@ def test_thousands_of_members_in_one_operation_are_still_taken(scim):
     body = {"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": members}]}
     response = scim.patch(f"/Groups/{group.json()['id']}", body)
     assert response.status_code == 200 and len(response.json()["members"]) == 3
+
+
+def phones(count: int) -> list:
+    return [{"value": f"+1 555 0100 {i:06d}", "type": "work"} for i in range(count)]
+
+
+# Each list page validates its users again: 200 users of a megabyte each (18,000 phone numbers) cost a worker minutes.
+def test_a_user_larger_than_the_bound_is_refused_on_creation_and_on_change(scim):
+    from directory.scim.users import MAX_RESOURCE_BYTES
+
+    response = scim.post("/Users", {**user("erin@acmecorp.com"), "phoneNumbers": phones(2000)})
+    assert response.status_code == 400 and response.json()["scimType"] == "invalidValue"
+    assert f"at most {MAX_RESOURCE_BYTES // 1024} KB" in response.json()["detail"]
+    assert not SCIMUser.objects.exists()
+    scim_id = scim.post("/Users", {**user("erin@acmecorp.com"), "phoneNumbers": phones(10)}).json()["id"]
+    body = {"schemas": [PATCH], "Operations": [{"op": "add", "path": "phoneNumbers", "value": phones(2000)}]}
+    assert scim.patch(f"/Users/{scim_id}", body).status_code == 400
+    assert len(SCIMUser.objects.get(public_id=scim_id).attributes["phoneNumbers"]) == 10
+
+
+def test_a_user_stored_larger_before_the_bound_can_still_be_deprovisioned(scim, dave, client):
+    scim_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    record = SCIMUser.objects.get(public_id=scim_id)
+    record.attributes = {**record.attributes, "phoneNumbers": phones(2000)}
+    record.save()
+    client.force_login(dave)
+    body = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": False}]}
+    assert scim.patch(f"/Users/{scim_id}", body).status_code == 200
+    assert_deprovisioned(scim_id, dave, client)
