@@ -190,3 +190,62 @@ def test_a_user_stored_larger_before_the_bound_can_still_be_deprovisioned(scim, 
     body = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": False}]}
     assert scim.patch(f"/Users/{scim_id}", body).status_code == 200
     assert_deprovisioned(scim_id, dave, client)
+
+
+# What a hostile tenant's token tried and was refused: pinned, so that a later change cannot open it silently.
+@pytest.fixture
+def globex_scim(globex):
+    verified_domain(globex, "globexcorp.com")
+    directory, token = scim_directory(globex, name="Globex Okta", idp_kind="okta")
+    return SCIMClient(Client(), directory, token)
+
+
+def test_another_organizations_token_reaches_nothing_of_acme(scim, globex_scim, dave):
+    acme_user = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    acme_group = scim.post("/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G"})
+    acme_group = acme_group.json()["id"]
+    own_group = globex_scim.post(
+        "/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G"}
+    ).json()["id"]
+    for path in (f"/Users/{acme_user}", f"/Groups/{acme_group}"):
+        assert globex_scim.get(path).status_code == 404
+        assert globex_scim.delete(path).status_code == 404
+    add = {"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": acme_user}]}]}
+    assert globex_scim.patch(f"/Groups/{own_group}", add).status_code == 400
+    for query in (f'id eq "{acme_user}"', f'not (id eq "{acme_user}")', 'userName ne "x"', 'emails.value ne "x"'):
+        assert globex_scim.get("/Users", QUERY_STRING=f"filter={query}").json()["totalResults"] == 0
+        own = 1 if query.startswith("not") else 0  # its own group: it has no such id
+        assert globex_scim.post("/.search", {"filter": query}).json()["totalResults"] == own
+    assert globex_scim.post("/.search", {}).json()["totalResults"] == 1  # its own group only
+
+
+def test_another_organizations_token_cannot_claim_acmes_person(scim, globex_scim, dave, acme):
+    from tests.support.factories import oidc_connection
+
+    oid = "6f3c8a2e-1d4b-4c9a-9e7f-2b5d8c1a0e34"
+    dave.sso_identities.create(connection=oidc_connection(acme), subject=f"entra:tid-1:{oid}", email=dave.email)
+    claims = [
+        {**user("dave@acmecorp.com")},  # Acme's domain
+        {**user("mallory@globexcorp.com"), "externalId": oid},  # Acme's SSO subject
+    ]
+    for body in claims:
+        assert globex_scim.post("/Users", body).status_code in (201, 400)
+    dave.refresh_from_db()
+    assert dave.email == "dave@acmecorp.com"
+    assert not Membership.objects.filter(user=dave).exclude(organization=acme).exists()
+    assert not SCIMUser.objects.filter(user=dave, organization__slug="globex").exists()
+
+
+def test_a_deactivation_with_a_new_email_deprovisions_someone_who_joined_another_organization_since(
+    scim, dave, globex, client
+):
+    scim_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
+    Membership.objects.create(
+        user=dave, organization=globex, role=Role.MEMBER
+    )  # his email is no longer Acme's to change
+    leaver = {**user("dave@acmecorp.com"), "emails": [{"value": "dave.left@acmecorp.com"}], "active": False}
+    assert scim.put(f"/Users/{scim_id}", leaver).status_code == 200
+    assert SCIMUser.objects.get(public_id=scim_id).active is False
+    dave.refresh_from_db()
+    client.force_login(dave)  # signed in again, as his sessions ended
+    assert client.get("/orgs/acme/").status_code == 404 and client.get("/orgs/globex/").status_code == 200
