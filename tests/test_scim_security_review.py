@@ -249,3 +249,23 @@ def test_a_deactivation_with_a_new_email_deprovisions_someone_who_joined_another
     dave.refresh_from_db()
     client.force_login(dave)  # signed in again, as his sessions ended
     assert client.get("/orgs/acme/").status_code == 404 and client.get("/orgs/globex/").status_code == 200
+
+
+# A group's members were loaded with their users' whole rows: 2,000 members of 60 KB each made one GET of the group
+# take a quarter of a gigabyte (a group of Entra's or Okta's may hold tens of thousands).
+@pytest.mark.parametrize("path", ["/Groups/{id}", "/Groups", "/.search"])
+def test_a_groups_members_are_read_without_their_users_stored_resources(scim, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = [scim.post("/Users", user(f"p{i}@acmecorp.com")).json()["id"] for i in range(2)]
+    members = [{"value": i} for i in ids]
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G", "members": members}
+    group = scim.post("/Groups", body).json()["id"]
+    with CaptureQueriesContext(connection) as queries:
+        response = scim.post(path, {}) if path == "/.search" else scim.get(path.format(id=group))
+    assert response.status_code == 200
+    found = response.json() if path == "/Groups/{id}" else response.json()["Resources"][-1]
+    assert sorted(m["value"] for m in found["members"]) == sorted(ids)
+    member_reads = [q["sql"] for q in queries.captured_queries if "directory_scimgroupmember" in q["sql"]]
+    assert member_reads and not any('"attributes"' in sql for sql in member_reads if "directory_scimuser" in sql)
