@@ -69,9 +69,14 @@ def person_link(*, scim_user, email: str) -> None:
     """Set scim_user.user for this email (not saved), creating the account and the membership when needed."""
     org = scim_user.organization
     email = (email or "").strip().lower()
+    if scim_user.user_id is not None and not scim_user.active:
+        # Deprovisioning never fails on the email: IdPs rename a leaver's mailbox as they disable them (to another
+        # domain, or to an address someone else has), and refusing that change would leave the person active. The
+        # person keeps their email; a reactivation makes the change, or is refused and they stay deprovisioned.
+        return
     if not email:
-        # Only an inactive record comes here without an email (email_missing refuses an active one): it stays as
-        # it is linked, to nobody for a new one, to its person otherwise (their email unchanged, deactivated).
+        # Only an unlinked inactive record comes here without an email (email_missing refuses an active one): it
+        # stays linked to nobody.
         return
     if "@" not in email or len(email) > MAX_EMAIL_LENGTH:
         raise EmailRefused(

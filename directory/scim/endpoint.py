@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 from scim2_models import (
     InvalidSyntaxException,
+    InvalidValueException,
     PayloadTooLargeException,
     SCIMException,
     UnauthorizedException,
@@ -57,9 +58,31 @@ class Call:
         if not self.raw.strip():
             return None  # the view says what it needed (a resource, a PATCH message), or that it takes none
         try:
-            return json.loads(self.raw)
+            body = json.loads(self.raw)
         except (ValueError, RecursionError):
             raise InvalidSyntaxException(detail="The request body is not JSON.") from None
+        if _holds_nul(body):
+            # PostgreSQL stores no NUL in a text column, nor "\u0000" in a jsonb one: refused here, not a 500 there.
+            raise InvalidValueException(
+                detail="A SCIM value or attribute name cannot hold the NUL character (\\u0000)."
+            )
+        return body
+
+
+def _holds_nul(body) -> bool:
+    """Whether a string anywhere in the parsed JSON (a key too) holds a NUL; a loop, as the body may nest deeply."""
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def scim_endpoint(view):
@@ -162,6 +185,8 @@ def _log(request, call: Call, response, *, note: str = "") -> None:
             detail = ""
     # Relative to the Tenant URL, as the IdP's own logs name it.
     path = request.get_full_path().removeprefix(f"/scim/v2/{call.directory.public_id}")[:500] or "/"
+    # An error may quote what the URL held, a NUL included (/Users/%00), which PostgreSQL's text columns refuse.
+    detail, label = detail.replace("\x00", ""), call.resource_label.replace("\x00", "")
     try:
         with transaction.atomic():
             SCIMRequest.objects.create(
@@ -170,7 +195,7 @@ def _log(request, call: Call, response, *, note: str = "") -> None:
                 path=path,
                 status=response.status_code,
                 resource_kind=call.resource_kind,
-                resource_label=call.resource_label[:300],
+                resource_label=label[:300],
                 error=(detail[: 2000 - len(note)] + note).strip(),
             )
     except IntegrityError:

@@ -8,7 +8,7 @@ replace of a missing emails[type eq "work"].value (schema.POLICY).
 
 import re
 
-from scim2_models import EnterpriseUser, Group, InvalidSyntaxException, User
+from scim2_models import EnterpriseUser, Group, InvalidSyntaxException, InvalidValueException, User
 
 ENTERPRISE = str(EnterpriseUser.__schema__)
 USER = str(User.__schema__)
@@ -23,6 +23,9 @@ ENTERPRISE_NAMES = {
 # ignored, as RFC 7643 §2.2 has a service do with readOnly values it is sent.
 READ_ONLY = {"id", "meta", "groups"}
 _BOOLEANS = {"true": True, "false": False}
+# Operations in one PATCH. IdPs send a few (a group's thousands of members go in one); each is applied in turn, so a
+# megabyte of them (some 15,000) would hold a worker, and a group's transaction, for many seconds.
+MAX_OPERATIONS = 1000
 
 
 def resource_payload(body, *, kind: str, base_url: str = "") -> dict:
@@ -93,6 +96,11 @@ def patch_payload(body, *, resource_id: str, base_url: str = "", kind: str = "Us
     operations = next((body[k] for k in body if isinstance(k, str) and k.lower() == "operations"), None)
     if not isinstance(operations, list):
         raise InvalidSyntaxException(detail="A PATCH request holds an Operations list.")
+    if len(operations) > MAX_OPERATIONS:
+        raise InvalidValueException(
+            detail=f"A PATCH request holds at most {MAX_OPERATIONS} operations here; this one has "
+            f"{len(operations)}. Send the rest in another request."
+        )
     return {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [split for op in operations for split in _split(_operation(op, base_url, kind))],

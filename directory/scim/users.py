@@ -1,5 +1,7 @@
 """/Users: SCIM user resources kept as the JSON scim2-models validated, with the columns filters and links need."""
 
+import json
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from scim2_models import Context, GroupMembership, InvalidValueException, Meta, PatchOp, UniquenessException
@@ -15,6 +17,9 @@ from kloudsso.audit.record import audit_diff, snapshot
 MAX_ID_LENGTH = 512  # the columns' size
 MAX_EMAILS = 100  # a person has a few; a bound on the rows one request writes
 MAX_EMAIL_TYPE_LENGTH = 64
+# A person's resource as stored: a few kilobytes from a real IdP. Every list page validates each of its users again,
+# so a megabyte each (18,000 phone numbers) made a page of 200 cost a worker minutes and gigabytes.
+MAX_RESOURCE_BYTES = 64 * 1024
 KEPT_OUT = {"password"}  # writeOnly (RFC 7643 §4.1.1): never stored, never returned
 
 
@@ -76,7 +81,9 @@ def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
     _columns(scim_user, model)
     if scim_user.active and not _address(scim_user):
         raise people.email_missing(scim_user=scim_user)
-    scim_user.attributes = _stored(model)
+    stored = _stored(model)
+    _check_size(stored, before=0 if created else _size(scim_user.attributes), active=scim_user.active)
+    scim_user.attributes = stored
     # Only a write that changes the emails rewrites their rows: a PATCH of a name costs no statement more.
     emails = _email_rows(model) if created or scim_user.attributes.get("emails") != emails_before else None
     for _attempt in range(2):
@@ -188,6 +195,20 @@ def _check_emails(model) -> None:
     for email in emails:
         if email.type and len(email.type) > MAX_EMAIL_TYPE_LENGTH:
             raise InvalidValueException(detail=f"An email's type has at most {MAX_EMAIL_TYPE_LENGTH} characters here.")
+
+
+def _size(attributes: dict) -> int:
+    return len(json.dumps(attributes))
+
+
+def _check_size(stored: dict, *, before: int, active: bool) -> None:
+    """A user is stored within the bound; one stored beyond it before the bound was set can still be deactivated."""
+    size = _size(stored)
+    if size > MAX_RESOURCE_BYTES and (active or before <= MAX_RESOURCE_BYTES):
+        raise InvalidValueException(
+            detail=f"A user is stored in at most {MAX_RESOURCE_BYTES // 1024} KB here; this one would take "
+            f"{size // 1024} KB. Map fewer values to KloudSSO (phone numbers, addresses, certificates...)."
+        )
 
 
 def _email_rows(model) -> list[tuple[str, str, bool | None]]:

@@ -213,7 +213,9 @@ def _group_resources(call, page: list, query: dict, parameters) -> list[dict]:
 def _members_of(page) -> dict:
     members = {}
     if page:
+        # Only what a member's entry says: a group may hold thousands, and each user's stored resource up to 64 KB.
         rows = SCIMGroupMember.objects.filter(group__in=page).select_related("user").order_by("pk")
+        rows = rows.only("group", "display", "user__public_id", "user__display_name", "user__user_name")
         for row in rows:
             members.setdefault(row.group_id, []).append(row)
     return members
