@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 from scim2_models import (
     InvalidSyntaxException,
+    InvalidValueException,
     PayloadTooLargeException,
     SCIMException,
     UnauthorizedException,
@@ -25,6 +26,7 @@ from directory.models import SCIMDirectory, SCIMRequest
 from directory.people import PersonRefused
 from directory.scim.errors import error_response, person_refused_response, validation_error_response
 from directory.scim.schema import POLICY
+from directory.scim.text import storable, unstorable_in
 from directory.tokens import token_matches
 from kloudsso.client_ip import client_ip
 from kloudsso.rate_limit import allow
@@ -57,9 +59,14 @@ class Call:
         if not self.raw.strip():
             return None  # the view says what it needed (a resource, a PATCH message), or that it takes none
         try:
-            return json.loads(self.raw)
+            body = json.loads(self.raw)
         except (ValueError, RecursionError):
             raise InvalidSyntaxException(detail="The request body is not JSON.") from None
+        # Refused wherever it is, before anything reads it: an attribute the policy ignores is no exception.
+        why = unstorable_in(body)
+        if why is not None:
+            raise InvalidValueException(detail=f"A string in the request body holds {why}.")
+        return body
 
 
 def scim_endpoint(view):
@@ -161,7 +168,7 @@ def _log(request, call: Call, response, *, note: str = "") -> None:
         except ValueError:
             detail = ""
     # Relative to the Tenant URL, as the IdP's own logs name it.
-    path = request.get_full_path().removeprefix(f"/scim/v2/{call.directory.public_id}")[:500] or "/"
+    path = storable(request.get_full_path().removeprefix(f"/scim/v2/{call.directory.public_id}"))[:500] or "/"
     try:
         with transaction.atomic():
             SCIMRequest.objects.create(
@@ -170,8 +177,8 @@ def _log(request, call: Call, response, *, note: str = "") -> None:
                 path=path,
                 status=response.status_code,
                 resource_kind=call.resource_kind,
-                resource_label=call.resource_label[:300],
-                error=(detail[: 2000 - len(note)] + note).strip(),
+                resource_label=storable(call.resource_label)[:300],
+                error=(storable(detail)[: 2000 - len(note)] + note).strip(),
             )
     except IntegrityError:
         return  # an owner deleted the directory while this request ran: it has no log any more

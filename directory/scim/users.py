@@ -9,6 +9,7 @@ from directory.audit import USER_FIELDS, scim_user_audit
 from directory.models import SCIMUser, SCIMUserEmail
 from directory.scim import quirks
 from directory.scim.schema import POLICY, UserModel
+from directory.scim.text import unstorable_in
 from kloudsso.audit.record import audit_diff, snapshot
 
 MAX_ID_LENGTH = 512  # the columns' size
@@ -76,6 +77,9 @@ def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
     if scim_user.active and not _address(scim_user):
         raise people.email_missing(scim_user=scim_user)
     scim_user.attributes = _stored(model)
+    why = unstorable_in(scim_user.attributes)  # a PATCH path's filter spells it: emails[type eq "\u0000"]
+    if why is not None:
+        raise InvalidValueException(detail=f"The user would hold {why}.")
     # Only a write that changes the emails rewrites their rows: a PATCH of a name costs no statement more.
     emails = _email_rows(model) if created or scim_user.attributes.get("emails") != emails_before else None
     for _attempt in range(2):
