@@ -4,12 +4,18 @@ PostgreSQL refuses NUL in text and jsonb where SQLite stores it; a lone surrogat
 (row locks, waits on unique keys) are PostgreSQL's; SQLite's IMMEDIATE transactions run writers one after the other.
 """
 
+import contextlib
 import json
+import threading
 
 import pytest
 from django.conf import settings
+from django.db import connection as db_connection
+from django.test import Client
 
-from directory.models import SCIMGroup, SCIMRequest, SCIMUser, SCIMUserEmail
+from directory.models import SCIMGroup, SCIMGroupMember, SCIMRequest, SCIMUser, SCIMUserEmail
+from directory.scim import groups as scim_groups
+from directory.scim import users as scim_users
 from kloudsso.accounts.models import User
 from tests.support.scim import SCIMClient, scim_directory, verified_domain
 
@@ -123,3 +129,168 @@ def test_an_id_with_a_nul_character_is_a_404_and_its_log_line_is_written(scim, r
     logged = last_logged()
     assert (logged.status, logged.path) == (404, f"/{resource}/abc%00def")
     assert "abc\\u0000def" in logged.error
+
+
+# Requests racing each other (two IdP workers, a retry while the first request still runs).
+
+WAIT = 3  # seconds a paused request waits for the other; with a row lock, the other waits for it instead
+
+
+def at_once(*calls):
+    """Run each call in a thread of its own, with its own client and database connection; their answers in order."""
+    answers = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            answers[i] = call()
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def own(scim) -> SCIMClient:
+    return SCIMClient(Client(), scim.directory, scim.token)
+
+
+def paused_after(monkeypatch, module, name, *, reached: threading.Event, go_on: threading.Event, times: int = 1):
+    """module.name signals `reached` once it has run, then waits (at most WAIT seconds) for `go_on`, `times` times."""
+    real, left = getattr(module, name), [times]
+
+    def wrapped(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if left[0] > 0:
+            left[0] -= 1
+            reached.set()
+            go_on.wait(timeout=WAIT)
+        return result
+
+    monkeypatch.setattr(module, name, wrapped)
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_two_posts_of_one_username_at_once_make_one_user_and_a_409(scim, monkeypatch):
+    barrier, real = threading.Barrier(2), scim_users.people.person_link
+
+    def person_link(**kwargs):
+        # Both checked the userName before either wrote it.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=WAIT)
+        return real(**kwargs)
+
+    monkeypatch.setattr(scim_users.people, "person_link", person_link)
+    answers = at_once(*[lambda: own(scim).post("/Users", user("ada@acmecorp.com"))] * 2)
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert error(refused)[:2] == (409, "uniqueness")
+    assert SCIMUser.objects.count() == 1 and User.objects.filter(email="ada@acmecorp.com").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_a_user_deleted_while_a_group_patch_adds_them_is_no_member_after_both(scim, monkeypatch):
+    member = scim.post("/Users", user("ada@acmecorp.com")).json()["id"]
+    group = scim.post("/Groups", {"schemas": [GROUP], "displayName": "Eng"}).json()["id"]
+    found, deleted = threading.Event(), threading.Event()
+    paused_after(monkeypatch, scim_groups, "_users", reached=found, go_on=deleted)
+
+    def delete():
+        found.wait(timeout=WAIT)  # the PATCH found the user, and has not added them yet
+        answer = own(scim).delete(f"/Users/{member}")
+        deleted.set()
+        return answer
+
+    add = patch({"op": "add", "path": "members", "value": [{"value": member}]})
+    added, removed = at_once(lambda: own(scim).patch(f"/Groups/{group}", add), delete)
+    assert removed.status_code == 204 and added.status_code in (200, 400)
+    assert not SCIMGroupMember.objects.exists()
+    assert "members" not in scim.get(f"/Groups/{group}").json()
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_two_replaces_of_a_groups_members_at_once_end_with_one_of_them(scim, monkeypatch):
+    ids = [scim.post("/Users", user(f"{n}@acmecorp.com")).json()["id"] for n in ("ada", "bea", "cy", "dee")]
+    group = scim.post("/Groups", {"schemas": [GROUP], "displayName": "Eng"}).json()["id"]
+    barrier, real = threading.Barrier(2), scim_groups._users
+
+    def users(*args):
+        found = real(*args)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=WAIT)  # both read the group's members before either changed them
+        return found
+
+    monkeypatch.setattr(scim_groups, "_users", users)
+    sets = [ids[:2], ids[2:]]
+
+    def replace(wanted):
+        value = [{"value": i} for i in wanted]
+        return lambda: own(scim).patch(f"/Groups/{group}", patch({"op": "replace", "path": "members", "value": value}))
+
+    answers = at_once(*[replace(s) for s in sets])
+    assert [a.status_code for a in answers] == [200, 200]
+    members = sorted(m["value"] for m in scim.get(f"/Groups/{group}").json()["members"])
+    assert members in [sorted(s) for s in sets]
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_two_patches_adding_members_to_one_group_at_once_add_them_all(scim, monkeypatch):
+    ids = [scim.post("/Users", user(f"{n}@acmecorp.com")).json()["id"] for n in ("ada", "bea", "cy")]
+    group = scim.post("/Groups", {"schemas": [GROUP], "displayName": "Eng"}).json()["id"]
+    add = [patch({"op": "add", "path": "members", "value": [{"value": i} for i in ids[:2]]})]
+    add.append(patch({"op": "add", "path": "members", "value": [{"value": i} for i in ids[1:]]}))
+    answers = at_once(*[lambda body=body: own(scim).patch(f"/Groups/{group}", body) for body in add])
+    assert [a.status_code for a in answers] == [200, 200]
+    assert sorted(m["value"] for m in scim.get(f"/Groups/{group}").json()["members"]) == sorted(ids)
+    assert SCIMGroupMember.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_a_patch_racing_a_delete_of_its_user_never_brings_the_user_back(scim, monkeypatch):
+    member = scim.post("/Users", user("ada@acmecorp.com")).json()["id"]
+    read, deleted = threading.Event(), threading.Event()
+    paused_after(monkeypatch, scim_users, "user_model", reached=read, go_on=deleted)
+
+    def delete():
+        read.wait(timeout=WAIT)  # the PATCH read the user before the delete
+        answer = own(scim).delete(f"/Users/{member}")
+        deleted.set()
+        return answer
+
+    rename = patch({"op": "replace", "path": "displayName", "value": "Ada L."})
+    renamed, removed = at_once(lambda: own(scim).patch(f"/Users/{member}", rename), delete)
+    assert removed.status_code == 204
+    assert error(renamed)[0] == 404
+    assert scim.get(f"/Users/{member}").status_code == 404
+    assert SCIMUser.objects.get().deleted_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_two_patches_of_one_user_at_once_keep_both_changes(scim, monkeypatch):
+    member = scim.post("/Users", user("ada@acmecorp.com")).json()["id"]
+    barrier, real = threading.Barrier(2), scim_users.user_model
+
+    def user_model(scim_user):
+        model = real(scim_user)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=WAIT)  # both read the user before either wrote
+        return model
+
+    monkeypatch.setattr(scim_users, "user_model", user_model)
+    bodies = [
+        patch({"op": "replace", "path": "displayName", "value": "Ada L."}),
+        patch({"op": "replace", "path": "title", "value": "Engineer"}),
+    ]
+    answers = at_once(*[lambda body=body: own(scim).patch(f"/Users/{member}", body) for body in bodies])
+    assert [a.status_code for a in answers] == [200, 200]
+    found = scim.get(f"/Users/{member}").json()
+    assert (found.get("displayName"), found.get("title")) == ("Ada L.", "Engineer")

@@ -8,7 +8,18 @@ import re
 import uuid
 
 from django.db import IntegrityError, transaction
-from scim2_models import Context, Group, InvalidValueException, Meta, PatchOp, ScimFilter, UniquenessException
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from scim2_models import (
+    Context,
+    Group,
+    InvalidValueException,
+    Meta,
+    NotFoundException,
+    PatchOp,
+    ScimFilter,
+    UniquenessException,
+)
 from scim2_models.path.expressions import CompareOperator, Comparison, LogicalExpr, LogicalOperator
 
 from directory.audit import scim_group_audit
@@ -39,8 +50,8 @@ def group_replace(*, group: SCIMGroup, body) -> SCIMGroup:
     model = Group.model_validate(
         quirks.resource_payload(body, kind="Group"), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
     )
-    before, count = group.display_name, _count(group)
     with transaction.atomic():
+        before, count = _lock(group)
         _save(group, model)
         _members_set(group, _member_ids(model.members))
         scim_group_audit(group, "scim_group.updated", _changes(before, count, group))
@@ -51,6 +62,20 @@ def group_delete(*, group: SCIMGroup) -> None:
     with transaction.atomic():
         scim_group_audit(group, "scim_group.deleted")
         group.delete()
+
+
+def _lock(group) -> tuple[str, int]:
+    """Lock the group's row until commit, so that its writes run one after the other: two replaces of its members
+    at once end with one of them, never a mix. Its name and member count as they are now, for the audit log (one
+    statement, as the count alone was)."""
+    count = SCIMGroupMember.objects.filter(group=OuterRef("pk")).order_by().values("group").annotate(n=Count("pk"))
+    locked = SCIMGroup.objects.select_for_update().filter(pk=group.pk)
+    found = locked.annotate(members=Coalesce(Subquery(count.values("n")), 0)).values_list("display_name", "members")
+    found = found.first()
+    if found is None:
+        raise NotFoundException(detail=f"The group {group.display_name} was deleted by another request.")
+    group.display_name = found[0]
+    return found
 
 
 def _count(group) -> int:
@@ -73,8 +98,8 @@ def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
         scim_policy=POLICY,
     )
     others = []
-    before, count = group.display_name, _count(group)
     with transaction.atomic():
+        before, count = _lock(group)
         for operation in patch.operations:
             if not _members_operation(group, operation):
                 others.append(operation)
@@ -167,11 +192,14 @@ def _uuid(value):
 
 def _users(group, ids) -> dict:
     """{id: pk} of the directory's users with these ids, in batches; an id of no user here is an error."""
-    ids = list(ids)
+    ids = sorted(ids)  # rows locked in one order by every request: two of them never wait on each other in a cycle
     found = {}
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         rows = SCIMUser.objects.filter(directory_id=group.directory_id, deleted_at__isnull=True, public_id__in=chunk)
+        # Locked until commit: a DELETE of one of them (an UPDATE of its row) waits, then removes the membership
+        # this request adds, instead of leaving a deleted user a member.
+        rows = rows.select_for_update(no_key=True).order_by("public_id")
         found.update(rows.values_list("public_id", "pk"))
     missing = [str(i) for i in ids if i not in found]
     if missing:
