@@ -294,3 +294,75 @@ def test_two_patches_of_one_user_at_once_keep_both_changes(scim, monkeypatch):
     assert [a.status_code for a in answers] == [200, 200]
     found = scim.get(f"/Users/{member}").json()
     assert (found.get("displayName"), found.get("title")) == ("Ada L.", "Engineer")
+
+
+# Very long strings: PostgreSQL enforces a column's length (SQLite does not), and lower-casing can lengthen text
+# ("İ" is two characters lower-cased), so a value within the limit can make a key beyond it.
+
+LENGTHENS = "\u0130"  # İ: "i" and a combining dot once lower-cased
+
+
+def test_a_user_name_whose_lower_case_is_longer_than_the_column_is_a_400(scim):
+    body = user("ada@acmecorp.com", userName=LENGTHENS * 300)
+    status, scim_type, detail = error(scim.post("/Users", body))
+    assert (status, scim_type) == (400, "invalidValue") and "userName" in detail
+    assert not SCIMUser.objects.exists()
+
+
+def test_an_email_type_whose_lower_case_is_longer_than_the_column_is_a_400(scim):
+    body = user("ada@acmecorp.com", emails=[{"value": "ada@acmecorp.com", "type": LENGTHENS * 40}])
+    status, scim_type, detail = error(scim.post("/Users", body))
+    assert (status, scim_type) == (400, "invalidValue") and "type" in detail
+    assert not SCIMUser.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["g" * 513, LENGTHENS * 300])
+def test_a_group_name_longer_than_the_column_is_a_400_not_cut_short(scim, name):
+    # Cut short, the group would never be found by the name the IdP filters on: it would POST it again and again.
+    status, scim_type, detail = error(scim.post("/Groups", {"schemas": [GROUP], "displayName": name}))
+    assert (status, scim_type) == (400, "invalidValue") and "displayName has at most 512 characters" in detail
+    assert not SCIMGroup.objects.exists()
+
+
+def test_a_group_external_id_longer_than_the_column_is_a_400_not_cut_short(scim):
+    body = {"schemas": [GROUP], "displayName": "Eng", "externalId": "e" * 513}
+    status, scim_type, detail = error(scim.post("/Groups", body))
+    assert (status, scim_type) == (400, "invalidValue") and "externalId has at most 512 characters" in detail
+
+
+def test_a_patch_failing_at_its_last_operation_saves_none_of_the_others(scim):
+    member = scim.post("/Users", user("ada@acmecorp.com")).json()["id"]
+    group = scim.post("/Groups", {"schemas": [GROUP], "displayName": "Eng"}).json()["id"]
+    body = patch(
+        {"op": "replace", "path": "displayName", "value": "Engineering"},
+        {"op": "add", "path": "members", "value": [{"value": member}]},
+        {"op": "add", "path": "members", "value": [{"value": "00000000-0000-0000-0000-000000000000"}]},
+    )
+    assert error(scim.patch(f"/Groups/{group}", body))[:2] == (400, "invalidValue")
+    found = scim.get(f"/Groups/{group}").json()
+    assert found["displayName"] == "Eng" and "members" not in found
+    user_body = patch(
+        {"op": "replace", "path": "displayName", "value": "Ada L."},
+        {"op": "replace", "path": "userName", "value": "u" * 513},
+    )
+    assert error(scim.patch(f"/Users/{member}", user_body))[:2] == (400, "invalidValue")
+    assert "displayName" not in scim.get(f"/Users/{member}").json()
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_two_posts_of_one_group_name_at_once_make_one_group_and_a_409(scim, monkeypatch):
+    barrier, real = threading.Barrier(2), scim_groups.SCIMGroup.save
+
+    def save(self, *args, **kwargs):
+        # Both checked the name before either wrote it.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=WAIT)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(scim_groups.SCIMGroup, "save", save)
+    body = {"schemas": [GROUP], "displayName": "Eng"}
+    answers = at_once(*[lambda: own(scim).post("/Groups", body)] * 2)
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    assert error(next(a for a in answers if a.status_code == 409))[:2] == (409, "uniqueness")
+    assert SCIMGroup.objects.count() == 1

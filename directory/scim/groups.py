@@ -234,12 +234,20 @@ def _members_set(group, members: dict) -> None:
     SCIMGroupMember.objects.bulk_update(renamed, ["display"], batch_size=BATCH)
 
 
+MAX_LENGTH = 512  # the columns' size
+
+
 def _save(group: SCIMGroup, model) -> None:
-    group.display_name = (model.display_name or "")[:512]
+    group.display_name = model.display_name or ""
     group.display_name_key = group.display_name.lower()
-    group.external_id = (model.external_id or "")[:512]
+    group.external_id = model.external_id or ""
     if not group.display_name:
         raise InvalidValueException(detail="A group needs a displayName.")
+    # Refused rather than cut short: the IdP would never find the group again by the name or id it filters on.
+    # The key is measured too: lower-casing lengthens some letters (İ is i and a dot).
+    for name, value in (("displayName", group.display_name_key), ("externalId", group.external_id)):
+        if len(value) > MAX_LENGTH:
+            raise InvalidValueException(detail=f"{name} has at most {MAX_LENGTH} characters here.")
     taken = SCIMGroup.objects.filter(directory_id=group.directory_id, display_name_key=group.display_name_key)
     if taken.exclude(pk=group.pk).exists():
         raise UniquenessException(detail=f"The directory already has a group named {group.display_name}.")

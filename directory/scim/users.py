@@ -23,6 +23,7 @@ from kloudsso.audit.record import audit_diff, snapshot
 MAX_ID_LENGTH = 512  # the columns' size
 MAX_EMAILS = 100  # a person has a few; a bound on the rows one request writes
 MAX_EMAIL_TYPE_LENGTH = 64
+MAX_EMAIL_LENGTH = 254
 KEPT_OUT = {"password"}  # writeOnly (RFC 7643 §4.1.1): never stored, never returned
 
 
@@ -207,6 +208,8 @@ def _columns(scim_user: SCIMUser, model) -> None:
             raise InvalidValueException(detail=f"{name} has at most {MAX_ID_LENGTH} characters here.")
     scim_user.user_name = model.user_name or ""
     scim_user.user_name_key = scim_user.user_name.lower()
+    if len(scim_user.user_name_key) > MAX_ID_LENGTH:  # lower-casing lengthens some letters: İ is i and a dot
+        raise InvalidValueException(detail=f"userName has at most {MAX_ID_LENGTH} characters here, lower-cased.")
     scim_user.external_id = model.external_id or ""
     scim_user.display_name = (model.display_name or "")[:512]
     scim_user.active = model.active is not False
@@ -238,9 +241,12 @@ def _check_emails(model) -> None:
     if len(emails) > MAX_EMAILS:
         raise InvalidValueException(detail=f"A user has at most {MAX_EMAILS} emails here; this one has {len(emails)}.")
     # An email's value is an address of at most 254 characters already: scim2-models validates it.
+    # Measured lower-cased, as the rows keep them (lower-casing lengthens some letters: İ is i and a dot).
     for email in emails:
-        if email.type and len(email.type) > MAX_EMAIL_TYPE_LENGTH:
+        if email.type and len(str(email.type).lower()) > MAX_EMAIL_TYPE_LENGTH:
             raise InvalidValueException(detail=f"An email's type has at most {MAX_EMAIL_TYPE_LENGTH} characters here.")
+        if email.value and len(email.value.strip().lower()) > MAX_EMAIL_LENGTH:
+            raise InvalidValueException(detail=f"An email has at most {MAX_EMAIL_LENGTH} characters here, lower-cased.")
 
 
 def _email_rows(model) -> list[tuple[str, str, bool | None]]:
