@@ -366,3 +366,24 @@ def test_two_posts_of_one_group_name_at_once_make_one_group_and_a_409(scim, monk
     assert sorted(a.status_code for a in answers) == [201, 409]
     assert error(next(a for a in answers if a.status_code == 409))[:2] == (409, "uniqueness")
     assert SCIMGroup.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # committed as in production: the foreign keys are checked at commit
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="SQLite's one writer makes the owner's delete wait for the write")
+@pytest.mark.parametrize("resource", ["Groups", "Users"])
+def test_a_write_whose_directory_an_owner_deletes_meanwhile_is_a_404_that_says_so(scim, monkeypatch, resource):
+    from directory.models import SCIMDirectory
+    from directory.scim import groups, users
+
+    module, audit = (groups, "scim_group_audit") if resource == "Groups" else (users, "scim_user_audit")
+    real = getattr(module, audit)
+
+    def audit_then_delete(*args, **kwargs):
+        real(*args, **kwargs)  # inside the write's transaction, which commits next
+        at_once(lambda: SCIMDirectory.objects.filter(pk=scim.directory.pk).delete())
+
+    monkeypatch.setattr(module, audit, audit_then_delete)
+    body = {"schemas": [GROUP], "displayName": "Eng"} if resource == "Groups" else user("ada@acmecorp.com")
+    status, _scim_type, detail = error(scim.post(f"/{resource}", body))
+    assert status == 404 and "deleted while this request ran" in detail
+    assert not SCIMDirectory.objects.exists() and not SCIMGroup.objects.exists() and not SCIMUser.objects.exists()

@@ -24,7 +24,12 @@ from scim2_models import (
 
 from directory.models import SCIMDirectory, SCIMRequest
 from directory.people import PersonRefused
-from directory.scim.errors import error_response, person_refused_response, validation_error_response
+from directory.scim.errors import (
+    directory_deleted,
+    error_response,
+    person_refused_response,
+    validation_error_response,
+)
 from directory.scim.schema import POLICY
 from directory.scim.text import storable, unstorable_in
 from directory.tokens import token_matches
@@ -95,6 +100,11 @@ def scim_endpoint(view):
             response = person_refused_response(exc)
         except ValidationError as exc:
             response = validation_error_response(exc)
+        except IntegrityError:
+            gone = directory_deleted(call.directory)
+            if gone is None:
+                raise
+            response = error_response(gone)
         note = "" if authenticated or call is None else _refused_note(call.directory)
         if call is not None and note is not None:
             _log(request, call, response, note=note)

@@ -16,6 +16,7 @@ from directory import people, selectors
 from directory.audit import USER_FIELDS, scim_user_audit
 from directory.models import SCIMUser, SCIMUserEmail
 from directory.scim import quirks
+from directory.scim.errors import directory_deleted
 from directory.scim.schema import POLICY, UserModel
 from directory.scim.text import unstorable_in
 from kloudsso.audit.record import audit_diff, snapshot
@@ -146,6 +147,9 @@ def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
             scim_user.user_id, scim_user.updated_at = linked_before, updated_before  # the attempt was rolled back
             if created:
                 scim_user.pk, scim_user._state.adding = None, True
+            gone = directory_deleted(scim_user.directory)
+            if gone is not None:
+                raise gone from None
             if _user_name_taken(scim_user):
                 raise UniquenessException(
                     detail=f"The directory already has a user with the userName {scim_user.user_name}."
