@@ -387,3 +387,30 @@ def test_a_write_whose_directory_an_owner_deletes_meanwhile_is_a_404_that_says_s
     status, _scim_type, detail = error(scim.post(f"/{resource}", body))
     assert status == 404 and "deleted while this request ran" in detail
     assert not SCIMDirectory.objects.exists() and not SCIMGroup.objects.exists() and not SCIMUser.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_two_patches_adding_the_same_users_to_two_groups_in_another_order_both_succeed(scim, monkeypatch):
+    # Entra sends one operation per member added; two groups' PATCHes may name the same people in another order.
+    ids = [scim.post("/Users", user(f"{n}@acmecorp.com")).json()["id"] for n in ("ada", "bea")]
+    groups = [scim.post("/Groups", {"schemas": [GROUP], "displayName": n}).json()["id"] for n in ("Eng", "Ops")]
+    barrier, real, calls = threading.Barrier(2), scim_groups._users, threading.local()
+
+    def users(*args):
+        found = real(*args)
+        calls.n = getattr(calls, "n", 0) + 1
+        if calls.n == 1:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=WAIT)  # both locked their first users before either went on
+        return found
+
+    monkeypatch.setattr(scim_groups, "_users", users)
+
+    def adding(group, order):
+        ops = [{"op": "add", "path": "members", "value": [{"value": i}]} for i in order]
+        return lambda: own(scim).patch(f"/Groups/{group}", patch(*ops))
+
+    answers = at_once(adding(groups[0], ids), adding(groups[1], ids[::-1]))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert SCIMGroupMember.objects.count() == 4

@@ -100,6 +100,11 @@ def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
     others = []
     with transaction.atomic():
         before, count = _lock(group)
+        adding = [ids for operation in patch.operations if (ids := _added_members(operation))]
+        if len(adding) > 1:
+            # Entra adds members one operation each: their users locked at once, in one order (see _users), or two
+            # PATCHes of two groups adding the same users in another order would each wait for the other.
+            _users(group, {i for ids in adding for i in ids})
         for operation in patch.operations:
             if not _members_operation(group, operation):
                 others.append(operation)
@@ -111,6 +116,17 @@ def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
         if changes:
             scim_group_audit(group, "scim_group.updated", changes)
     return group
+
+
+def _added_members(operation) -> dict:
+    """The members an add or a replace of members names, as _member_ids reads them (empty for any other)."""
+    if operation.op.value not in ("add", "replace"):
+        return {}
+    path, value = operation.path, operation.value
+    if path is None:
+        found = value.items() if isinstance(value, dict) else ()
+        return _member_ids(next((v for k, v in found if k.lower() == "members"), None))
+    return _member_ids(value) if _unqualified(str(path)).lower() == "members" else {}
 
 
 def _members_operation(group, operation) -> bool:
