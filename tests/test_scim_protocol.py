@@ -227,9 +227,10 @@ def test_a_user_name_longer_than_the_column_is_refused(scim):
 def test_statement_count_of_a_user_patch(scim):
     user_id = scim.post("/Users", user("dave@acmecorp.com")).json()["id"]
     body = patch({"op": "Replace", "path": "name.familyName", "value": "Smith"})
-    # The directory, the user with its person, whether the userName is taken, the verified domain routing the email,
-    # the membership, the UPDATE, the user's groups, the log (no audited field changed: no audit event).
-    with assert_queries(8):
+    # The directory, the user with its person, whether the userName is taken, the user's row locked (still as read:
+    # no other write in between), the verified domain routing the email, the membership, the UPDATE, the user's
+    # groups, the log (no audited field changed: no audit event).
+    with assert_queries(9):
         assert scim.patch(f"/Users/{user_id}", body).json()["name"]["familyName"] == "Smith"
 
 

@@ -151,7 +151,8 @@ def test_a_patch_with_too_many_operations_is_refused_before_any_is_applied(scim,
     assert f"at most {MAX_OPERATIONS} operations" in response.json()["detail"]
     assert scim.get(f"/{kind}/{resource['id']}").json().get("displayName") != "Renamed"
     response = scim.patch(f"/{kind}/{resource['id']}", {"schemas": [PATCH], "Operations": [operation] * MAX_OPERATIONS})
-    assert response.status_code == 200 and response.json()["displayName"] == "Renamed"
+    assert response.status_code == (200 if kind == "Users" else 204)  # a group PATCH answers 204
+    assert scim.get(f"/{kind}/{resource['id']}").json()["displayName"] == "Renamed"
 
 
 def test_thousands_of_members_in_one_operation_are_still_taken(scim):
@@ -160,7 +161,8 @@ def test_thousands_of_members_in_one_operation_are_still_taken(scim):
     members = [{"value": ids[i % 3]} for i in range(5000)]
     body = {"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": members}]}
     response = scim.patch(f"/Groups/{group.json()['id']}", body)
-    assert response.status_code == 200 and len(response.json()["members"]) == 3
+    assert response.status_code == 204
+    assert len(scim.get(f"/Groups/{group.json()['id']}").json()["members"]) == 3
 
 
 def phones(count: int) -> list:

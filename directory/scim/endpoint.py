@@ -24,8 +24,14 @@ from scim2_models import (
 
 from directory.models import SCIMDirectory, SCIMRequest
 from directory.people import PersonRefused
-from directory.scim.errors import error_response, person_refused_response, validation_error_response
+from directory.scim.errors import (
+    directory_deleted,
+    error_response,
+    person_refused_response,
+    validation_error_response,
+)
 from directory.scim.schema import POLICY
+from directory.scim.text import storable, unstorable_in
 from directory.tokens import token_matches
 from kloudsso.client_ip import client_ip
 from kloudsso.rate_limit import allow
@@ -61,28 +67,11 @@ class Call:
             body = json.loads(self.raw)
         except (ValueError, RecursionError):
             raise InvalidSyntaxException(detail="The request body is not JSON.") from None
-        if _holds_nul(body):
-            # PostgreSQL stores no NUL in a text column, nor "\u0000" in a jsonb one: refused here, not a 500 there.
-            raise InvalidValueException(
-                detail="A SCIM value or attribute name cannot hold the NUL character (\\u0000)."
-            )
+        # Refused wherever it is, before anything reads it: an attribute the policy ignores is no exception.
+        why = unstorable_in(body)
+        if why is not None:
+            raise InvalidValueException(detail=f"A string in the request body holds {why}.")
         return body
-
-
-def _holds_nul(body) -> bool:
-    """Whether a string anywhere in the parsed JSON (a key too) holds a NUL; a loop, as the body may nest deeply."""
-    pending = [body]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return True
-        elif isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
 
 
 def scim_endpoint(view):
@@ -111,6 +100,11 @@ def scim_endpoint(view):
             response = person_refused_response(exc)
         except ValidationError as exc:
             response = validation_error_response(exc)
+        except IntegrityError:
+            gone = directory_deleted(call.directory)
+            if gone is None:
+                raise
+            response = error_response(gone)
         note = "" if authenticated or call is None else _refused_note(call.directory)
         if call is not None and note is not None:
             _log(request, call, response, note=note)
@@ -184,9 +178,7 @@ def _log(request, call: Call, response, *, note: str = "") -> None:
         except ValueError:
             detail = ""
     # Relative to the Tenant URL, as the IdP's own logs name it.
-    path = request.get_full_path().removeprefix(f"/scim/v2/{call.directory.public_id}")[:500] or "/"
-    # An error may quote what the URL held, a NUL included (/Users/%00), which PostgreSQL's text columns refuse.
-    detail, label = detail.replace("\x00", ""), call.resource_label.replace("\x00", "")
+    path = storable(request.get_full_path().removeprefix(f"/scim/v2/{call.directory.public_id}"))[:500] or "/"
     try:
         with transaction.atomic():
             SCIMRequest.objects.create(
@@ -195,8 +187,8 @@ def _log(request, call: Call, response, *, note: str = "") -> None:
                 path=path,
                 status=response.status_code,
                 resource_kind=call.resource_kind,
-                resource_label=label[:300],
-                error=(detail[: 2000 - len(note)] + note).strip(),
+                resource_label=storable(call.resource_label)[:300],
+                error=(storable(detail)[: 2000 - len(note)] + note).strip(),
             )
     except IntegrityError:
         return  # an owner deleted the directory while this request ran: it has no log any more

@@ -4,8 +4,16 @@ import json
 
 from django.http import HttpResponse
 from pydantic import ValidationError
-from scim2_models import Error, ForbiddenException, InvalidValueException, SCIMException, UniquenessException
+from scim2_models import (
+    Error,
+    ForbiddenException,
+    InvalidValueException,
+    NotFoundException,
+    SCIMException,
+    UniquenessException,
+)
 
+from directory.models import SCIMDirectory
 from directory.people import AccountTaken, EmailRefused, OwnerProtected, PersonRefused
 
 CONTENT_TYPE = "application/scim+json"
@@ -16,6 +24,14 @@ def scim_json(payload: dict, *, status: int = 200, headers: dict | None = None) 
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def directory_deleted(directory) -> NotFoundException | None:
+    """The answer to a write whose commit failed its foreign keys because an owner deleted the directory meanwhile
+    (PostgreSQL checks them at commit), or None when the directory is still there."""
+    if SCIMDirectory.objects.filter(pk=directory.pk).exists():
+        return None
+    return NotFoundException(detail="This directory was deleted while this request ran: nothing was saved.")
 
 
 def error_response(exc: SCIMException) -> HttpResponse:

@@ -21,6 +21,7 @@ from scim2_models.path.expressions import CompareOperator, LogicalOperator
 
 from directory.models import SCIMUserEmail
 from directory.scim import quirks
+from directory.scim.text import unstorable
 
 MAX_FILTER_LENGTH = 2000
 CORE_URNS = ("urn:ietf:params:scim:schemas:core:2.0:user:", "urn:ietf:params:scim:schemas:core:2.0:group:")
@@ -181,8 +182,7 @@ class _ToQ(FilterVisitor[Q]):
             return self._id(node.op, value)
         if column == "active":
             return _boolean("active", node.op, value, node.attr_path)
-        if not isinstance(value, str):
-            raise InvalidFilterException(detail=f"{node.attr_path} is compared with a string.")
+        _string(value, node.attr_path)
         if node.op == CompareOperator.ne:
             return ~_match(column, case_exact, "exact", value)
         if node.op not in _LOOKUPS:
@@ -270,8 +270,7 @@ def _row_comparison(multi: MultiValued, sub: str, op, value, attr_path) -> Q:
     column = multi.column(sub)
     if sub in multi.booleans:
         return _boolean(column, op, value, attr_path)
-    if not isinstance(value, str):
-        raise InvalidFilterException(detail=f"{attr_path} is compared with a string.")
+    _string(value, attr_path)
     if op == CompareOperator.ne:
         return ~Q(**{column: value.lower()})
     if op not in _LOOKUPS:
@@ -282,6 +281,14 @@ def _row_comparison(multi: MultiValued, sub: str, op, value, attr_path) -> Q:
 def _row_present(multi: MultiValued, sub: str) -> Q:
     column = multi.column(sub)
     return Q(**{f"{column}__isnull": False}) if sub in multi.booleans else ~Q(**{column: ""})
+
+
+def _string(value, attr_path) -> None:
+    if not isinstance(value, str):
+        raise InvalidFilterException(detail=f"{attr_path} is compared with a string.")
+    why = unstorable(value)  # a filter's own escapes spell them: "userName eq \"\\u0000\""
+    if why is not None:
+        raise InvalidFilterException(detail=f"The value {attr_path} is compared with holds {why}.")
 
 
 def _boolean(column: str, op, value, attr_path) -> Q:

@@ -8,7 +8,18 @@ import re
 import uuid
 
 from django.db import IntegrityError, transaction
-from scim2_models import Context, Group, InvalidValueException, Meta, PatchOp, ScimFilter, UniquenessException
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from scim2_models import (
+    Context,
+    Group,
+    InvalidValueException,
+    Meta,
+    NotFoundException,
+    PatchOp,
+    ScimFilter,
+    UniquenessException,
+)
 from scim2_models.path.expressions import CompareOperator, Comparison, LogicalExpr, LogicalOperator
 
 from directory.audit import scim_group_audit, scim_group_target
@@ -42,9 +53,10 @@ def group_replace(*, group: SCIMGroup, body) -> SCIMGroup:
     model = Group.model_validate(
         quirks.resource_payload(body, kind="Group"), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
     )
-    before, count = group.display_name, _count(group)
-    names, affected = _names(group), Affected()
+    affected = Affected()
     with transaction.atomic():
+        before, count = _lock(group)
+        names = _names(group)  # as locked: a rename meanwhile is not this request's
         _save(group, model)
         _renamed(group, names, affected)
         _members_set(group, _member_ids(model.members), affected)
@@ -82,6 +94,20 @@ def _renamed(group, names_before: tuple[str, str], affected: Affected) -> None:
         _members_now(group, affected)
 
 
+def _lock(group) -> tuple[str, int]:
+    """Lock the group's row until commit, so that its writes run one after the other: two replaces of its members
+    at once end with one of them, never a mix. Its name and member count as they are now, for the audit log (one
+    statement, as the count alone was)."""
+    count = SCIMGroupMember.objects.filter(group=OuterRef("pk")).order_by().values("group").annotate(n=Count("pk"))
+    locked = SCIMGroup.objects.select_for_update().filter(pk=group.pk)
+    found = locked.annotate(members=Coalesce(Subquery(count.values("n")), 0)).values_list("display_name", "members")
+    found = found.first()
+    if found is None:
+        raise NotFoundException(detail=f"The group {group.display_name} was deleted by another request.")
+    group.display_name = found[0]
+    return found
+
+
 def _count(group) -> int:
     return SCIMGroupMember.objects.filter(group=group).count()
 
@@ -102,9 +128,15 @@ def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
         scim_policy=POLICY,
     )
     others = []
-    before, count = group.display_name, _count(group)
-    names, affected = _names(group), Affected()
+    affected = Affected()
     with transaction.atomic():
+        before, count = _lock(group)
+        names = _names(group)  # as locked: a rename meanwhile is not this request's
+        adding = [ids for operation in patch.operations if (ids := _added_members(operation))]
+        if len(adding) > 1:
+            # Entra adds members one operation each: their users locked at once, in one order (see _users), or two
+            # PATCHes of two groups adding the same users in another order would each wait for the other.
+            _users(group, {i for ids in adding for i in ids})
         for operation in patch.operations:
             if not _members_operation(group, operation, affected):
                 others.append(operation)
@@ -118,6 +150,17 @@ def group_patch(*, group: SCIMGroup, body) -> SCIMGroup:
             scim_group_audit(group, "scim_group.updated", changes)
         _roles(group, affected)
     return group
+
+
+def _added_members(operation) -> dict:
+    """The members an add or a replace of members names, as _member_ids reads them (empty for any other)."""
+    if operation.op.value not in ("add", "replace"):
+        return {}
+    path, value = operation.path, operation.value
+    if path is None:
+        found = value.items() if isinstance(value, dict) else ()
+        return _member_ids(next((v for k, v in found if k.lower() == "members"), None))
+    return _member_ids(value) if _unqualified(str(path)).lower() == "members" else {}
 
 
 def _members_operation(group, operation, affected: Affected) -> bool:
@@ -200,11 +243,14 @@ def _uuid(value):
 
 def _users(group, ids) -> dict:
     """{id: pk} of the directory's users with these ids, in batches; an id of no user here is an error."""
-    ids = list(ids)
+    ids = sorted(ids)  # rows locked in one order by every request: two of them never wait on each other in a cycle
     found = {}
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         rows = SCIMUser.objects.filter(directory_id=group.directory_id, deleted_at__isnull=True, public_id__in=chunk)
+        # Locked until commit: a DELETE of one of them (an UPDATE of its row) waits, then removes the membership
+        # this request adds, instead of leaving a deleted user a member.
+        rows = rows.select_for_update(no_key=True).order_by("public_id")
         found.update(rows.values_list("public_id", "pk"))
     missing = [str(i) for i in ids if i not in found]
     if missing:
@@ -242,12 +288,20 @@ def _members_set(group, members: dict, affected: Affected) -> None:
     SCIMGroupMember.objects.bulk_update(renamed, ["display"], batch_size=BATCH)
 
 
+MAX_LENGTH = 512  # the columns' size
+
+
 def _save(group: SCIMGroup, model) -> None:
-    group.display_name = (model.display_name or "")[:512]
+    group.display_name = model.display_name or ""
     group.display_name_key = group.display_name.lower()
-    group.external_id = (model.external_id or "")[:512]
+    group.external_id = model.external_id or ""
     if not group.display_name:
         raise InvalidValueException(detail="A group needs a displayName.")
+    # Refused rather than cut short: the IdP would never find the group again by the name or id it filters on.
+    # The key is measured too: lower-casing lengthens some letters (İ is i and a dot).
+    for name, value in (("displayName", group.display_name_key), ("externalId", group.external_id)):
+        if len(value) > MAX_LENGTH:
+            raise InvalidValueException(detail=f"{name} has at most {MAX_LENGTH} characters here.")
     taken = SCIMGroup.objects.filter(directory_id=group.directory_id, display_name_key=group.display_name_key)
     if taken.exclude(pk=group.pk).exists():
         raise UniquenessException(detail=f"The directory already has a group named {group.display_name}.")

@@ -4,14 +4,24 @@ import json
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from scim2_models import Context, GroupMembership, InvalidValueException, Meta, PatchOp, UniquenessException
+from scim2_models import (
+    Context,
+    GroupMembership,
+    InvalidValueException,
+    Meta,
+    NotFoundException,
+    PatchOp,
+    UniquenessException,
+)
 
-from directory import people
+from directory import people, selectors
 from directory.audit import USER_FIELDS, scim_user_audit, scim_user_target
 from directory.models import SCIMUser, SCIMUserEmail
 from directory.roles import Affected, roles_apply
 from directory.scim import quirks
+from directory.scim.errors import directory_deleted
 from directory.scim.schema import POLICY, UserModel
+from directory.scim.text import unstorable_in
 from kloudsso.audit.record import audit_diff, snapshot
 
 MAX_ID_LENGTH = 512  # the columns' size
@@ -20,6 +30,7 @@ MAX_EMAIL_TYPE_LENGTH = 64
 # A person's resource as stored: a few kilobytes from a real IdP. Every list page validates each of its users again,
 # so a megabyte each (18,000 phone numbers) made a page of 200 cost a worker minutes and gigabytes.
 MAX_RESOURCE_BYTES = 64 * 1024
+MAX_EMAIL_LENGTH = 254
 KEPT_OUT = {"password"}  # writeOnly (RFC 7643 §4.1.1): never stored, never returned
 
 
@@ -43,7 +54,7 @@ def user_replace(*, scim_user: SCIMUser, body, base_url: str) -> SCIMUser:
         scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST,
         scim_policy=POLICY,
     )
-    return _save(scim_user, model)
+    return _fresh_save(scim_user, lambda _read: model.model_copy(deep=True))
 
 
 def user_patch(*, scim_user: SCIMUser, body, base_url: str) -> SCIMUser:
@@ -52,9 +63,52 @@ def user_patch(*, scim_user: SCIMUser, body, base_url: str) -> SCIMUser:
         scim_ctx=Context.RESOURCE_PATCH_REQUEST,
         scim_policy=POLICY,
     )
-    model = user_model(scim_user)
-    patch.patch(model, scim_policy=POLICY)
-    return _save(scim_user, model)
+
+    def patched(read: SCIMUser):
+        model = user_model(read)
+        patch.patch(model, scim_policy=POLICY)
+        return model
+
+    return _fresh_save(scim_user, patched)
+
+
+MAX_STALE_READS = 3
+
+
+def _fresh_save(scim_user: SCIMUser, model_of) -> SCIMUser:
+    """_save of the model `model_of` makes from the user as read; read again when another request wrote the user
+    in between, so that a PATCH applies to what is stored, never to an older copy that would undo the other write."""
+    for _attempt in range(MAX_STALE_READS):
+        try:
+            return _save(scim_user, model_of(scim_user))
+        except _Stale:
+            scim_user = _read_again(scim_user)
+    raise UniquenessException(detail=f"Other requests kept changing {scim_user.user_name}; retry the request.")
+
+
+class _Stale(Exception):
+    """The user changed between this request's read and its write (which locks the row)."""
+
+
+def _read_again(scim_user: SCIMUser) -> SCIMUser:
+    found = selectors.scim_user_get(directory=scim_user.directory, public_id=scim_user.public_id)
+    if found is None:
+        raise _deleted_meanwhile(scim_user)
+    return found
+
+
+def _deleted_meanwhile(scim_user: SCIMUser) -> NotFoundException:
+    return NotFoundException(detail=f"{scim_user.user_name} was deleted from this directory by another request.")
+
+
+def _lock_as_read(scim_user: SCIMUser) -> None:
+    """Inside the write's transaction: the row is locked until commit, and is still the one this request read."""
+    row = SCIMUser.objects.select_for_update().filter(pk=scim_user.pk).values_list("updated_at", "deleted_at")
+    found = row.first()
+    if found is None or found[1] is not None:
+        raise _deleted_meanwhile(scim_user)
+    if found[0] != scim_user.updated_at:
+        raise _Stale
 
 
 def user_delete(*, scim_user: SCIMUser) -> None:
@@ -62,7 +116,9 @@ def user_delete(*, scim_user: SCIMUser) -> None:
     people.refuse_owner(scim_user=scim_user, action="delete")
     now = timezone.now()
     with transaction.atomic():
-        SCIMUser.objects.filter(pk=scim_user.pk).update(active=False, deleted_at=now, deactivated_at=now)
+        live = SCIMUser.objects.filter(pk=scim_user.pk, deleted_at__isnull=True)
+        if not live.update(active=False, deleted_at=now, deactivated_at=now):
+            raise _deleted_meanwhile(scim_user)  # two DELETEs at once: the other one deleted the user
         scim_user.group_memberships.all().delete()
         if scim_user.user_id is not None:
             people.sessions_end(user_id=scim_user.user_id)
@@ -76,12 +132,15 @@ class _OwnerRefused(Exception):
 def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
     was_active = created or scim_user.active
     before = {} if created else snapshot(scim_user, USER_FIELDS)
-    linked_before = scim_user.user_id
+    linked_before, updated_before = scim_user.user_id, scim_user.updated_at
     emails_before = None if created else scim_user.attributes.get("emails")
     _columns(scim_user, model)
     if scim_user.active and not _address(scim_user):
         raise people.email_missing(scim_user=scim_user)
     stored = _stored(model)
+    why = unstorable_in(stored)  # a PATCH path's filter spells it: emails[type eq "\u0000"]
+    if why is not None:
+        raise InvalidValueException(detail=f"The user would hold {why}.")
     _check_size(stored, before=0 if created else _size(scim_user.attributes), active=scim_user.active)
     scim_user.attributes = stored
     # Only a write that changes the emails rewrites their rows: a PATCH of a name costs no statement more.
@@ -93,9 +152,12 @@ def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
         except _OwnerRefused:
             people.refuse_owner(scim_user=scim_user, action="deactivate")  # raises, unless demoted meanwhile
         except IntegrityError:
-            scim_user.user_id = linked_before  # what the attempt wrote was rolled back
+            scim_user.user_id, scim_user.updated_at = linked_before, updated_before  # the attempt was rolled back
             if created:
                 scim_user.pk, scim_user._state.adding = None, True
+            gone = directory_deleted(scim_user.directory)
+            if gone is not None:
+                raise gone from None
             if _user_name_taken(scim_user):
                 raise UniquenessException(
                     detail=f"The directory already has a user with the userName {scim_user.user_name}."
@@ -109,6 +171,8 @@ def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
 def _write(scim_user: SCIMUser, before: dict, emails, *, created: bool, was_active: bool, linked_before) -> None:
     active = scim_user.active
     with transaction.atomic():
+        if not created:
+            _lock_as_read(scim_user)
         people.person_link(scim_user=scim_user, email=_address(scim_user))
         # After linking, creation included: a new or unlinked record with an owner's email is that owner too.
         if not active and people.owner_linked(scim_user):
@@ -161,6 +225,8 @@ def _columns(scim_user: SCIMUser, model) -> None:
             raise InvalidValueException(detail=f"{name} has at most {MAX_ID_LENGTH} characters here.")
     scim_user.user_name = model.user_name or ""
     scim_user.user_name_key = scim_user.user_name.lower()
+    if len(scim_user.user_name_key) > MAX_ID_LENGTH:  # lower-casing lengthens some letters: İ is i and a dot
+        raise InvalidValueException(detail=f"userName has at most {MAX_ID_LENGTH} characters here, lower-cased.")
     scim_user.external_id = model.external_id or ""
     scim_user.display_name = (model.display_name or "")[:512]
     scim_user.active = model.active is not False
@@ -192,9 +258,12 @@ def _check_emails(model) -> None:
     if len(emails) > MAX_EMAILS:
         raise InvalidValueException(detail=f"A user has at most {MAX_EMAILS} emails here; this one has {len(emails)}.")
     # An email's value is an address of at most 254 characters already: scim2-models validates it.
+    # Measured lower-cased, as the rows keep them (lower-casing lengthens some letters: İ is i and a dot).
     for email in emails:
-        if email.type and len(email.type) > MAX_EMAIL_TYPE_LENGTH:
+        if email.type and len(str(email.type).lower()) > MAX_EMAIL_TYPE_LENGTH:
             raise InvalidValueException(detail=f"An email's type has at most {MAX_EMAIL_TYPE_LENGTH} characters here.")
+        if email.value and len(email.value.strip().lower()) > MAX_EMAIL_LENGTH:
+            raise InvalidValueException(detail=f"An email has at most {MAX_EMAIL_LENGTH} characters here, lower-cased.")
 
 
 def _size(attributes: dict) -> int:
