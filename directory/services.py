@@ -132,7 +132,8 @@ def directory_role_connection_set(*, directory: SCIMDirectory, connection, actor
     if connection is not None and connection.organization_id != directory.organization_id:
         raise ValueError("A directory's roles follow a connection of its own organization only.")
     with transaction.atomic():
-        locked = SCIMDirectory.objects.select_for_update().select_related("role_connection")
+        locked = SCIMDirectory.objects.select_for_update(of=("self",))  # role_connection is a LEFT JOIN, not lockable
+        locked = locked.select_related("role_connection")
         locked = locked.get(pk=directory.pk, organization_id=directory.organization_id)
         before = locked.role_connection
         if locked.role_connection_id == (connection.pk if connection else None):
