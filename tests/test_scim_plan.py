@@ -4,6 +4,7 @@ until the plan is paid again."""
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from directory.models import SCIMGroup, SCIMGroupMember, SCIMRequest, SCIMUser
 from kloudsso.accounts.models import User
@@ -186,3 +187,10 @@ def test_everything_works_again_once_the_plan_is_paid(scim, synced, acme, dave):
 def client_signs_in(person) -> bool:
     response = Client().post("/login/", {"username": person.email, "password": PASSWORD})
     return response.status_code == 302
+
+
+def test_the_plan_page_says_directory_sync_only_deprovisions(client, alice, synced):
+    client.force_login(alice)
+    page = client.get(reverse("directory:list", kwargs={"org_slug": "acme"})).content.decode()
+    assert "Single sign-on needs a paid plan" in page
+    assert "can still deactivate and remove people" in page and "no longer adds, updates or" in page
