@@ -18,7 +18,7 @@ from directory import people, selectors
 from directory.audit import USER_FIELDS, scim_user_audit, scim_user_target
 from directory.models import SCIMUser, SCIMUserEmail
 from directory.roles import Affected, roles_apply
-from directory.scim import quirks
+from directory.scim import plan, quirks
 from directory.scim.errors import directory_deleted
 from directory.scim.schema import POLICY, UserModel
 from directory.scim.text import unstorable_in
@@ -135,6 +135,8 @@ def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
     linked_before, updated_before = scim_user.user_id, scim_user.updated_at
     emails_before = None if created else scim_user.attributes.get("emails")
     _columns(scim_user, model)
+    if created or scim_user.active:
+        plan.provisioning_check(directory=scim_user.directory, refused=_refused(scim_user, created, was_active))
     if scim_user.active and not _address(scim_user):
         raise people.email_missing(scim_user=scim_user)
     stored = _stored(model)
@@ -166,6 +168,15 @@ def _save(scim_user: SCIMUser, model, *, created: bool = False) -> SCIMUser:
     raise UniquenessException(
         detail=f"Another request changed {scim_user.user_name}'s account at the same time; retry the request."
     )
+
+
+def _refused(scim_user: SCIMUser, created: bool, was_active: bool) -> str:
+    """What the Free plan refuses, for its 403: a write whose result is an inactive user is never refused."""
+    if created:
+        return f"creating the user {scim_user.user_name}"
+    if not was_active:
+        return f"reactivating {scim_user.user_name}"
+    return f"this change to {scim_user.user_name}, which leaves them active,"
 
 
 def _write(scim_user: SCIMUser, before: dict, emails, *, created: bool, was_active: bool, linked_before) -> None:

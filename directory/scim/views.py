@@ -15,7 +15,7 @@ from scim2_models import (
 
 from directory import selectors
 from directory.models import SCIMGroupMember
-from directory.scim import filters, groups, users
+from directory.scim import filters, groups, plan, users
 from directory.scim.endpoint import scim_endpoint
 from directory.scim.errors import scim_json
 from directory.scim.schema import CONFIG, MAX_COUNT, PROVIDER, SCHEMAS, GroupModel, UserModel
@@ -176,6 +176,7 @@ def groups_collection(request, call):
     if request.method == "POST":
         call.resource_kind = "Group"
         call.resource_label = _named(call.body, "displayName")
+        plan.provisioning_check(directory=call.directory, refused=f"creating the group {call.resource_label}".strip())
         group = groups.group_create(directory=call.directory, body=call.body)
         call.resource_label = group.display_name
         body = groups.group_resource(group, base_url=call.base_url, members=_members_of([group]).get(group.pk))
@@ -228,6 +229,9 @@ def group_item(request, call, resource_id: str):
     if group is None:
         raise _not_found("group", resource_id)
     call.resource_label = group.display_name
+    if request.method in ("PUT", "PATCH", "DELETE"):
+        # A group gives its members their roles: on the Free plan none of its writes apply, deletion included.
+        plan.provisioning_check(directory=call.directory, refused=_group_write(request.method, group))
     if request.method == "DELETE":
         groups.group_delete(group=group)
         return _no_content()
@@ -249,6 +253,14 @@ def group_item(request, call, resource_id: str):
     members = {} if _excludes_members(query) else _members_of([group])
     return scim_json(
         groups.group_resource(group, base_url=call.base_url, members=members.get(group.pk), parameters=parameters)
+    )
+
+
+def _group_write(method: str, group) -> str:
+    return (
+        f"deleting the group {group.display_name}"
+        if method == "DELETE"
+        else f"this change to the group {group.display_name}"
     )
 
 
