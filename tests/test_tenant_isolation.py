@@ -85,6 +85,15 @@ def test_free_plan_owners_see_what_sso_needs(client, frank, name):
     html = response.content.decode()
     assert "Single sign-on needs a paid plan" in html
     assert "contact KloudSSO support" in html
+    assert "<h1>Connections</h1>" not in html or name.startswith("connections:")
+
+
+def test_the_free_plans_page_is_headed_with_the_page_clicked(client, frank):
+    client.force_login(frank)
+    html = client.get(reverse("directory:list", kwargs={"org_slug": "freeco"})).content.decode()
+    assert "<h1>Directory sync</h1>" in html and "Directory sync (SCIM) provisions people only on a paid plan" in html
+    html = client.get(reverse("domains:list", kwargs={"org_slug": "freeco"})).content.decode()
+    assert "<h1>Domains</h1>" in html
 
 
 def test_free_plan_owners_cannot_add_a_connection_by_posting(client, frank, http_server):

@@ -39,6 +39,16 @@ def org_member_required(view):
     return wrapper
 
 
+# The free plan's page stands where the owner clicked: it is headed with that page's name.
+PLAN_PAGE_TITLES = {
+    "connections": "Connections",
+    "domains": "Domains",
+    "directory": "Directory sync",
+    "audit": "Audit log",
+    "setup_links": "Setup links",
+}
+
+
 def sso_manager_required(view):
     """Owners of a paid organization: 403 for other members, an explanation page on the free plan."""
 
@@ -48,7 +58,8 @@ def sso_manager_required(view):
         if not request.membership.manages_sso:
             raise PermissionDenied("Only the organization's owners manage SSO.")
         if not request.org.has_sso:
-            return render(request, "tenancy/sso_needs_paid_plan.html")
+            title = PLAN_PAGE_TITLES.get(request.resolver_match.namespace, "Single sign-on")
+            return render(request, "tenancy/sso_needs_paid_plan.html", {"title": title})
         return view(request, *args, **kwargs)
 
     return wrapper
