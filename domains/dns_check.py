@@ -1,13 +1,7 @@
-"""Look up a domain's verification TXT record with dnspython, and say what was found and what to fix."""
+"""Look up a domain's verification TXT record (domains/dns_lookup.py, with dnspython), and say what was found and
+what to fix."""
 
 from dataclasses import dataclass
-
-import dns.exception
-import dns.nameserver
-import dns.resolver
-from django.conf import settings
-
-from domains.nameservers import parse_nameserver
 
 FOUND, NXDOMAIN, NO_TXT, WRONG_VALUE, TEMPORARY = "found", "nxdomain", "no_txt", "wrong_value", "temporary"
 
@@ -29,30 +23,30 @@ class CheckResult:
 
 
 def check_record(*, record_name: str, expected_value: str) -> CheckResult:
+    from domains import dns_lookup  # dnspython only where a lookup runs (dns_lookup.py says why)
+
     try:
-        resolver = _resolver()
-        answer = resolver.resolve(record_name, "TXT", search=False)
-    except dns.resolver.NXDOMAIN:
-        return CheckResult(
-            NXDOMAIN,
-            f"No DNS record named {record_name} exists yet. Create a TXT record with that name and the value "
-            "shown, then click Verify. New records can take a few minutes to appear.",
-        )
-    except dns.resolver.NoAnswer:
+        values = dns_lookup.txt_values(record_name)
+    except dns_lookup.Missing as missing:
+        if missing.nxdomain:
+            return CheckResult(
+                NXDOMAIN,
+                f"No DNS record named {record_name} exists yet. Create a TXT record with that name and the value "
+                "shown, then click Verify. New records can take a few minutes to appear.",
+            )
         return CheckResult(
             NO_TXT,
             f"{record_name} exists but has no TXT record (perhaps a CNAME or another type was created). Add a TXT "
             "record with the value shown.",
         )
-    except (dns.exception.Timeout, dns.resolver.NoNameservers, dns.resolver.NoResolverConfiguration):
+    except dns_lookup.Unanswered as unanswered:
+        if str(unanswered):
+            return CheckResult(TEMPORARY, f"The DNS lookup of {record_name} failed ({unanswered}). Try again later.")
         return CheckResult(
             TEMPORARY,
             f"The DNS servers did not answer for {record_name} in time. This is not a failure: try again in a "
             "few minutes.",
         )
-    except dns.exception.DNSException as exc:  # anything else dnspython reports: not the owner's failure either
-        return CheckResult(TEMPORARY, f"The DNS lookup of {record_name} failed ({exc}). Try again later.")
-    values = tuple(b"".join(rdata.strings).decode("utf-8", "replace") for rdata in answer)
     if expected_value in values:
         return CheckResult(FOUND, f"Found the TXT record {record_name} with the expected value.", values)
     shown = "; ".join(repr(v[:200]) for v in values[:10])
@@ -62,19 +56,3 @@ def check_record(*, record_name: str, expected_value: str) -> CheckResult:
         f"to exactly {expected_value}",
         values,
     )
-
-
-def _resolver() -> dns.resolver.Resolver:
-    configured = settings.DNS_NAMESERVERS
-    resolver = dns.resolver.Resolver(configure=not configured)
-    if configured:
-        resolver.nameservers = [_nameserver(entry) for entry in configured]
-    resolver.timeout = settings.DNS_TIMEOUT_SECONDS
-    resolver.lifetime = settings.DNS_TIMEOUT_SECONDS
-    resolver.cache = None  # every Verify click must see the zone as it is now
-    return resolver
-
-
-def _nameserver(entry: str) -> dns.nameserver.Do53Nameserver:
-    host, port = parse_nameserver(entry)
-    return dns.nameserver.Do53Nameserver(host, port)

@@ -1,5 +1,6 @@
 """A worker that never serves a SCIM request never imports scim2-models or pydantic (about 14 MB of its memory):
-the SCIM views load on the first SCIM request (directory/scim/urls.py), and nothing else imports them."""
+the SCIM views load on the first SCIM request (directory/scim/urls.py), and nothing else imports them. Nor does it
+import dnspython (about 15 MB) before a domain is checked (domains/dns_lookup.py)."""
 
 import json
 import os
@@ -14,6 +15,8 @@ from tests.support.scim import SCIMClient, scim_directory, verified_domain
 
 REPO = Path(__file__).resolve().parent.parent
 SCIM_LIBRARIES = ("scim2_models", "pydantic")
+# The module that loads them -> the libraries only it may bring.
+DEFERRED = {"directory.scim.views": SCIM_LIBRARIES, "domains.dns_lookup": ("dns",)}
 
 # In a fresh interpreter, as a gunicorn worker starts: Django, the root URLconf (every view it names), the WSGI
 # application (its middleware), and every module of the sign-in runtime, accounts and the owners' pages.
@@ -30,26 +33,30 @@ packages = ["signin", "kloudsso.accounts", "kloudsso.tenancy", "kloudsso.audit",
 for name in packages:
     package = importlib.import_module(name)
     for module in pkgutil.walk_packages(package.__path__, name + "."):
-        if not module.name.startswith("directory.scim") and ".migrations" not in module.name:
+        if not module.name.startswith(("directory.scim", "domains.dns_lookup")) and ".migrations" not in module.name:
             importlib.import_module(module.name)
-before = {library: library in sys.modules for library in LIBRARIES}
-import directory.scim.views  # what a worker's first SCIM request imports
-after = {library: library in sys.modules for library in LIBRARIES}
+libraries = [library for names in DEFERRED.values() for library in names]
+before = {library: library in sys.modules for library in libraries}
+after = {}
+for deferred, names in DEFERRED.items():
+    importlib.import_module(deferred)  # what a worker's first SCIM request, or first domain check, imports
+    after.update({library: library in sys.modules for library in names})
 print(json.dumps({"before": before, "after": after}))
 """
 
 
-def test_a_worker_that_serves_no_scim_request_never_imports_the_scim_libraries():
-    script = f"LIBRARIES = {SCIM_LIBRARIES!r}\n" + WORKER
+def test_a_worker_that_serves_no_scim_request_never_imports_the_scim_libraries_nor_dnspython():
+    script = f"DEFERRED = {DEFERRED!r}\n" + WORKER
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
-    assert loaded["before"] == dict.fromkeys(SCIM_LIBRARIES, False)
-    # The check names the right modules: the SCIM views do bring them.
-    assert loaded["after"] == dict.fromkeys(SCIM_LIBRARIES, True)
+    libraries = [library for names in DEFERRED.values() for library in names]
+    assert loaded["before"] == dict.fromkeys(libraries, False)
+    # The check names the right modules: the SCIM views and the DNS lookup do bring them.
+    assert loaded["after"] == dict.fromkeys(libraries, True)
 
 
 @pytest.mark.django_db
