@@ -6,7 +6,7 @@ import pytest
 from directory.models import SCIMGroupMember, SCIMUser
 from kloudsso.audit.models import AuditEvent
 from kloudsso.tenancy.models import Membership, Role
-from tests.support.scim import SCIMClient, assert_no_content, scim_directory, verified_domain
+from tests.support.scim import SCIMClient, assert_no_content, patch, scim_directory, verified_domain
 
 CORE, ENTERPRISE = (
     "urn:ietf:params:scim:schemas:core:2.0:User",
@@ -38,10 +38,6 @@ CREATE_GROUP = {
     "displayName": "displayName",
     "meta": {"resourceType": "Group"},
 }
-
-
-def patch(*operations):
-    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
 
 
 @pytest.fixture

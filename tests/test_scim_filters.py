@@ -9,7 +9,7 @@ from django.apps import apps
 from directory.models import SCIMUser, SCIMUserEmail
 from kloudsso.accounts.models import User
 from tests.support.queries import assert_queries
-from tests.support.scim import SCIMClient, scim_directory, verified_domain
+from tests.support.scim import SCIMClient, patch, scim_directory, verified_domain
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 
@@ -17,10 +17,6 @@ CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 def user(name: str, *emails, **extra) -> dict:
     emails = emails or ({"value": name, "type": "work", "primary": True},)
     return {"schemas": [CORE], "userName": name, "emails": list(emails), **extra}
-
-
-def patch(*operations):
-    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
 
 
 @pytest.fixture

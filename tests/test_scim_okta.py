@@ -8,7 +8,7 @@ Okta's examples use test.user@okta.local; .local is a special-use name that emai
 import pytest
 
 from directory.models import SCIMGroup, SCIMGroupMember, SCIMUser
-from tests.support.scim import SCIMClient, assert_no_content, scim_directory, verified_domain
+from tests.support.scim import SCIMClient, assert_no_content, patch, scim_directory, verified_domain
 
 CREATE_USER = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -22,10 +22,6 @@ CREATE_USER = {
     "password": "1mz050nq",
     "active": True,
 }
-
-
-def patch(*operations):
-    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
 
 
 @pytest.fixture

@@ -10,17 +10,13 @@ from directory.models import SCIMRequest
 from directory.services import directory_token_revoke, directory_token_rotate
 from kloudsso.audit.record import SYSTEM
 from tests.support.queries import assert_queries
-from tests.support.scim import SCIMClient, assert_no_content, scim_directory, verified_domain
+from tests.support.scim import SCIMClient, assert_no_content, patch, scim_directory, verified_domain
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 def user(name: str, **extra) -> dict:
     return {"schemas": [CORE], "userName": name, "emails": [{"value": name, "type": "work", "primary": True}], **extra}
-
-
-def patch(*operations):
-    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from directory.models import SCIMGroup, SCIMGroupMember, SCIMRequest, SCIMUser, 
 from directory.scim import groups as scim_groups
 from directory.scim import users as scim_users
 from kloudsso.accounts.models import User
-from tests.support.scim import SCIMClient, scim_directory, verified_domain
+from tests.support.scim import SCIMClient, patch, scim_directory, verified_domain
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -29,10 +29,6 @@ postgresql_only = pytest.mark.skipif(not ON_POSTGRESQL, reason="a race of row lo
 def user(user_name: str, **extra) -> dict:
     emails = [{"value": user_name, "type": "work", "primary": True}]
     return {"schemas": [CORE], "userName": user_name, "emails": emails, **extra}
-
-
-def patch(*operations):
-    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
 
 
 @pytest.fixture

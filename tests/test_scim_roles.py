@@ -15,14 +15,10 @@ from kloudsso.audit.record import SYSTEM, Target
 from kloudsso.tenancy.models import Membership, Role
 from tests.support.factories import oidc_connection, saml_connection
 from tests.support.queries import assert_queries
-from tests.support.scim import SCIMClient, assert_no_content, scim_directory, verified_domain
+from tests.support.scim import SCIMClient, assert_no_content, patch, scim_directory, verified_domain
 
 CORE_USER, CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group"
 ADMINS_OID = "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159"  # the Entra group's object ID: its SCIM externalId
-
-
-def patch(*operations):
-    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
 
 
 def user(email: str, **extra) -> dict:

@@ -9,6 +9,11 @@ from kloudsso.audit.record import SYSTEM
 CONTENT_TYPE = "application/scim+json"
 
 
+def patch(*operations) -> dict:
+    """A SCIM PatchOp message (RFC 7644 §3.5.2) of these operations."""
+    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
+
+
 def verified_domain(org, name: str) -> Domain:
     from django.utils import timezone
 
